@@ -1,0 +1,103 @@
+/**
+ * Outcomes of a transaction, in precedence order: when several apply, the first listed wins.
+ * Codes before `consumed` in the list leave the transaction id free (the sender was not
+ * authenticated, so a forged copy cannot burn a real payment's id); codes from `consumed` on
+ * record the transaction against its id for good, like a success.
+ *
+ * The numbers are part of the encoding of results: append only, never renumber.
+ */
+export const TX_CODES = {
+  ok: 0,
+  // Envelope: the transaction as bytes.
+  tx_malformed: 1,
+  chain_mismatch: 2,
+  tx_expired: 3,
+  expiry_too_far: 4,
+  signature_invalid: 5,
+  duplicate_id: 6,
+  // What the signers must exist as.
+  org_not_found: 10,
+  asset_not_found: 11,
+  account_not_found: 12,
+  pending_not_found: 13,
+  unauthorized: 14,
+  // Authorized but refused: these consume the id.
+  org_exists: 20,
+  org_invalid: 21,
+  quorum_broken: 22,
+  asset_exists: 23,
+  asset_invalid: 24,
+  not_issuer: 25,
+  account_exists: 30,
+  account_invalid: 31,
+  account_closed: 32,
+  account_frozen: 33,
+  account_not_empty: 34,
+  same_account: 35,
+  amount_invalid: 40,
+  timeout_invalid: 41,
+  insufficient_funds: 42,
+  limit_per_payment: 43,
+  limit_per_day: 44,
+  supply_overflow: 45,
+  balance_overflow: 46,
+  pending_closed: 47,
+  post_exceeds_pending: 48,
+  frozen_unchanged: 49,
+} as const;
+
+export type TxCode = keyof typeof TX_CODES;
+
+const CODE_BY_NUMBER = new Map<number, TxCode>(
+  (Object.entries(TX_CODES) as [TxCode, number][]).map(([code, n]) => [n, code]),
+);
+
+export function txCodeToNumber(code: TxCode): number {
+  return TX_CODES[code];
+}
+
+export function txCodeFromNumber(n: number): TxCode | undefined {
+  return CODE_BY_NUMBER.get(n);
+}
+
+/** Whether a transaction with this outcome takes its id for good. */
+export function isIdConsumed(code: TxCode): boolean {
+  return TX_CODES[code] === 0 || TX_CODES[code] >= 20;
+}
+
+export const TX_CODE_MESSAGES: Readonly<Record<TxCode, string>> = {
+  ok: 'applied',
+  tx_malformed: 'the transaction bytes do not decode',
+  chain_mismatch: 'the transaction names another chain',
+  tx_expired: 'the transaction expired before the block time',
+  expiry_too_far: 'the expiry is further ahead of the block time than the chain allows',
+  signature_invalid: 'a signature does not verify',
+  duplicate_id: 'a transaction with this id was already applied',
+  org_not_found: 'no such organization',
+  asset_not_found: 'no such asset',
+  account_not_found: 'no such account',
+  pending_not_found: 'no such pending transfer',
+  unauthorized: 'the required signatures are missing',
+  org_exists: 'the organization exists already',
+  org_invalid: 'the organization is invalid (id, roles or keys)',
+  quorum_broken: 'the change would leave fewer than one validator or member',
+  asset_exists: 'the asset exists already',
+  asset_invalid: 'the asset is invalid (id, name or decimals)',
+  not_issuer: 'the organization does not have the issuer role',
+  account_exists: 'the account exists already',
+  account_invalid: 'the account is invalid (owners, threshold or tier)',
+  account_closed: 'the account is closed',
+  account_frozen: 'the account is frozen',
+  account_not_empty: 'the account still has a balance or a pending transfer',
+  same_account: 'source and target are the same account',
+  amount_invalid: 'the amount must be positive and within the maximum',
+  timeout_invalid: 'the pending timeout is out of range',
+  insufficient_funds: 'the available balance is too low',
+  limit_per_payment: 'the amount is above the per-payment limit of the account tier',
+  limit_per_day: 'the amount would exceed the daily limit of the account tier',
+  supply_overflow: 'the supply would exceed the maximum',
+  balance_overflow: 'a balance would exceed the maximum',
+  pending_closed: 'the pending transfer was already posted, voided or expired',
+  post_exceeds_pending: 'the amount to post is above the pending amount',
+  frozen_unchanged: 'the account is already in that freeze state',
+};

@@ -1,0 +1,357 @@
+/**
+ * The embedded deployment: every organization's peer in one process, behind one in-process
+ * orderer. Transactions flow
+ *
+ *   submit → stateless checks → signature verification (worker threads)
+ *          → block cut (size or time) → every peer executes, stores durably, signs
+ *          → certificate (quorum of validator signatures) stored → submitter answered
+ *
+ * A payment is answered as final only after a quorum of validator peers stored its block and
+ * signed it. On open, lagging peers catch up from the most advanced one, and stored blocks
+ * left without a certificate (a crash between store and certify) are certified again.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  type BlockHeader,
+  type Certificate,
+  type CryptoSuite,
+  type Genesis,
+  type Receipt,
+  TX_EXPIRY_WINDOW_MS,
+  type TxCode,
+  type TxResult,
+  assert,
+  bytesToHex,
+  createReceipt,
+  decodeTransaction,
+  equalBytes,
+} from '@paychain/core';
+import { type BlockProposal, type ExecutedBlock, Peer, type PeerOptions } from './peer.ts';
+import { VerifyPool } from './verify-pool.ts';
+
+export const INTAKE_QUEUE_MAX = 200_000;
+export const BLOCK_TXS_DEFAULT = 2_000;
+export const BLOCK_INTERVAL_MS_DEFAULT = 20;
+/** Transactions sent to the verify pool at once; two batches in flight keep workers busy. */
+const VERIFY_BATCH_MAX = 1_024;
+const VERIFY_BATCHES_IN_FLIGHT_MAX = 2;
+
+export type RejectCode =
+  | 'tx_malformed'
+  | 'chain_mismatch'
+  | 'tx_expired'
+  | 'expiry_too_far'
+  | 'signature_invalid'
+  | 'id_in_flight'
+  | 'busy'
+  | 'closed';
+
+/** A submission refused before ordering: nothing was written, the client may fix and resend. */
+export class SubmitError extends Error {
+  override readonly name = 'SubmitError';
+  readonly code: RejectCode;
+  constructor(code: RejectCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface FinalOutcome {
+  readonly id: string;
+  readonly height: bigint;
+  readonly index: number;
+  readonly code: TxCode;
+  readonly opIndex: number;
+}
+
+export interface FinalBlockEvent {
+  readonly header: BlockHeader;
+  readonly hash: Uint8Array;
+  readonly certificate: Certificate;
+  readonly results: readonly TxResult[];
+}
+
+export interface ConsortiumOptions {
+  readonly genesis: Genesis;
+  readonly suite: CryptoSuite;
+  readonly peers: ReadonlyArray<Omit<PeerOptions, 'genesis' | 'suite'>>;
+  /** Milliseconds since the epoch; injected so simulations and tests control time. */
+  readonly clock?: () => bigint;
+  readonly blockTxsMax?: number;
+  readonly blockIntervalMs?: number;
+  readonly verifyWorkers?: number;
+  readonly durable?: boolean;
+}
+
+interface Waiter {
+  readonly bytes: Uint8Array;
+  readonly resolve: (outcome: FinalOutcome) => void;
+  readonly reject: (error: Error) => void;
+  readonly promise: Promise<FinalOutcome>;
+}
+
+interface ReadyTx {
+  readonly id: string;
+  readonly bytes: Uint8Array;
+  readonly arrivedMs: number;
+}
+
+export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: [string] }> {
+  readonly genesis: Genesis;
+  readonly suite: CryptoSuite;
+  private peersValue: Peer[];
+  private readonly pool: VerifyPool;
+  private readonly clock: () => bigint;
+  private readonly blockTxsMax: number;
+  private readonly blockIntervalMs: number;
+  private readonly waiters = new Map<string, Waiter>();
+  private incoming: ReadyTx[] = [];
+  private ready: ReadyTx[] = [];
+  private verifying = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private cutting = false;
+
+  private constructor(options: ConsortiumOptions, peers: Peer[]) {
+    super();
+    this.genesis = options.genesis;
+    this.suite = options.suite;
+    this.peersValue = peers;
+    this.clock = options.clock ?? (() => BigInt(Date.now()));
+    this.blockTxsMax = options.blockTxsMax ?? BLOCK_TXS_DEFAULT;
+    this.blockIntervalMs = options.blockIntervalMs ?? BLOCK_INTERVAL_MS_DEFAULT;
+    this.pool = new VerifyPool(options.suite, options.verifyWorkers);
+  }
+
+  static open(options: ConsortiumOptions): Consortium {
+    const peers: Peer[] = [];
+    try {
+      for (const p of options.peers) {
+        peers.push(Peer.open({ ...p, genesis: options.genesis, suite: options.suite, durable: options.durable ?? true }));
+      }
+    } catch (error) {
+      for (const peer of peers) peer.close();
+      throw error;
+    }
+    assert(peers.some((p) => p.isValidator()), 'at least one validator peer');
+    const consortium = new Consortium(options, peers);
+    consortium.catchUp();
+    return consortium;
+  }
+
+  get peers(): readonly Peer[] {
+    return this.peersValue;
+  }
+
+  /** The peer that answers queries: the first one (all hold the same chain). */
+  get primary(): Peer {
+    const peer = this.peersValue[0];
+    assert(peer !== undefined, 'consortium has a peer');
+    return peer;
+  }
+
+  /** Brings every peer to the most advanced peer's height and certifies what is stored but not certified. */
+  private catchUp(): void {
+    const leader = this.peersValue.reduce((a, b) => (b.tip.height > a.tip.height ? b : a));
+    for (const peer of this.peersValue) {
+      while (peer.tip.height < leader.tip.height) {
+        const block = leader.store.getBlock(peer.tip.height + 1n);
+        assert(block !== null, 'leader has every block up to its tip');
+        peer.replay(block);
+      }
+    }
+    const from = this.peersValue.reduce((min, p) => (p.certifiedHeight < min ? p.certifiedHeight : min), leader.tip.height);
+    for (let height = from + 1n; height <= leader.tip.height; height++) {
+      const block = leader.store.getBlock(height);
+      assert(block !== null, 'stored block');
+      const certificate = this.certify(height, block.hash);
+      for (const peer of this.peersValue) if (peer.certifiedHeight < height) peer.storeCertificate(certificate);
+    }
+  }
+
+  private certify(height: bigint, hash: Uint8Array): Certificate {
+    const signatures = [];
+    for (const peer of this.peersValue) {
+      const signature = peer.signStored(height, hash);
+      if (signature !== null) signatures.push({ org: peer.orgId, signature });
+    }
+    signatures.sort((a, b) => (a.org < b.org ? -1 : 1));
+    const validators = this.primary.validatorSet(height);
+    assert(signatures.length >= validators.quorum, `a quorum of validator peers signed block ${height}`);
+    return { height, headerHash: hash, signatures };
+  }
+
+  /**
+   * Submits an encoded, signed transaction; resolves when its block is final. A transaction
+   * already final (its id consumed) resolves at once with its first outcome.
+   */
+  submit(bytes: Uint8Array): Promise<FinalOutcome> {
+    if (this.closed) return Promise.reject(new SubmitError('closed', 'the node is shutting down'));
+    const decoded = decodeTransaction(bytes);
+    if (!decoded.ok) return Promise.reject(new SubmitError('tx_malformed', decoded.error));
+    const tx = decoded.value.tx;
+    if (tx.chainId !== this.genesis.chainId) {
+      return Promise.reject(new SubmitError('chain_mismatch', `transaction is for chain ${tx.chainId}`));
+    }
+    const stored = this.primary.store.getTx(tx.id);
+    if (stored !== null && this.primary.store.isConsumed(tx.id)) {
+      return Promise.resolve({ id: tx.id, height: stored.height, index: stored.index, code: stored.result.code, opIndex: stored.result.opIndex });
+    }
+    const now = this.clock();
+    if (tx.expiresAt <= now) return Promise.reject(new SubmitError('tx_expired', 'the transaction has expired'));
+    if (tx.expiresAt > now + TX_EXPIRY_WINDOW_MS) {
+      return Promise.reject(new SubmitError('expiry_too_far', `expiry more than ${TX_EXPIRY_WINDOW_MS} ms ahead`));
+    }
+    const existing = this.waiters.get(tx.id);
+    if (existing !== undefined) {
+      if (equalBytes(existing.bytes, bytes)) return existing.promise;
+      return Promise.reject(new SubmitError('id_in_flight', 'another transaction with this id is being processed'));
+    }
+    if (this.waiters.size >= INTAKE_QUEUE_MAX) return Promise.reject(new SubmitError('busy', 'too many transactions in flight'));
+    let resolve!: (o: FinalOutcome) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<FinalOutcome>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.waiters.set(tx.id, { bytes, resolve, reject, promise });
+    this.incoming.push({ id: tx.id, bytes, arrivedMs: Number(now) });
+    this.pump();
+    return promise;
+  }
+
+  /** Moves work along: verification batches out, blocks cut when full or due. */
+  private pump(): void {
+    while (this.incoming.length > 0 && this.verifying < VERIFY_BATCHES_IN_FLIGHT_MAX) {
+      const batch = this.incoming.splice(0, VERIFY_BATCH_MAX);
+      this.verifying++;
+      this.pool.verify(batch.map((t) => t.bytes)).then(
+        (valid) => {
+          this.verifying--;
+          batch.forEach((t, i) => {
+            if (valid[i]) this.ready.push(t);
+            else this.settle(t.id, new SubmitError('signature_invalid', 'a signature does not verify'));
+          });
+          this.pump();
+        },
+        (error: Error) => {
+          this.verifying--;
+          for (const t of batch) this.settle(t.id, error);
+        },
+      );
+    }
+    if (this.ready.length >= this.blockTxsMax) {
+      this.cutBlock();
+    } else if (this.ready.length > 0 && this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.cutBlock();
+      }, this.blockIntervalMs);
+    }
+  }
+
+  private settle(id: string, outcome: FinalOutcome | Error): void {
+    const waiter = this.waiters.get(id);
+    if (waiter === undefined) return;
+    this.waiters.delete(id);
+    if (outcome instanceof Error) waiter.reject(outcome);
+    else waiter.resolve(outcome);
+  }
+
+  private cutBlock(): void {
+    if (this.cutting || this.closed || this.ready.length === 0) return;
+    this.cutting = true;
+    try {
+      const txs = this.ready.splice(0, this.blockTxsMax);
+      const proposal: BlockProposal = {
+        time: this.clock(),
+        txs: txs.map((t) => ({ bytes: t.bytes, signaturesValid: true })),
+      };
+      this.commitProposal(proposal);
+    } finally {
+      this.cutting = false;
+    }
+    if (this.ready.length > 0 || this.incoming.length > 0) this.pump();
+  }
+
+  /** Every peer executes and stores the block; a quorum of signatures makes it final. */
+  private commitProposal(proposal: BlockProposal): void {
+    const executed: Array<{ peer: Peer; block: ExecutedBlock }> = [];
+    for (const peer of this.peersValue) executed.push({ peer, block: peer.execute(proposal) });
+    const reference = this.majorityHash(executed.map((e) => e.block.sealed.hash));
+    const diverged = executed.filter((e) => !equalBytes(e.block.sealed.hash, reference));
+    for (const { peer, block } of diverged) {
+      this.emit('alarm', `peer ${peer.orgId} diverged at height ${block.sealed.header.height}: header ${bytesToHex(block.sealed.hash)}; stopping it`);
+      peer.close();
+    }
+    this.peersValue = this.peersValue.filter((p) => !diverged.some((d) => d.peer === p));
+    const first = executed.find((e) => equalBytes(e.block.sealed.hash, reference));
+    assert(first !== undefined, 'a majority block exists');
+    const { sealed } = first.block;
+    const height = sealed.header.height;
+    const signatures = executed
+      .filter((e) => e.block.signature !== null && equalBytes(e.block.sealed.hash, reference))
+      .map((e) => ({ org: e.peer.orgId, signature: e.block.signature as Uint8Array }))
+      .sort((a, b) => (a.org < b.org ? -1 : 1));
+    const validators = this.primary.validatorSet(height);
+    if (signatures.length < validators.quorum) {
+      this.emit('alarm', `block ${height} has ${signatures.length} validator signatures, quorum is ${validators.quorum}: not final`);
+      return;
+    }
+    const certificate: Certificate = { height, headerHash: sealed.hash, signatures };
+    for (const peer of this.peersValue) peer.storeCertificate(certificate);
+    const results = sealed.execution.results;
+    results.forEach((result, index) => {
+      this.settle(result.id, { id: result.id, height, index, code: result.code, opIndex: result.opIndex });
+    });
+    this.emit('block', { header: sealed.header, hash: sealed.hash, certificate, results });
+  }
+
+  private majorityHash(hashes: Uint8Array[]): Uint8Array {
+    const counts = new Map<string, { hash: Uint8Array; n: number }>();
+    for (const h of hashes) {
+      const key = bytesToHex(h);
+      const entry = counts.get(key) ?? { hash: h, n: 0 };
+      entry.n++;
+      counts.set(key, entry);
+    }
+    return [...counts.values()].reduce((a, b) => (b.n > a.n ? b : a)).hash;
+  }
+
+  /** The receipt of a final transaction, or null when it is not (yet) in a certified block. */
+  receipt(id: string): Receipt | null {
+    const store = this.primary.store;
+    const tx = store.getTx(id);
+    if (tx === null) return null;
+    const block = store.getBlock(tx.height);
+    if (block === null || block.certificate === null) return null;
+    return createReceipt(this.suite, { ...block, certificate: block.certificate }, tx.index);
+  }
+
+  /** Whether a transaction with this id is waiting to be ordered or finalized. */
+  isInFlight(id: string): boolean {
+    return this.waiters.has(id);
+  }
+
+  /** Number of transactions accepted but not yet final. */
+  get inFlight(): number {
+    return this.waiters.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    // Finish what is verified; what is not yet ordered is refused (never acknowledged).
+    while (this.verifying > 0) await new Promise((r) => setTimeout(r, 5));
+    this.cutBlockUntilEmpty();
+    this.closed = true;
+    for (const id of [...this.waiters.keys()]) this.settle(id, new SubmitError('closed', 'the node shut down before ordering'));
+    await this.pool.close();
+    for (const peer of this.peersValue) peer.close();
+  }
+
+  private cutBlockUntilEmpty(): void {
+    while (this.ready.length > 0) this.cutBlock();
+  }
+}

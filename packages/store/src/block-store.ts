@@ -1,0 +1,352 @@
+/**
+ * A peer's durable storage in one SQLite file: blocks, the transaction index, consumed
+ * transaction ids and the world state. Each block is written in one SQLite transaction
+ * with synchronous=FULL, so after a crash the file holds every block whose commit
+ * returned, and nothing of a block whose commit did not.
+ *
+ * Rows hold the core's canonical encodings; `paychain verify` re-derives every one of them
+ * from the chain, so an edit anywhere shows up as a mismatch.
+ */
+import {
+  type BlockHeader,
+  type Certificate,
+  type StateChange,
+  type StateEntry,
+  type TxResult,
+  assert,
+  bytesToHex,
+  decodeCertificate,
+  decodeHeader,
+  decodeStateEntry,
+  encodeCertificate,
+  encodeHeader,
+  encodeStateEntry,
+  entryKey,
+  hexToBytes,
+  txCodeFromNumber,
+  txCodeToNumber,
+} from '@paychain/core';
+import Database from 'better-sqlite3';
+
+export type StoreErrorCode = 'store_corrupt' | 'store_missing' | 'store_schema' | 'store_io';
+
+/** An operating error of the store, with a code the caller decides on. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  readonly code: StoreErrorCode;
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (
+  height INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL,
+  header BLOB NOT NULL,
+  expired BLOB NOT NULL,
+  certificate BLOB
+);
+CREATE TABLE IF NOT EXISTS txs (
+  height INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  id BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  code INTEGER NOT NULL,
+  op_index INTEGER NOT NULL,
+  PRIMARY KEY (height, idx)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS txs_by_id ON txs (id);
+CREATE TABLE IF NOT EXISTS consumed (id BLOB PRIMARY KEY, height INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+`;
+
+export interface StoredBlock {
+  readonly header: BlockHeader;
+  readonly hash: Uint8Array;
+  readonly txs: Uint8Array[];
+  readonly results: TxResult[];
+  readonly expired: string[];
+  readonly certificate: Certificate | null;
+}
+
+export interface BlockToCommit {
+  readonly header: BlockHeader;
+  readonly hash: Uint8Array;
+  readonly txs: readonly Uint8Array[];
+  readonly results: readonly TxResult[];
+  readonly expired: readonly string[];
+  readonly consumed: ReadonlyArray<{ readonly id: string }>;
+  readonly changes: readonly StateChange[];
+  /** The LtHash accumulator after the block, so a restart needs no rescan to go on. */
+  readonly commitmentBytes: Uint8Array;
+}
+
+export interface StoredTx {
+  readonly height: bigint;
+  readonly index: number;
+  readonly bytes: Uint8Array;
+  readonly result: TxResult;
+}
+
+export interface StoreOptions {
+  /** Create the file when it does not exist. */
+  readonly create?: boolean;
+  /** fsync on every commit (default). Off only for throwaway benchmarks of the rest. */
+  readonly durable?: boolean;
+  readonly readonly?: boolean;
+}
+
+function toBytes(value: unknown, what: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new StoreError('store_corrupt', `${what}: expected a blob`);
+  return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function wrapSqlite<T>(what: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    const code = (error as { code?: unknown }).code;
+    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT_INDEX') {
+      throw new StoreError('store_corrupt', `${what}: the database file is damaged (${String(code)})`, { cause: error });
+    }
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+      throw new StoreError('store_io', `${what}: ${(error as Error).message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export class BlockStore {
+  private readonly db: Database.Database;
+  private readonly statements: ReturnType<BlockStore['prepare']>;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.statements = this.prepare();
+  }
+
+  static open(path: string, options: StoreOptions = {}): BlockStore {
+    return wrapSqlite(`opening ${path}`, () => {
+      let db: Database.Database;
+      try {
+        db = new Database(path, { fileMustExist: options.create !== true, readonly: options.readonly === true });
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_CANTOPEN') {
+          throw new StoreError('store_missing', `no ledger database at ${path}`, { cause: error });
+        }
+        throw error;
+      }
+      if (options.readonly !== true) {
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${options.durable === false ? 'OFF' : 'FULL'}`);
+        db.exec(SCHEMA);
+        const version = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: Buffer } | undefined;
+        if (version === undefined) {
+          db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(Buffer.from(String(SCHEMA_VERSION)));
+        } else if (version.value.toString() !== String(SCHEMA_VERSION)) {
+          throw new StoreError('store_schema', `database schema ${version.value.toString()}, this build reads ${SCHEMA_VERSION}`);
+        }
+      }
+      db.pragma('cache_size = -65536');
+      const store = new BlockStore(db);
+      return store;
+    });
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+      putMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      insertBlock: db.prepare('INSERT INTO blocks (height, hash, header, expired, certificate) VALUES (?, ?, ?, ?, NULL)'),
+      insertTx: db.prepare('INSERT INTO txs (height, idx, id, bytes, code, op_index) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertConsumed: db.prepare('INSERT INTO consumed (id, height) VALUES (?, ?)'),
+      putState: db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      isConsumed: db.prepare('SELECT 1 FROM consumed WHERE id = ?').pluck(),
+      putCertificate: db.prepare('UPDATE blocks SET certificate = ? WHERE height = ?'),
+      head: db.prepare('SELECT height, hash, header FROM blocks ORDER BY height DESC LIMIT 1'),
+      block: db.prepare('SELECT height, hash, header, expired, certificate FROM blocks WHERE height = ?'),
+      blockTxs: db.prepare('SELECT idx, id, bytes, code, op_index FROM txs WHERE height = ? ORDER BY idx'),
+      txById: db.prepare('SELECT height, idx, bytes, code, op_index FROM txs WHERE id = ? ORDER BY height DESC, idx DESC'),
+      stateAll: db.prepare('SELECT key, value FROM state ORDER BY key'),
+      stateGet: db.prepare('SELECT value FROM state WHERE key = ?').pluck(),
+      certifiedHead: db.prepare('SELECT MAX(height) FROM blocks WHERE certificate IS NOT NULL').pluck(),
+    };
+  }
+
+  getMeta(key: string): Uint8Array | undefined {
+    const value = wrapSqlite('reading meta', () => this.statements.getMeta.get(key));
+    return value === undefined ? undefined : toBytes(value, `meta ${key}`);
+  }
+
+  putMeta(key: string, value: Uint8Array): void {
+    wrapSqlite('writing meta', () => this.statements.putMeta.run(key, value));
+  }
+
+  /** Writes genesis state (height 0 has no block row; its header lives in meta). */
+  initialize(genesisJson: Uint8Array, genesisHeader: BlockHeader, genesisHash: Uint8Array, entries: readonly StateEntry[], commitmentBytes: Uint8Array): void {
+    wrapSqlite('initializing', () =>
+      this.db.transaction(() => {
+        assert(this.getMeta('genesis') === undefined, 'store is initialized once');
+        this.statements.putMeta.run('genesis', genesisJson);
+        this.statements.putMeta.run('genesis_header', encodeHeader(genesisHeader));
+        this.statements.putMeta.run('genesis_hash', genesisHash);
+        this.statements.putMeta.run('commitment', commitmentBytes);
+        for (const entry of entries) this.statements.putState.run(entryKey(entry), encodeStateEntry(entry));
+      })(),
+    );
+  }
+
+  commitBlock(block: BlockToCommit): void {
+    const height = block.header.height;
+    wrapSqlite(`committing block ${height}`, () =>
+      this.db.transaction(() => {
+        const s = this.statements;
+        s.insertBlock.run(height, block.hash, encodeHeader(block.header), encodeIdList(block.expired));
+        for (let i = 0; i < block.txs.length; i++) {
+          const result = block.results[i];
+          assert(result !== undefined, 'a result per transaction');
+          s.insertTx.run(height, i, hexToBytes(result.id), block.txs[i], txCodeToNumber(result.code), result.opIndex);
+        }
+        for (const { id } of block.consumed) s.insertConsumed.run(hexToBytes(id), height);
+        for (const change of block.changes) s.putState.run(change.key, encodeStateEntry(change.after));
+        s.putMeta.run('commitment', block.commitmentBytes);
+      })(),
+    );
+  }
+
+  putCertificate(height: bigint, certificate: Certificate): void {
+    wrapSqlite('storing certificate', () => {
+      const info = this.statements.putCertificate.run(encodeCertificate(certificate), height);
+      assert(info.changes === 1, `certificate for a stored block ${height}`);
+    });
+  }
+
+  isConsumed(id: string): boolean {
+    return wrapSqlite('reading consumed ids', () => this.statements.isConsumed.get(hexToBytes(id)) !== undefined);
+  }
+
+  head(): { height: bigint; hash: Uint8Array; header: BlockHeader } | null {
+    return wrapSqlite('reading head', () => {
+      const row = this.statements.head.get() as { height: number; hash: Buffer; header: Buffer } | undefined;
+      if (row === undefined) return null;
+      const header = decodeHeader(toBytes(row.header, 'header'));
+      if (!header.ok) throw new StoreError('store_corrupt', `block ${row.height}: header does not decode: ${header.error}`);
+      return { height: BigInt(row.height), hash: toBytes(row.hash, 'hash'), header: header.value };
+    });
+  }
+
+  certifiedHeight(): bigint {
+    const value = wrapSqlite('reading certified head', () => this.statements.certifiedHead.get()) as number | null;
+    return value === null ? 0n : BigInt(value);
+  }
+
+  getBlock(height: bigint): StoredBlock | null {
+    return wrapSqlite(`reading block ${height}`, () => {
+      const row = this.statements.block.get(height) as
+        | { height: number; hash: Buffer; header: Buffer; expired: Buffer; certificate: Buffer | null }
+        | undefined;
+      if (row === undefined) return null;
+      const header = decodeHeader(toBytes(row.header, 'header'));
+      if (!header.ok) throw new StoreError('store_corrupt', `block ${height}: header does not decode: ${header.error}`);
+      let certificate: Certificate | null = null;
+      if (row.certificate !== null) {
+        const decoded = decodeCertificate(toBytes(row.certificate, 'certificate'));
+        if (!decoded.ok) throw new StoreError('store_corrupt', `block ${height}: certificate does not decode: ${decoded.error}`);
+        certificate = decoded.value;
+      }
+      const txs: Uint8Array[] = [];
+      const results: TxResult[] = [];
+      const rows = this.statements.blockTxs.all(height) as Array<{ idx: number; id: Buffer; bytes: Buffer; code: number; op_index: number }>;
+      for (const [i, tx] of rows.entries()) {
+        if (tx.idx !== i) throw new StoreError('store_corrupt', `block ${height}: transaction ${i} is missing`);
+        txs.push(toBytes(tx.bytes, 'tx'));
+        results.push(resultOf(tx, height));
+      }
+      return {
+        header: header.value,
+        hash: toBytes(row.hash, 'hash'),
+        txs,
+        results,
+        expired: decodeIdList(toBytes(row.expired, 'expired'), height),
+        certificate,
+      };
+    });
+  }
+
+  /** The transaction's last appearance, which is the one that consumed its id if any did. */
+  getTx(id: string): StoredTx | null {
+    return wrapSqlite('reading transaction', () => {
+      const row = this.statements.txById.get(hexToBytes(id)) as
+        | { height: number; idx: number; bytes: Buffer; code: number; op_index: number; id?: Buffer }
+        | undefined;
+      if (row === undefined) return null;
+      return {
+        height: BigInt(row.height),
+        index: row.idx,
+        bytes: toBytes(row.bytes, 'tx'),
+        result: resultOf({ ...row, id: Buffer.from(hexToBytes(id)) }, BigInt(row.height)),
+      };
+    });
+  }
+
+  getStateEntry(key: string): StateEntry | undefined {
+    return wrapSqlite('reading state', () => {
+      const value = this.statements.stateGet.get(key);
+      if (value === undefined) return undefined;
+      return decodeEntry(key, toBytes(value, 'state'));
+    });
+  }
+
+  /** Every state entry, in key order. */
+  *stateEntries(): IterableIterator<StateEntry> {
+    const rows = wrapSqlite('reading state', () => this.statements.stateAll.iterate()) as IterableIterator<{ key: string; value: Buffer }>;
+    for (const row of rows) yield decodeEntry(row.key, toBytes(row.value, 'state'));
+  }
+
+  /** Runs `run` in one SQLite transaction (used by tests and tools that edit several rows). */
+  transaction<T>(run: () => T): T {
+    return this.db.transaction(run)();
+  }
+
+  /** Raw access for tooling (verify, tamper tests); never used on the commit path. */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function resultOf(row: { id: Buffer; code: number; op_index: number }, height: bigint): TxResult {
+  const code = txCodeFromNumber(row.code);
+  if (code === undefined) throw new StoreError('store_corrupt', `block ${height}: unknown result code ${row.code}`);
+  return { id: bytesToHex(toBytes(row.id, 'id')), code, opIndex: row.op_index };
+}
+
+function decodeEntry(key: string, bytes: Uint8Array): StateEntry {
+  const decoded = decodeStateEntry(bytes);
+  if (!decoded.ok) throw new StoreError('store_corrupt', `state ${key}: ${decoded.error}`);
+  if (entryKey(decoded.value) !== key) throw new StoreError('store_corrupt', `state ${key}: value belongs to ${entryKey(decoded.value)}`);
+  return decoded.value;
+}
+
+function encodeIdList(ids: readonly string[]): Uint8Array {
+  const out = new Uint8Array(ids.length * 16);
+  ids.forEach((id, i) => out.set(hexToBytes(id), i * 16));
+  return out;
+}
+
+function decodeIdList(bytes: Uint8Array, height: bigint): string[] {
+  if (bytes.length % 16 !== 0) throw new StoreError('store_corrupt', `block ${height}: expired list length`);
+  const ids: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) ids.push(bytesToHex(bytes.subarray(i, i + 16)));
+  return ids;
+}

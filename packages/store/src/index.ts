@@ -1,0 +1,1 @@
+export { BlockStore, StoreError, type StoreErrorCode, type StoredBlock, type StoredTx, type BlockToCommit, type StoreOptions } from './block-store.ts';
