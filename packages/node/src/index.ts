@@ -12,3 +12,19 @@ export {
 } from './consortium.ts';
 export { VerifyPool } from './verify-pool.ts';
 export { commitmentXof } from './commitment-xof.ts';
+export {
+  DataDirError,
+  DEFAULT_ORGS,
+  type OrgKeys,
+  type OrgSpec,
+  type DataDir,
+  initDataDir,
+  openDataDir,
+  loadGenesis,
+  loadOrgKeys,
+  ledgerPath,
+  parseOrgSpecs,
+  defaultChainParams,
+} from './data-dir.ts';
+export { auditPeerStore, type ChainAudit } from './verify-chain.ts';
+export { createHttpApi } from './http-api.ts';

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { type CryptoSuite, type SuiteName, verifyTransactionSignatures } from '@paychain/core';
 
 const WORKER_URL = new URL('./verify-worker.ts', import.meta.url);
+const TSX_API_URL = import.meta.resolve('tsx/esm/api');
 /** Below this many transactions a batch is verified inline: posting it costs more. */
 const INLINE_BATCH_MAX = 16;
 
@@ -30,8 +31,9 @@ export class VerifyPool {
   }
 
   private spawn(suite: SuiteName): Worker {
-    // tsx registers its loader in this process; workers need it too to load TypeScript.
-    const worker = new Worker(WORKER_URL, { workerData: { suite }, execArgv: ['--import', 'tsx'] });
+    // The sources are TypeScript run through tsx: the worker registers tsx's loader, then loads the worker module.
+    const bootstrap = `import(${JSON.stringify(TSX_API_URL)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
+    const worker = new Worker(bootstrap, { eval: true, workerData: { suite } });
     worker.on('message', (message: { jobId: number; valid: Uint8Array }) => {
       const job = this.jobs.get(message.jobId);
       if (job === undefined) return;
@@ -39,7 +41,6 @@ export class VerifyPool {
       job.resolve(message.valid);
     });
     worker.on('error', (error) => this.failAll(error));
-    worker.unref();
     return worker;
   }
 

@@ -1,0 +1,170 @@
+/** `paychain start`, `demo` and `simulate`: running the consortium's peers in this process. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TxCode, formatAmount } from '@paychain/core';
+import { Consortium, DEFAULT_ORGS, type FinalOutcome, createHttpApi, initDataDir, ledgerPath, openDataDir } from '@paychain/node';
+import type { Command } from 'commander';
+import { CliError } from '../errors.ts';
+import { parsePositive } from '../options.ts';
+import { Workload } from '../workload.ts';
+
+export function openConsortium(dir: string, options: { blockIntervalMs?: number; blockTxsMax?: number } = {}): Consortium {
+  const data = openDataDir(dir);
+  return Consortium.open({
+    genesis: data.genesis,
+    suite: data.suite,
+    peers: data.orgs.map((org) => ({ orgId: org, dbPath: ledgerPath(dir, org), validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null })),
+    ...options,
+  });
+}
+
+async function serve(consortium: Consortium, host: string, port: number): Promise<() => Promise<void>> {
+  const app = createHttpApi(consortium, {});
+  const address = await app.listen({ host, port });
+  console.log(`peer API on ${address}/v1 (OpenAPI: ${address}/v1/openapi.json, metrics: ${address}/metrics)`);
+  return async () => {
+    await app.close();
+    await consortium.close();
+  };
+}
+
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: finishing the current block and stopping`);
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`paychain: error while stopping: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('start')
+    .description("start this data directory's peers with the embedded orderer and the peer HTTP API")
+    .requiredOption('--data <dir>', 'data directory (made by paychain init)')
+    .option('--port <n>', 'HTTP port', parsePositive('--port'), 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(async (opts: { data: string; port: number; host: string }) => {
+      const consortium = openConsortium(opts.data);
+      consortium.on('alarm', (message) => console.error(`ALARM ${message}`));
+      onShutdown(await serve(consortium, opts.host, opts.port));
+      console.log(`peers ${consortium.peers.map((p) => p.orgId).join(', ')} at height ${consortium.primary.tip.height}`);
+    });
+
+  program
+    .command('demo')
+    .description('initialize a demo consortium if needed, start it, and keep making live payments')
+    .option('--data <dir>', 'data directory', '.paychain/demo')
+    .option('--port <n>', 'HTTP port', parsePositive('--port'), 8080)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--payments <n>', 'stop after this many payments (default: run until Ctrl-C)', parsePositive('--payments'))
+    .action(async (opts: { data: string; port: number; host: string; payments?: number }) => {
+      if (!existsSync(join(opts.data, 'genesis.json'))) {
+        initDataDir({ dir: opts.data, suite: 'intl', chainId: 'paychain-demo', orgs: DEFAULT_ORGS, time: BigInt(Date.now()) });
+        console.log(`initialized a demo consortium in ${opts.data} (bank, network, regulator)`);
+      }
+      const consortium = openConsortium(opts.data, { blockIntervalMs: 200 });
+      const stop = await serve(consortium, opts.host, opts.port);
+      onShutdown(stop);
+      consortium.on('block', (b) => {
+        const signers = b.certificate.signatures.map((s) => s.org).join(', ');
+        const codes = countCodes(b.results.map((r) => r.code));
+        console.log(`block ${b.header.height} · ${b.header.txCount} tx (${codes}) · final, signed by ${signers}`);
+      });
+      const data = openDataDir(opts.data);
+      const issuerOrg = data.genesis.assets[0]?.issuer;
+      const issuer = issuerOrg === undefined ? undefined : data.keys.get(issuerOrg);
+      if (issuer === undefined) throw new CliError('the demo needs an issuer organization with keys in the data directory');
+      const workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer, seed: BigInt(Date.now()) });
+      const now = () => BigInt(Date.now());
+      await Promise.all(workload.setup(12, 3, now()).map((tx) => consortium.submit(tx)));
+      await Promise.all(workload.funding(1_000_000n, now()).map((tx) => consortium.submit(tx)));
+      console.log('opened 12 customer and 3 merchant accounts, each customer topped up with ¥10,000.00; paying…');
+      let made = 0;
+      while (opts.payments === undefined || made < opts.payments) {
+        const burst = 1 + Math.floor(Math.random() * 4);
+        const payments = Array.from({ length: burst }, () => workload.payment(now(), 20_000));
+        const outcomes = await Promise.all(payments.map((p) => consortium.submit(p.bytes)));
+        outcomes.forEach((o, i) => {
+          const p = payments[i]!;
+          console.log(`  payment ${o.id.slice(0, 8)}… ¥${formatAmount(p.amount, 2)} ${p.source.slice(0, 6)}→${p.target.slice(0, 6)}: ${o.code}`);
+        });
+        made += burst;
+        await new Promise((r) => setTimeout(r, 700));
+      }
+      await stop();
+    });
+
+  program
+    .command('simulate')
+    .description('open accounts and push N signed payments through the full pipeline, then exit')
+    .requiredOption('--data <dir>', 'data directory (made by paychain init)')
+    .requiredOption('--payments <n>', 'number of payments', parsePositive('--payments'))
+    .option('--seed <s>', 'seed for accounts and payments', '1')
+    .option('--accounts <n>', 'number of paying accounts', parsePositive('--accounts'), 1000)
+    .option('--json', 'print the summary as JSON')
+    .action(async (opts: { data: string; payments: number; seed: string; accounts: number; json?: boolean }) => {
+      if (!/^[0-9]{1,19}$/.test(opts.seed)) throw new CliError('--seed must be a non-negative integer', 2);
+      const summary = await simulate(opts.data, opts.payments, BigInt(opts.seed), opts.accounts);
+      if (opts.json) console.log(JSON.stringify(summary));
+      else {
+        console.log(
+          `simulated ${summary.payments} payments in ${summary.seconds.toFixed(2)} s (${summary.perSec.toFixed(0)}/s): ${Object.entries(summary.codes).map(([c, n]) => `${n} ${c}`).join(', ')}; height ${summary.height}`,
+        );
+      }
+    });
+}
+
+function countCodes(codes: readonly TxCode[]): string {
+  const counts = new Map<string, number>();
+  for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts].map(([c, n]) => `${n} ${c}`).join(', ');
+}
+
+const SUBMIT_WINDOW_MAX = 4_000;
+
+export async function simulate(dir: string, payments: number, seed: bigint, accounts: number) {
+  const data = openDataDir(dir);
+  const issuerOrg = data.genesis.assets[0]?.issuer;
+  const issuer = issuerOrg === undefined ? undefined : data.keys.get(issuerOrg);
+  if (issuer === undefined) throw new CliError('simulate needs an issuer organization with keys in the data directory');
+  const consortium = openConsortium(dir);
+  try {
+    const workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer, seed });
+    const now = () => BigInt(Date.now());
+    const merchants = Math.max(1, Math.floor(accounts / 100));
+    await submitAll(consortium, workload.setup(accounts, merchants, now()));
+    await submitAll(consortium, workload.funding(100_000_000n, now()));
+    const started = performance.now();
+    const outcomes = await submitAll(consortium, Array.from({ length: payments }, () => workload.payment(now()).bytes));
+    const seconds = (performance.now() - started) / 1000;
+    const codes: Record<string, number> = {};
+    for (const o of outcomes) codes[o.code] = (codes[o.code] ?? 0) + 1;
+    return { payments, seconds, perSec: payments / seconds, codes, height: consortium.primary.tip.height.toString() };
+  } finally {
+    await consortium.close();
+  }
+}
+
+/** Submits with at most SUBMIT_WINDOW_MAX in flight, as a client pool would. */
+async function submitAll(consortium: Consortium, txs: readonly Uint8Array[]): Promise<FinalOutcome[]> {
+  const outcomes: FinalOutcome[] = new Array(txs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < txs.length) {
+      const i = next++;
+      outcomes[i] = await consortium.submit(txs[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SUBMIT_WINDOW_MAX, txs.length) }, lane));
+  return outcomes;
+}

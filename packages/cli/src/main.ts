@@ -1,0 +1,27 @@
+/**
+ * The `paychain` command. Every command validates its options and its files, prints a
+ * clear message and exits non-zero on bad input; no stack trace reaches the user unless
+ * PAYCHAIN_DEBUG is set.
+ */
+import { Command } from 'commander';
+import { registerBench } from './commands/bench.ts';
+import { registerChain } from './commands/chain.ts';
+import { registerRun } from './commands/run.ts';
+import { reportError } from './errors.ts';
+
+const program = new Command();
+program
+  .name('paychain')
+  .description('Paychain: a consortium payment ledger with a mobile wallet, risk control and analytics')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerChain(program);
+registerRun(program);
+registerBench(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = reportError(error);
+}

@@ -1,0 +1,10 @@
+import { InvalidArgumentError } from 'commander';
+
+/** A commander parser for a positive integer option. */
+export function parsePositive(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}

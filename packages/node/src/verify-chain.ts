@@ -1,0 +1,140 @@
+/**
+ * Offline audit of one peer's store: replays the chain from genesis and checks every stored
+ * byte against what the replay derives — header hashes and links, Merkle roots, results,
+ * signatures, certificates, the state table and the consumed ids. It reports the first bad
+ * height and what is wrong; a damaged database file is reported as such.
+ */
+import {
+  type CryptoSuite,
+  type Genesis,
+  StateCommitment,
+  bytesToHex,
+  computeTxRoot,
+  encodeGenesis,
+  encodeHeader,
+  encodeStateEntry,
+  entryKey,
+  equalBytes,
+  genesisState,
+  headerHash,
+  sealBlock,
+  verifyCertificate,
+  verifyTransactionSignatures,
+  validatorSetAt,
+} from '@paychain/core';
+import { BlockStore, StoreError } from '@paychain/store';
+import { commitmentXof } from './commitment-xof.ts';
+import { genesisHeader } from './peer.ts';
+
+export type ChainAudit =
+  | { readonly ok: true; readonly height: bigint; readonly certifiedHeight: bigint; readonly txs: number; readonly headHash: string }
+  | { readonly ok: false; readonly height: bigint | null; readonly problem: string };
+
+function bad(height: bigint | null, problem: string): ChainAudit {
+  return { ok: false, height, problem };
+}
+
+export function auditPeerStore(dbPath: string, genesis: Genesis, suite: CryptoSuite): ChainAudit {
+  let store: BlockStore;
+  try {
+    store = BlockStore.open(dbPath, { readonly: true });
+  } catch (error) {
+    if (error instanceof StoreError) return bad(null, error.message);
+    throw error;
+  }
+  try {
+    const integrity = store.database.pragma('integrity_check', { simple: true });
+    if (integrity !== 'ok') return bad(null, `the database file is damaged: ${String(integrity)}`);
+    return auditOpenStore(store, genesis, suite);
+  } catch (error) {
+    if (error instanceof StoreError) return bad(null, error.message);
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_')) return bad(null, `the database file is damaged: ${(error as Error).message}`);
+    throw error;
+  } finally {
+    store.close();
+  }
+}
+
+function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite): ChainAudit {
+  const storedGenesis = store.getMeta('genesis');
+  if (storedGenesis === undefined || !equalBytes(storedGenesis, encodeGenesis(genesis))) {
+    return bad(0n, 'the store was made from another genesis');
+  }
+  const xof = commitmentXof(genesis.suite);
+  const state = genesisState(genesis);
+  const commitment = StateCommitment.ofEntries(state.all(), xof, suite.hash);
+  const header0 = genesisHeader(suite, genesis, commitment);
+  let tip = { height: 0n, hash: headerHash(suite, header0), time: genesis.time };
+  const consumed = new Set<string>();
+  const head = store.head();
+  const headHeight = head?.height ?? 0n;
+  const blockCount = BigInt(store.database.prepare('SELECT COUNT(*) FROM blocks').pluck().get() as number);
+  let txCount = 0;
+  let certifiedHeight = 0n;
+  for (let height = 1n; height <= headHeight; height++) {
+    const block = store.getBlock(height);
+    if (block === null) return bad(height, 'block is missing');
+    if (block.header.height !== height) return bad(height, `header says height ${block.header.height}`);
+    if (!equalBytes(headerHash(suite, block.header), block.hash)) return bad(height, 'stored block hash does not match its header');
+    if (!equalBytes(block.header.prevHash, tip.hash)) return bad(height, 'previous-hash link is broken (a block was changed, removed or reordered before it)');
+    if (block.header.txCount !== block.txs.length) {
+      return bad(height, `header counts ${block.header.txCount} transactions, the store has ${block.txs.length}`);
+    }
+    if (!equalBytes(computeTxRoot(suite, block.txs), block.header.txRoot)) {
+      return bad(height, "transactions do not match the header's Merkle root (a transaction was changed, added, removed or reordered)");
+    }
+    const validators = validatorSetAt(state, height);
+    if (block.certificate !== null) {
+      const status = verifyCertificate(suite, validators, height, block.hash, block.certificate);
+      if (status !== 'ok') return bad(height, `certificate: ${status}`);
+      certifiedHeight = height;
+    } else if (height < headHeight) {
+      return bad(height, 'block has no certificate but later blocks do');
+    }
+    const sealed = sealBlock(state, commitment, {
+      suite,
+      genesis,
+      tip,
+      time: block.header.time,
+      txs: block.txs.map((bytes) => ({ bytes, signaturesValid: verifyTransactionSignatures(suite, bytes) })),
+      consumed: { has: (id) => consumed.has(id) },
+    });
+    for (let i = 0; i < block.results.length; i++) {
+      const stored = block.results[i]!;
+      const replayed = sealed.execution.results[i]!;
+      if (stored.id !== replayed.id || stored.code !== replayed.code || stored.opIndex !== replayed.opIndex) {
+        return bad(height, `transaction ${i}: stored result ${stored.code} differs from replay ${replayed.code}`);
+      }
+    }
+    if (block.expired.join() !== sealed.execution.expired.join()) return bad(height, 'stored expired pending list differs from replay');
+    if (!equalBytes(sealed.header.resultRoot, block.header.resultRoot)) return bad(height, 'result Merkle root differs from replay');
+    if (!equalBytes(sealed.header.stateCommitment, block.header.stateCommitment)) {
+      return bad(height, 'state commitment differs from replay');
+    }
+    if (!equalBytes(encodeHeader(sealed.header), encodeHeader(block.header))) return bad(height, 'header differs from replay');
+    for (const c of sealed.execution.consumed) consumed.add(c.id);
+    tip = { height, hash: sealed.hash, time: sealed.header.time };
+    txCount += block.txs.length;
+  }
+  if (blockCount !== headHeight) return bad(headHeight, `store has ${blockCount} block rows for a head at ${headHeight}: extra or missing rows`);
+  // The stored state must be exactly the replayed state.
+  const replayed = new Map<string, Uint8Array>();
+  for (const entry of state.all()) replayed.set(entryKey(entry), encodeStateEntry(entry));
+  let storedCount = 0;
+  for (const entry of store.stateEntries()) {
+    storedCount++;
+    const key = entryKey(entry);
+    const expected = replayed.get(key);
+    if (expected === undefined) return bad(headHeight, `state entry ${key} is not produced by the chain`);
+    if (!equalBytes(expected, encodeStateEntry(entry))) return bad(headHeight, `state entry ${key} differs from the replay of the chain`);
+  }
+  if (storedCount !== replayed.size) return bad(headHeight, `state has ${storedCount} entries, the replay ${replayed.size}: an entry was removed`);
+  const storedConsumed = store.database.prepare('SELECT COUNT(*) FROM consumed').pluck().get() as number;
+  if (storedConsumed !== consumed.size) return bad(headHeight, `consumed id index has ${storedConsumed} rows, the replay ${consumed.size}`);
+  const commitmentBytes = store.getMeta('commitment');
+  if (commitmentBytes === undefined || !equalBytes(commitmentBytes, commitment.toBytes())) {
+    return bad(headHeight, 'stored commitment accumulator differs from the replay');
+  }
+  return { ok: true, height: headHeight, certifiedHeight, txs: txCount, headHash: bytesToHex(tip.hash) };
+}
