@@ -17,7 +17,12 @@ export function reportError(error: unknown): number {
     console.error(`paychain: ${error.message}`);
     return error.exitCode;
   }
-  if (error instanceof DataDirError || error instanceof StoreError || error instanceof PeerError || error instanceof SubmitError) {
+  if (
+    error instanceof DataDirError ||
+    error instanceof StoreError ||
+    error instanceof PeerError ||
+    error instanceof SubmitError
+  ) {
     console.error(`paychain: ${error.message}`);
     return 1;
   }

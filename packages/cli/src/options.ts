@@ -4,7 +4,8 @@ import { InvalidArgumentError } from 'commander';
 export function parsePositive(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n <= 0)
+      throw new InvalidArgumentError(`${name} must be a positive integer`);
     return n;
   };
 }

@@ -137,7 +137,11 @@ export function computeTxRoot(suite: CryptoSuite, txs: readonly Uint8Array[]): U
   return merkleRoot(suite.hash, txs);
 }
 
-export function computeResultRoot(suite: CryptoSuite, results: readonly TxResult[], expired: readonly TxId[]): Uint8Array {
+export function computeResultRoot(
+  suite: CryptoSuite,
+  results: readonly TxResult[],
+  expired: readonly TxId[],
+): Uint8Array {
   return merkleRoot(suite.hash, resultLeaves(results, expired));
 }
 
@@ -148,7 +152,11 @@ export function certificateMessage(headerHashBytes: Uint8Array): Uint8Array {
   return concatBytes(CERTIFICATE_DOMAIN, headerHashBytes);
 }
 
-export function signHeader(suite: CryptoSuite, validatorPrivateKey: Uint8Array, headerHashBytes: Uint8Array): Uint8Array {
+export function signHeader(
+  suite: CryptoSuite,
+  validatorPrivateKey: Uint8Array,
+  headerHashBytes: Uint8Array,
+): Uint8Array {
   return suite.sign(validatorPrivateKey, certificateMessage(headerHashBytes));
 }
 
@@ -228,4 +236,3 @@ export function addCertificateSignature(certificate: Certificate, entry: Certifi
   const signatures = [...certificate.signatures, entry].sort((a, b) => (a.org < b.org ? -1 : 1));
   return { ...certificate, signatures };
 }
-

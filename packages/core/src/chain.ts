@@ -7,7 +7,13 @@
 import { assert } from './assert.ts';
 import { type BlockHeader, computeResultRoot, computeTxRoot, headerHash } from './block.ts';
 import type { CryptoSuite } from './crypto/suite.ts';
-import { type BlockExecution, type BlockTxInput, type ConsumedTxIds, type ExecutionContext, executeBlock } from './execute.ts';
+import {
+  type BlockExecution,
+  type BlockTxInput,
+  type ConsumedTxIds,
+  type ExecutionContext,
+  executeBlock,
+} from './execute.ts';
 import type { Genesis } from './genesis.ts';
 import { BLOCK_TXS_MAX } from './limits.ts';
 import type { StateCommitment } from './state-commitment/commitment.ts';
@@ -55,7 +61,10 @@ export function sealBlock(state: LedgerState, commitment: StateCommitment, input
     prevHash: input.tip.hash,
     time,
     txCount: input.txs.length,
-    txRoot: computeTxRoot(input.suite, input.txs.map((t) => t.bytes)),
+    txRoot: computeTxRoot(
+      input.suite,
+      input.txs.map((t) => t.bytes),
+    ),
     resultRoot: computeResultRoot(input.suite, execution.results, execution.expired),
     stateCommitment: commitment.digest(),
   };

@@ -13,7 +13,16 @@
  */
 import { assert, assertNever } from './assert.ts';
 import { bytesToHex } from './bytes.ts';
-import { AMOUNT_MAX, DAY_MS, ORGS_MAX, PENDING_TIMEOUT_MS_MAX, PENDING_TIMEOUT_MS_MIN, TX_EXPIRY_WINDOW_MS, ACCOUNT_OWNERS_MAX, ASSET_DECIMALS_MAX } from './limits.ts';
+import {
+  AMOUNT_MAX,
+  DAY_MS,
+  ORGS_MAX,
+  PENDING_TIMEOUT_MS_MAX,
+  PENDING_TIMEOUT_MS_MIN,
+  TX_EXPIRY_WINDOW_MS,
+  ACCOUNT_OWNERS_MAX,
+  ASSET_DECIMALS_MAX,
+} from './limits.ts';
 import {
   type AccountEntry,
   type BalanceEntry,
@@ -141,7 +150,12 @@ function expirePendings(state: LedgerState, time: bigint): TxId[] {
 }
 
 /** Posts `postAmount` (0 for void or expiry) of a pending transfer and releases the rest of the hold. */
-function releasePending(state: LedgerState, pending: PendingEntry, to: PendingEntry['state'], postAmount: bigint): void {
+function releasePending(
+  state: LedgerState,
+  pending: PendingEntry,
+  to: PendingEntry['state'],
+  postAmount: bigint,
+): void {
   assert(postAmount >= 0n && postAmount <= pending.amount, 'post within the pending amount');
   const source = state.getBalance(pending.source, pending.asset);
   const target = state.getBalance(pending.target, pending.asset);
@@ -605,7 +619,10 @@ export function activeOrgsAt(state: LedgerState, height: bigint): OrgEntry[] {
 }
 
 /** Validators' public keys at `height`, in org id order, and the number of signatures that make a quorum. */
-export function validatorSetAt(state: LedgerState, height: bigint): { keys: Uint8Array[]; orgs: string[]; quorum: number } {
+export function validatorSetAt(
+  state: LedgerState,
+  height: bigint,
+): { keys: Uint8Array[]; orgs: string[]; quorum: number } {
   const validators = activeOrgsAt(state, height).filter((o) => o.org.validatorKey !== null);
   const keys = validators.map((o) => {
     assert(o.org.validatorKey !== null, 'validator has a key');

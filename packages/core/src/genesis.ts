@@ -112,7 +112,8 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 function parseU64(x: unknown, what: string, max: bigint = U64_MAX): bigint {
-  if (typeof x !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(x)) throw new GenesisError(`${what}: expected a decimal string`);
+  if (typeof x !== 'string' || !/^(0|[1-9][0-9]{0,19})$/.test(x))
+    throw new GenesisError(`${what}: expected a decimal string`);
   const value = BigInt(x);
   if (value > max) throw new GenesisError(`${what}: above ${max}`);
   return value;
@@ -145,7 +146,8 @@ function parseGenesisOrThrow(json: unknown, suiteOf: (name: SuiteName) => Crypto
   }
   if (suiteName !== 'intl' && suiteName !== 'gm') throw new GenesisError('suite: "intl" or "gm"');
   const suite = suiteOf(suiteName);
-  if (!isRecord(params) || !isRecord(params.tierLimits)) throw new GenesisError('params.tierLimits: expected an object');
+  if (!isRecord(params) || !isRecord(params.tierLimits))
+    throw new GenesisError('params.tierLimits: expected an object');
   const tierLimits = {} as Record<KycTier, TierLimit | null>;
   for (const tier of [1, 2, 3] as const) {
     const raw = params.tierLimits[String(tier)];
@@ -157,7 +159,8 @@ function parseGenesisOrThrow(json: unknown, suiteOf: (name: SuiteName) => Crypto
       };
     } else throw new GenesisError(`params.tierLimits.${tier}: expected null or limits`);
   }
-  if (!Array.isArray(orgs) || orgs.length === 0 || orgs.length > ORGS_MAX) throw new GenesisError(`orgs: 1..${ORGS_MAX} organizations`);
+  if (!Array.isArray(orgs) || orgs.length === 0 || orgs.length > ORGS_MAX)
+    throw new GenesisError(`orgs: 1..${ORGS_MAX} organizations`);
   const parsedOrgs: Org[] = orgs.map((o: unknown, i: number) => {
     if (!isRecord(o)) throw new GenesisError(`orgs[${i}]: expected an object`);
     if (!isOrgId(o.id)) throw new GenesisError(`orgs[${i}].id: 1..32 of [a-z0-9-]`);
@@ -173,7 +176,10 @@ function parseGenesisOrThrow(json: unknown, suiteOf: (name: SuiteName) => Crypto
     }
     const adminKeys = o.adminKeys.map((k: unknown, j: number) => parseKey(k, suite, `orgs[${i}].adminKeys[${j}]`));
     adminKeys.sort((a, b) => (bytesToHex(a) < bytesToHex(b) ? -1 : 1));
-    const validatorKey = o.validatorKey === null || o.validatorKey === undefined ? null : parseKey(o.validatorKey, suite, `orgs[${i}].validatorKey`);
+    const validatorKey =
+      o.validatorKey === null || o.validatorKey === undefined
+        ? null
+        : parseKey(o.validatorKey, suite, `orgs[${i}].validatorKey`);
     if (roles.includes('validator') !== (validatorKey !== null)) {
       throw new GenesisError(`orgs[${i}]: a validator needs a validatorKey, and only a validator has one`);
     }
@@ -193,12 +199,18 @@ function parseGenesisOrThrow(json: unknown, suiteOf: (name: SuiteName) => Crypto
     if (!isOrgId(a.issuer) || !parsedOrgs.some((o) => o.id === a.issuer && o.roles.includes('issuer'))) {
       throw new GenesisError(`assets[${i}].issuer: must be an organization with the issuer role`);
     }
-    if (typeof a.decimals !== 'number' || !Number.isInteger(a.decimals) || a.decimals < 0 || a.decimals > ASSET_DECIMALS_MAX) {
+    if (
+      typeof a.decimals !== 'number' ||
+      !Number.isInteger(a.decimals) ||
+      a.decimals < 0 ||
+      a.decimals > ASSET_DECIMALS_MAX
+    ) {
       throw new GenesisError(`assets[${i}].decimals: integer 0..${ASSET_DECIMALS_MAX}`);
     }
     return { id: a.id, name: a.name, issuer: a.issuer, decimals: a.decimals };
   });
-  if (new Set(parsedAssets.map((a) => a.id)).size !== parsedAssets.length) throw new GenesisError('assets: duplicate id');
+  if (new Set(parsedAssets.map((a) => a.id)).size !== parsedAssets.length)
+    throw new GenesisError('assets: duplicate id');
   parsedAssets.sort((a, b) => (a.id < b.id ? -1 : 1));
   const genesis: Genesis = {
     chainId,

@@ -1,5 +1,14 @@
 export { assert, assertNever, AssertionError } from './assert.ts';
-export { bytesToHex, hexToBytes, isHex, concatBytes, equalBytes, compareBytes, utf8ToBytes, bytesToUtf8 } from './bytes.ts';
+export {
+  bytesToHex,
+  hexToBytes,
+  isHex,
+  concatBytes,
+  equalBytes,
+  compareBytes,
+  utf8ToBytes,
+  bytesToUtf8,
+} from './bytes.ts';
 export { Reader, Writer, DecodeError, decodeWith, type DecodeResult, U64_MAX } from './codec.ts';
 export * from './limits.ts';
 export * from './types.ts';

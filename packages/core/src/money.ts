@@ -4,7 +4,9 @@
  */
 import { AMOUNT_MAX } from './limits.ts';
 
-export type AmountResult = { readonly ok: true; readonly value: bigint } | { readonly ok: false; readonly error: string };
+export type AmountResult =
+  | { readonly ok: true; readonly value: bigint }
+  | { readonly ok: false; readonly error: string };
 
 export function parseAmount(text: string, decimals: number): AmountResult {
   const match = /^(0|[1-9][0-9]{0,24})(?:\.([0-9]{1,18}))?$/.exec(text);

@@ -6,11 +6,31 @@
  * The JSON form carries bytes as hex and integers as decimal strings; `parseReceipt`
  * validates it field by field, since receipts arrive from outside.
  */
-import { type BlockHeader, type Certificate, decodeCertificate, decodeHeader, encodeCertificate, encodeHeader, encodeTxResult, headerHash, resultLeaves, verifyCertificate, type ValidatorSet, decodeTxResult, type CertificateStatus } from './block.ts';
+import {
+  type BlockHeader,
+  type Certificate,
+  decodeCertificate,
+  decodeHeader,
+  encodeCertificate,
+  encodeHeader,
+  encodeTxResult,
+  headerHash,
+  resultLeaves,
+  verifyCertificate,
+  type ValidatorSet,
+  decodeTxResult,
+  type CertificateStatus,
+} from './block.ts';
 import { bytesToHex, equalBytes, hexToBytes, isHex } from './bytes.ts';
 import type { CryptoSuite } from './crypto/suite.ts';
 import type { TxResult } from './execute.ts';
-import { type MerkleProof, createMerkleTree, merkleLeafHash, validateMerkleProof, MERKLE_PATH_LENGTH_MAX } from './merkle/merkle.ts';
+import {
+  type MerkleProof,
+  createMerkleTree,
+  merkleLeafHash,
+  validateMerkleProof,
+  MERKLE_PATH_LENGTH_MAX,
+} from './merkle/merkle.ts';
 import { decodeTransaction } from './tx-codec.ts';
 import type { Transaction } from './types.ts';
 
@@ -35,7 +55,10 @@ export function createReceipt(
   },
   index: number,
 ): Receipt {
-  const txTree = createMerkleTree(suite.hash, block.txs.map((t) => merkleLeafHash(suite.hash, t)));
+  const txTree = createMerkleTree(
+    suite.hash,
+    block.txs.map((t) => merkleLeafHash(suite.hash, t)),
+  );
   const resultTree = createMerkleTree(
     suite.hash,
     resultLeaves(block.results, block.expired).map((l) => merkleLeafHash(suite.hash, l)),
@@ -58,24 +81,43 @@ export type ReceiptStatus =
   | { readonly ok: false; readonly reason: string };
 
 /** Checks a receipt against the validator set; precedence: tx, proofs, header, certificate. */
-export function verifyReceipt(suite: CryptoSuite, chainId: string, validators: ValidatorSet, receipt: Receipt): ReceiptStatus {
+export function verifyReceipt(
+  suite: CryptoSuite,
+  chainId: string,
+  validators: ValidatorSet,
+  receipt: Receipt,
+): ReceiptStatus {
   const decoded = decodeTransaction(receipt.tx);
   if (!decoded.ok) return { ok: false, reason: `transaction does not decode: ${decoded.error}` };
   const tx = decoded.value.tx;
-  if (tx.chainId !== chainId || receipt.header.chainId !== chainId) return { ok: false, reason: 'receipt is for another chain' };
+  if (tx.chainId !== chainId || receipt.header.chainId !== chainId)
+    return { ok: false, reason: 'receipt is for another chain' };
   if (receipt.result.id !== tx.id) return { ok: false, reason: 'result is for another transaction' };
-  if (receipt.txProof.leafIndex !== receipt.resultProof.leafIndex) return { ok: false, reason: 'transaction and result proofs name different positions' };
-  if (receipt.txProof.leafCount !== receipt.header.txCount) return { ok: false, reason: 'transaction proof does not match the block size' };
+  if (receipt.txProof.leafIndex !== receipt.resultProof.leafIndex)
+    return { ok: false, reason: 'transaction and result proofs name different positions' };
+  if (receipt.txProof.leafCount !== receipt.header.txCount)
+    return { ok: false, reason: 'transaction proof does not match the block size' };
   const txStatus = validateMerkleProof(suite.hash, receipt.header.txRoot, receipt.tx, receipt.txProof);
   if (txStatus !== 'ok') return { ok: false, reason: `transaction inclusion proof: ${txStatus}` };
   const resultCount = receipt.resultProof.leafCount;
   if (resultCount !== receipt.header.txCount && resultCount !== receipt.header.txCount + 1) {
     return { ok: false, reason: 'result proof does not match the block size' };
   }
-  const resultStatus = validateMerkleProof(suite.hash, receipt.header.resultRoot, encodeTxResult(receipt.result), receipt.resultProof);
+  const resultStatus = validateMerkleProof(
+    suite.hash,
+    receipt.header.resultRoot,
+    encodeTxResult(receipt.result),
+    receipt.resultProof,
+  );
   if (resultStatus !== 'ok') return { ok: false, reason: `result inclusion proof: ${resultStatus}` };
   const hash = headerHash(suite, receipt.header);
-  const certStatus: CertificateStatus = verifyCertificate(suite, validators, receipt.header.height, hash, receipt.certificate);
+  const certStatus: CertificateStatus = verifyCertificate(
+    suite,
+    validators,
+    receipt.header.height,
+    hash,
+    receipt.certificate,
+  );
   if (certStatus !== 'ok') return { ok: false, reason: `certificate: ${certStatus}` };
   return { ok: true, tx, result: receipt.result, headerHash: hash };
 }
@@ -122,8 +164,10 @@ function hexField(x: unknown, what: string, maxChars = 1 << 20): Uint8Array | st
 function parseProof(x: unknown, what: string): MerkleProof | string {
   if (!isRecord(x)) return `${what}: expected an object`;
   const { leafIndex, leafCount, path } = x;
-  if (typeof leafIndex !== 'number' || !Number.isSafeInteger(leafIndex) || leafIndex < 0) return `${what}.leafIndex: expected an integer`;
-  if (typeof leafCount !== 'number' || !Number.isSafeInteger(leafCount) || leafCount < 0) return `${what}.leafCount: expected an integer`;
+  if (typeof leafIndex !== 'number' || !Number.isSafeInteger(leafIndex) || leafIndex < 0)
+    return `${what}.leafIndex: expected an integer`;
+  if (typeof leafCount !== 'number' || !Number.isSafeInteger(leafCount) || leafCount < 0)
+    return `${what}.leafCount: expected an integer`;
   if (!Array.isArray(path) || path.length > MERKLE_PATH_LENGTH_MAX) return `${what}.path: expected a list of hashes`;
   const parsed: Uint8Array[] = [];
   for (const [i, element] of path.entries()) {
@@ -164,4 +208,3 @@ export function parseReceipt(json: unknown): { ok: true; value: Receipt } | { ok
     value: { tx, result: result.value, txProof, resultProof, header: header.value, certificate: certificate.value },
   };
 }
-

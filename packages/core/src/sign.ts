@@ -1,6 +1,12 @@
 /** Signing and checking transactions with a crypto suite. */
 import type { CryptoSuite } from './crypto/suite.ts';
-import { decodeTransaction, encodeTransaction, encodeTxSigningBytes, sortSignatures, txSigningBytesOf } from './tx-codec.ts';
+import {
+  decodeTransaction,
+  encodeTransaction,
+  encodeTxSigningBytes,
+  sortSignatures,
+  txSigningBytesOf,
+} from './tx-codec.ts';
 import type { Transaction, UnsignedTransaction } from './types.ts';
 
 export interface Signer {
@@ -8,7 +14,11 @@ export interface Signer {
   readonly publicKey: Uint8Array;
 }
 
-export function signTransaction(suite: CryptoSuite, unsigned: UnsignedTransaction, signers: readonly Signer[]): Transaction {
+export function signTransaction(
+  suite: CryptoSuite,
+  unsigned: UnsignedTransaction,
+  signers: readonly Signer[],
+): Transaction {
   const message = encodeTxSigningBytes(unsigned);
   const signatures = sortSignatures(
     signers.map((s) => ({ publicKey: s.publicKey, signature: suite.sign(s.privateKey, message) })),
@@ -16,7 +26,11 @@ export function signTransaction(suite: CryptoSuite, unsigned: UnsignedTransactio
   return { ...unsigned, signatures };
 }
 
-export function signAndEncode(suite: CryptoSuite, unsigned: UnsignedTransaction, signers: readonly Signer[]): Uint8Array {
+export function signAndEncode(
+  suite: CryptoSuite,
+  unsigned: UnsignedTransaction,
+  signers: readonly Signer[],
+): Uint8Array {
   return encodeTransaction(signTransaction(suite, unsigned, signers));
 }
 

@@ -434,7 +434,8 @@ function readTransaction(r: Reader): DecodedTransaction {
 }
 
 export function decodeTransaction(bytes: Uint8Array): DecodeResult<DecodedTransaction> {
-  if (bytes.length > TX_BYTES_MAX) return { ok: false, error: `transaction of ${bytes.length} bytes, at most ${TX_BYTES_MAX}` };
+  if (bytes.length > TX_BYTES_MAX)
+    return { ok: false, error: `transaction of ${bytes.length} bytes, at most ${TX_BYTES_MAX}` };
   return decodeWith(bytes, readTransaction, 'transaction');
 }
 

@@ -127,13 +127,18 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
     const peers: Peer[] = [];
     try {
       for (const p of options.peers) {
-        peers.push(Peer.open({ ...p, genesis: options.genesis, suite: options.suite, durable: options.durable ?? true }));
+        peers.push(
+          Peer.open({ ...p, genesis: options.genesis, suite: options.suite, durable: options.durable ?? true }),
+        );
       }
     } catch (error) {
       for (const peer of peers) peer.close();
       throw error;
     }
-    assert(peers.some((p) => p.isValidator()), 'at least one validator peer');
+    assert(
+      peers.some((p) => p.isValidator()),
+      'at least one validator peer',
+    );
     const consortium = new Consortium(options, peers);
     consortium.catchUp();
     return consortium;
@@ -160,7 +165,10 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
         peer.replay(block);
       }
     }
-    const from = this.peersValue.reduce((min, p) => (p.certifiedHeight < min ? p.certifiedHeight : min), leader.tip.height);
+    const from = this.peersValue.reduce(
+      (min, p) => (p.certifiedHeight < min ? p.certifiedHeight : min),
+      leader.tip.height,
+    );
     for (let height = from + 1n; height <= leader.tip.height; height++) {
       const block = leader.store.getBlock(height);
       assert(block !== null, 'stored block');
@@ -195,7 +203,13 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
     }
     const stored = this.primary.store.getTx(tx.id);
     if (stored !== null && this.primary.store.isConsumed(tx.id)) {
-      return Promise.resolve({ id: tx.id, height: stored.height, index: stored.index, code: stored.result.code, opIndex: stored.result.opIndex });
+      return Promise.resolve({
+        id: tx.id,
+        height: stored.height,
+        index: stored.index,
+        code: stored.result.code,
+        opIndex: stored.result.opIndex,
+      });
     }
     const now = this.clock();
     if (tx.expiresAt <= now) return Promise.reject(new SubmitError('tx_expired', 'the transaction has expired'));
@@ -207,7 +221,8 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
       if (equalBytes(existing.bytes, bytes)) return existing.promise;
       return Promise.reject(new SubmitError('id_in_flight', 'another transaction with this id is being processed'));
     }
-    if (this.waiters.size >= INTAKE_QUEUE_MAX) return Promise.reject(new SubmitError('busy', 'too many transactions in flight'));
+    if (this.waiters.size >= INTAKE_QUEUE_MAX)
+      return Promise.reject(new SubmitError('busy', 'too many transactions in flight'));
     let resolve!: (o: FinalOutcome) => void;
     let reject!: (e: Error) => void;
     const promise = new Promise<FinalOutcome>((res, rej) => {
@@ -281,7 +296,10 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
     const reference = this.majorityHash(executed.map((e) => e.block.sealed.hash));
     const diverged = executed.filter((e) => !equalBytes(e.block.sealed.hash, reference));
     for (const { peer, block } of diverged) {
-      this.emit('alarm', `peer ${peer.orgId} diverged at height ${block.sealed.header.height}: header ${bytesToHex(block.sealed.hash)}; stopping it`);
+      this.emit(
+        'alarm',
+        `peer ${peer.orgId} diverged at height ${block.sealed.header.height}: header ${bytesToHex(block.sealed.hash)}; stopping it`,
+      );
       peer.close();
     }
     this.peersValue = this.peersValue.filter((p) => !diverged.some((d) => d.peer === p));
@@ -295,7 +313,10 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
       .sort((a, b) => (a.org < b.org ? -1 : 1));
     const validators = this.primary.validatorSet(height);
     if (signatures.length < validators.quorum) {
-      this.emit('alarm', `block ${height} has ${signatures.length} validator signatures, quorum is ${validators.quorum}: not final`);
+      this.emit(
+        'alarm',
+        `block ${height} has ${signatures.length} validator signatures, quorum is ${validators.quorum}: not final`,
+      );
       return;
     }
     const certificate: Certificate = { height, headerHash: sealed.hash, signatures };
@@ -346,7 +367,8 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
     while (this.verifying > 0) await new Promise((r) => setTimeout(r, 5));
     this.cutBlockUntilEmpty();
     this.closed = true;
-    for (const id of [...this.waiters.keys()]) this.settle(id, new SubmitError('closed', 'the node shut down before ordering'));
+    for (const id of [...this.waiters.keys()])
+      this.settle(id, new SubmitError('closed', 'the node shut down before ordering'));
     await this.pool.close();
     for (const peer of this.peersValue) peer.close();
   }

@@ -62,9 +62,12 @@ export function parseOrgSpecs(text: string): OrgSpec[] {
     }
     return { id, name: id, roles: roles as Role[] };
   });
-  if (new Set(specs.map((s) => s.id)).size !== specs.length) throw new DataDirError('--orgs: an organization is named twice');
-  if (!specs.some((s) => s.roles.includes('validator'))) throw new DataDirError('--orgs: at least one organization needs the validator role');
-  if (!specs.some((s) => s.roles.includes('issuer'))) throw new DataDirError('--orgs: at least one organization needs the issuer role');
+  if (new Set(specs.map((s) => s.id)).size !== specs.length)
+    throw new DataDirError('--orgs: an organization is named twice');
+  if (!specs.some((s) => s.roles.includes('validator')))
+    throw new DataDirError('--orgs: at least one organization needs the validator role');
+  if (!specs.some((s) => s.roles.includes('issuer')))
+    throw new DataDirError('--orgs: at least one organization needs the issuer role');
   return specs;
 }
 
@@ -166,12 +169,19 @@ export function loadGenesis(path: string): { genesis: Genesis; suite: CryptoSuit
   return { genesis: parsed.value, suite: getSuite(parsed.value.suite) };
 }
 
-function keyField(json: Record<string, unknown>, field: string, path: string, suite: CryptoSuite, isPublic: boolean): Uint8Array | null {
+function keyField(
+  json: Record<string, unknown>,
+  field: string,
+  path: string,
+  suite: CryptoSuite,
+  isPublic: boolean,
+): Uint8Array | null {
   const value = json[field];
   if (value === null || value === undefined) return null;
   if (typeof value !== 'string' || !isHex(value)) throw new DataDirError(`${path}: ${field} must be hex`);
   const bytes = hexToBytes(value);
-  if (isPublic && !suite.isValidPublicKey(bytes)) throw new DataDirError(`${path}: ${field} is not a ${suite.name} public key`);
+  if (isPublic && !suite.isValidPublicKey(bytes))
+    throw new DataDirError(`${path}: ${field} is not a ${suite.name} public key`);
   return bytes;
 }
 
@@ -190,8 +200,23 @@ export function loadOrgKeys(dir: string, org: string, suite: CryptoSuite): OrgKe
     validatorPrivateKey: keyField(record, 'validatorPrivateKey', path, suite, false),
     validatorPublicKey: keyField(record, 'validatorPublicKey', path, suite, true),
   };
+  for (const [field, key] of [
+    ['adminPrivateKey', adminPrivateKey],
+    ['validatorPrivateKey', keys.validatorPrivateKey],
+  ] as const) {
+    if (key !== null && key.length !== 32) throw new DataDirError(`${path}: ${field} must be 32 bytes`);
+  }
   if (bytesToHex(suite.publicKeyFromPrivate(adminPrivateKey)) !== bytesToHex(adminPublicKey)) {
     throw new DataDirError(`${path}: admin private and public keys do not match`);
+  }
+  const { validatorPrivateKey, validatorPublicKey } = keys;
+  if ((validatorPrivateKey === null) !== (validatorPublicKey === null)) {
+    throw new DataDirError(`${path}: validator keys must be both present or both absent`);
+  }
+  if (validatorPrivateKey !== null && validatorPublicKey !== null) {
+    if (bytesToHex(suite.publicKeyFromPrivate(validatorPrivateKey)) !== bytesToHex(validatorPublicKey)) {
+      throw new DataDirError(`${path}: validator private and public keys do not match`);
+    }
   }
   return keys;
 }

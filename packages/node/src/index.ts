@@ -1,4 +1,12 @@
-export { Peer, PeerError, type PeerErrorCode, type PeerOptions, type BlockProposal, type ExecutedBlock, genesisHeader } from './peer.ts';
+export {
+  Peer,
+  PeerError,
+  type PeerErrorCode,
+  type PeerOptions,
+  type BlockProposal,
+  type ExecutedBlock,
+  genesisHeader,
+} from './peer.ts';
 export {
   Consortium,
   SubmitError,
@@ -27,4 +35,17 @@ export {
   defaultChainParams,
 } from './data-dir.ts';
 export { auditPeerStore, type ChainAudit } from './verify-chain.ts';
-export { createHttpApi } from './http-api.ts';
+export {
+  createHttpApi,
+  HttpApiError,
+  type HttpApiOptions,
+  type ApiErrorCode,
+  type ApiErrorBody,
+  API_ERROR_STATUS,
+  SUBMIT_WAIT_MS_MAX,
+  SUBMIT_WAIT_MS_DEFAULT,
+  BODY_BYTES_MAX_DEFAULT,
+  SSE_CLIENTS_MAX,
+} from './http-api.ts';
+export { NodeMetrics, createNodeMetrics } from './metrics.ts';
+export { openApiDocument } from './openapi.ts';

@@ -20,7 +20,22 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Consortium, FinalBlockEvent, RejectCode } from './consortium.ts';
 
 /** Upper bounds of the transactions-per-block histogram; the last finite bucket is the block limit. */
-export const BLOCK_TXS_BUCKETS: readonly number[] = [0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, BLOCK_TXS_MAX];
+export const BLOCK_TXS_BUCKETS: readonly number[] = [
+  0,
+  1,
+  2,
+  5,
+  10,
+  20,
+  50,
+  100,
+  200,
+  500,
+  1_000,
+  2_000,
+  5_000,
+  BLOCK_TXS_MAX,
+];
 /** Upper bounds, in seconds, of the submit → final latency histogram (the API waits 30 s at most). */
 export const FINAL_LATENCY_BUCKETS_SECONDS: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,

@@ -94,7 +94,13 @@ export class Peer {
   private tipValue: ChainTip;
   private certifiedHeightValue: bigint;
 
-  private constructor(options: PeerOptions, store: BlockStore, state: LedgerState, commitment: StateCommitment, tip: ChainTip) {
+  private constructor(
+    options: PeerOptions,
+    store: BlockStore,
+    state: LedgerState,
+    commitment: StateCommitment,
+    tip: ChainTip,
+  ) {
     this.orgId = options.orgId;
     this.genesis = options.genesis;
     this.suite = options.suite;
@@ -129,7 +135,9 @@ export class Peer {
       const state = LedgerState.fromEntries(entries);
       const commitment = StateCommitment.ofEntries(entries, xof, suite.hash);
       const head = store.head();
-      const tipHeader = head?.header ?? genesisHeader(suite, genesis, StateCommitment.ofEntries(genesisState(genesis).all(), xof, suite.hash));
+      const tipHeader =
+        head?.header ??
+        genesisHeader(suite, genesis, StateCommitment.ofEntries(genesisState(genesis).all(), xof, suite.hash));
       if (!equalBytes(commitment.digest(), tipHeader.stateCommitment)) {
         throw new PeerError(
           'state_diverged',
@@ -139,9 +147,17 @@ export class Peer {
       }
       const tipHash = headerHash(suite, tipHeader);
       if (head !== null && !equalBytes(tipHash, head.hash)) {
-        throw new PeerError('block_mismatch', `head ${head.height}: stored hash does not match its header`, head.height);
+        throw new PeerError(
+          'block_mismatch',
+          `head ${head.height}: stored hash does not match its header`,
+          head.height,
+        );
       }
-      return new Peer(options, store, state, commitment, { height: tipHeader.height, hash: tipHash, time: tipHeader.time });
+      return new Peer(options, store, state, commitment, {
+        height: tipHeader.height,
+        hash: tipHash,
+        time: tipHeader.time,
+      });
     } catch (error) {
       store.close();
       throw error;
@@ -202,7 +218,10 @@ export class Peer {
   signStored(height: bigint, hash: Uint8Array): Uint8Array | null {
     if (this.validatorKey === null) return null;
     const stored = height === this.tipValue.height ? this.tipValue.hash : this.store.getBlock(height)?.hash;
-    assert(stored !== undefined && equalBytes(stored, hash), `peer ${this.orgId} signs only the block it stored at ${height}`);
+    assert(
+      stored !== undefined && equalBytes(stored, hash),
+      `peer ${this.orgId} signs only the block it stored at ${height}`,
+    );
     return signHeader(this.suite, this.validatorKey, hash);
   }
 
@@ -212,7 +231,11 @@ export class Peer {
    */
   replay(block: StoredBlock): ExecutedBlock {
     if (block.header.height !== this.tipValue.height + 1n) {
-      throw new PeerError('not_next_block', `expected block ${this.tipValue.height + 1n}, got ${block.header.height}`, block.header.height);
+      throw new PeerError(
+        'not_next_block',
+        `expected block ${this.tipValue.height + 1n}, got ${block.header.height}`,
+        block.header.height,
+      );
     }
     const txs = block.txs.map((bytes) => ({ bytes, signaturesValid: verifySignatures(this.suite, bytes) }));
     const executed = this.execute({ time: block.header.time, txs });

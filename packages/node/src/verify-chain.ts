@@ -27,7 +27,13 @@ import { commitmentXof } from './commitment-xof.ts';
 import { genesisHeader } from './peer.ts';
 
 export type ChainAudit =
-  | { readonly ok: true; readonly height: bigint; readonly certifiedHeight: bigint; readonly txs: number; readonly headHash: string }
+  | {
+      readonly ok: true;
+      readonly height: bigint;
+      readonly certifiedHeight: bigint;
+      readonly txs: number;
+      readonly headHash: string;
+    }
   | { readonly ok: false; readonly height: bigint | null; readonly problem: string };
 
 function bad(height: bigint | null, problem: string): ChainAudit {
@@ -49,7 +55,8 @@ export function auditPeerStore(dbPath: string, genesis: Genesis, suite: CryptoSu
   } catch (error) {
     if (error instanceof StoreError) return bad(null, error.message);
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) return bad(null, `the database file is damaged: ${(error as Error).message}`);
+    if (typeof code === 'string' && code.startsWith('SQLITE_'))
+      return bad(null, `the database file is damaged: ${(error as Error).message}`);
     throw error;
   } finally {
     store.close();
@@ -76,13 +83,18 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     const block = store.getBlock(height);
     if (block === null) return bad(height, 'block is missing');
     if (block.header.height !== height) return bad(height, `header says height ${block.header.height}`);
-    if (!equalBytes(headerHash(suite, block.header), block.hash)) return bad(height, 'stored block hash does not match its header');
-    if (!equalBytes(block.header.prevHash, tip.hash)) return bad(height, 'previous-hash link is broken (a block was changed, removed or reordered before it)');
+    if (!equalBytes(headerHash(suite, block.header), block.hash))
+      return bad(height, 'stored block hash does not match its header');
+    if (!equalBytes(block.header.prevHash, tip.hash))
+      return bad(height, 'previous-hash link is broken (a block was changed, removed or reordered before it)');
     if (block.header.txCount !== block.txs.length) {
       return bad(height, `header counts ${block.header.txCount} transactions, the store has ${block.txs.length}`);
     }
     if (!equalBytes(computeTxRoot(suite, block.txs), block.header.txRoot)) {
-      return bad(height, "transactions do not match the header's Merkle root (a transaction was changed, added, removed or reordered)");
+      return bad(
+        height,
+        "transactions do not match the header's Merkle root (a transaction was changed, added, removed or reordered)",
+      );
     }
     const validators = validatorSetAt(state, height);
     if (block.certificate !== null) {
@@ -107,17 +119,21 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
         return bad(height, `transaction ${i}: stored result ${stored.code} differs from replay ${replayed.code}`);
       }
     }
-    if (block.expired.join() !== sealed.execution.expired.join()) return bad(height, 'stored expired pending list differs from replay');
-    if (!equalBytes(sealed.header.resultRoot, block.header.resultRoot)) return bad(height, 'result Merkle root differs from replay');
+    if (block.expired.join() !== sealed.execution.expired.join())
+      return bad(height, 'stored expired pending list differs from replay');
+    if (!equalBytes(sealed.header.resultRoot, block.header.resultRoot))
+      return bad(height, 'result Merkle root differs from replay');
     if (!equalBytes(sealed.header.stateCommitment, block.header.stateCommitment)) {
       return bad(height, 'state commitment differs from replay');
     }
-    if (!equalBytes(encodeHeader(sealed.header), encodeHeader(block.header))) return bad(height, 'header differs from replay');
+    if (!equalBytes(encodeHeader(sealed.header), encodeHeader(block.header)))
+      return bad(height, 'header differs from replay');
     for (const c of sealed.execution.consumed) consumed.add(c.id);
     tip = { height, hash: sealed.hash, time: sealed.header.time };
     txCount += block.txs.length;
   }
-  if (blockCount !== headHeight) return bad(headHeight, `store has ${blockCount} block rows for a head at ${headHeight}: extra or missing rows`);
+  if (blockCount !== headHeight)
+    return bad(headHeight, `store has ${blockCount} block rows for a head at ${headHeight}: extra or missing rows`);
   // The stored state must be exactly the replayed state.
   const replayed = new Map<string, Uint8Array>();
   for (const entry of state.all()) replayed.set(entryKey(entry), encodeStateEntry(entry));
@@ -127,11 +143,14 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     const key = entryKey(entry);
     const expected = replayed.get(key);
     if (expected === undefined) return bad(headHeight, `state entry ${key} is not produced by the chain`);
-    if (!equalBytes(expected, encodeStateEntry(entry))) return bad(headHeight, `state entry ${key} differs from the replay of the chain`);
+    if (!equalBytes(expected, encodeStateEntry(entry)))
+      return bad(headHeight, `state entry ${key} differs from the replay of the chain`);
   }
-  if (storedCount !== replayed.size) return bad(headHeight, `state has ${storedCount} entries, the replay ${replayed.size}: an entry was removed`);
+  if (storedCount !== replayed.size)
+    return bad(headHeight, `state has ${storedCount} entries, the replay ${replayed.size}: an entry was removed`);
   const storedConsumed = store.database.prepare('SELECT COUNT(*) FROM consumed').pluck().get() as number;
-  if (storedConsumed !== consumed.size) return bad(headHeight, `consumed id index has ${storedConsumed} rows, the replay ${consumed.size}`);
+  if (storedConsumed !== consumed.size)
+    return bad(headHeight, `consumed id index has ${storedConsumed} rows, the replay ${consumed.size}`);
   const commitmentBytes = store.getMeta('commitment');
   if (commitmentBytes === undefined || !equalBytes(commitmentBytes, commitment.toBytes())) {
     return bad(headHeight, 'stored commitment accumulator differs from the replay');

@@ -113,7 +113,9 @@ function wrapSqlite<T>(what: string, run: () => T): T {
     if (error instanceof StoreError) throw error;
     const code = (error as { code?: unknown }).code;
     if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT_INDEX') {
-      throw new StoreError('store_corrupt', `${what}: the database file is damaged (${String(code)})`, { cause: error });
+      throw new StoreError('store_corrupt', `${what}: the database file is damaged (${String(code)})`, {
+        cause: error,
+      });
     }
     if (typeof code === 'string' && code.startsWith('SQLITE_')) {
       throw new StoreError('store_io', `${what}: ${(error as Error).message}`, { cause: error });
@@ -146,11 +148,16 @@ export class BlockStore {
         db.pragma('journal_mode = WAL');
         db.pragma(`synchronous = ${options.durable === false ? 'OFF' : 'FULL'}`);
         db.exec(SCHEMA);
-        const version = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: Buffer } | undefined;
+        const version = db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as
+          | { value: Buffer }
+          | undefined;
         if (version === undefined) {
           db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(Buffer.from(String(SCHEMA_VERSION)));
         } else if (version.value.toString() !== String(SCHEMA_VERSION)) {
-          throw new StoreError('store_schema', `database schema ${version.value.toString()}, this build reads ${SCHEMA_VERSION}`);
+          throw new StoreError(
+            'store_schema',
+            `database schema ${version.value.toString()}, this build reads ${SCHEMA_VERSION}`,
+          );
         }
       }
       db.pragma('cache_size = -65536');
@@ -163,17 +170,25 @@ export class BlockStore {
     const db = this.db;
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-      putMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      insertBlock: db.prepare('INSERT INTO blocks (height, hash, header, expired, certificate) VALUES (?, ?, ?, ?, NULL)'),
+      putMeta: db.prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
+      insertBlock: db.prepare(
+        'INSERT INTO blocks (height, hash, header, expired, certificate) VALUES (?, ?, ?, ?, NULL)',
+      ),
       insertTx: db.prepare('INSERT INTO txs (height, idx, id, bytes, code, op_index) VALUES (?, ?, ?, ?, ?, ?)'),
       insertConsumed: db.prepare('INSERT INTO consumed (id, height) VALUES (?, ?)'),
-      putState: db.prepare('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      putState: db.prepare(
+        'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      ),
       isConsumed: db.prepare('SELECT 1 FROM consumed WHERE id = ?').pluck(),
       putCertificate: db.prepare('UPDATE blocks SET certificate = ? WHERE height = ?'),
       head: db.prepare('SELECT height, hash, header FROM blocks ORDER BY height DESC LIMIT 1'),
       block: db.prepare('SELECT height, hash, header, expired, certificate FROM blocks WHERE height = ?'),
       blockTxs: db.prepare('SELECT idx, id, bytes, code, op_index FROM txs WHERE height = ? ORDER BY idx'),
-      txById: db.prepare('SELECT height, idx, bytes, code, op_index FROM txs WHERE id = ? ORDER BY height DESC, idx DESC'),
+      txById: db.prepare(
+        'SELECT height, idx, bytes, code, op_index FROM txs WHERE id = ? ORDER BY height DESC, idx DESC',
+      ),
       stateAll: db.prepare('SELECT key, value FROM state ORDER BY key'),
       stateGet: db.prepare('SELECT value FROM state WHERE key = ?').pluck(),
       certifiedHead: db.prepare('SELECT MAX(height) FROM blocks WHERE certificate IS NOT NULL').pluck(),
@@ -190,7 +205,13 @@ export class BlockStore {
   }
 
   /** Writes genesis state (height 0 has no block row; its header lives in meta). */
-  initialize(genesisJson: Uint8Array, genesisHeader: BlockHeader, genesisHash: Uint8Array, entries: readonly StateEntry[], commitmentBytes: Uint8Array): void {
+  initialize(
+    genesisJson: Uint8Array,
+    genesisHeader: BlockHeader,
+    genesisHash: Uint8Array,
+    entries: readonly StateEntry[],
+    commitmentBytes: Uint8Array,
+  ): void {
     wrapSqlite('initializing', () =>
       this.db.transaction(() => {
         assert(this.getMeta('genesis') === undefined, 'store is initialized once');
@@ -237,7 +258,8 @@ export class BlockStore {
       const row = this.statements.head.get() as { height: number; hash: Buffer; header: Buffer } | undefined;
       if (row === undefined) return null;
       const header = decodeHeader(toBytes(row.header, 'header'));
-      if (!header.ok) throw new StoreError('store_corrupt', `block ${row.height}: header does not decode: ${header.error}`);
+      if (!header.ok)
+        throw new StoreError('store_corrupt', `block ${row.height}: header does not decode: ${header.error}`);
       return { height: BigInt(row.height), hash: toBytes(row.hash, 'hash'), header: header.value };
     });
   }
@@ -258,12 +280,19 @@ export class BlockStore {
       let certificate: Certificate | null = null;
       if (row.certificate !== null) {
         const decoded = decodeCertificate(toBytes(row.certificate, 'certificate'));
-        if (!decoded.ok) throw new StoreError('store_corrupt', `block ${height}: certificate does not decode: ${decoded.error}`);
+        if (!decoded.ok)
+          throw new StoreError('store_corrupt', `block ${height}: certificate does not decode: ${decoded.error}`);
         certificate = decoded.value;
       }
       const txs: Uint8Array[] = [];
       const results: TxResult[] = [];
-      const rows = this.statements.blockTxs.all(height) as Array<{ idx: number; id: Buffer; bytes: Buffer; code: number; op_index: number }>;
+      const rows = this.statements.blockTxs.all(height) as Array<{
+        idx: number;
+        id: Buffer;
+        bytes: Buffer;
+        code: number;
+        op_index: number;
+      }>;
       for (const [i, tx] of rows.entries()) {
         if (tx.idx !== i) throw new StoreError('store_corrupt', `block ${height}: transaction ${i} is missing`);
         txs.push(toBytes(tx.bytes, 'tx'));
@@ -306,7 +335,10 @@ export class BlockStore {
 
   /** Every state entry, in key order. */
   *stateEntries(): IterableIterator<StateEntry> {
-    const rows = wrapSqlite('reading state', () => this.statements.stateAll.iterate()) as IterableIterator<{ key: string; value: Buffer }>;
+    const rows = wrapSqlite('reading state', () => this.statements.stateAll.iterate()) as IterableIterator<{
+      key: string;
+      value: Buffer;
+    }>;
     for (const row of rows) yield decodeEntry(row.key, toBytes(row.value, 'state'));
   }
 
@@ -334,13 +366,14 @@ function resultOf(row: { id: Buffer; code: number; op_index: number }, height: b
 function decodeEntry(key: string, bytes: Uint8Array): StateEntry {
   const decoded = decodeStateEntry(bytes);
   if (!decoded.ok) throw new StoreError('store_corrupt', `state ${key}: ${decoded.error}`);
-  if (entryKey(decoded.value) !== key) throw new StoreError('store_corrupt', `state ${key}: value belongs to ${entryKey(decoded.value)}`);
+  if (entryKey(decoded.value) !== key)
+    throw new StoreError('store_corrupt', `state ${key}: value belongs to ${entryKey(decoded.value)}`);
   return decoded.value;
 }
 
 function encodeIdList(ids: readonly string[]): Uint8Array {
   const out = new Uint8Array(ids.length * 16);
-  ids.forEach((id, i) => out.set(hexToBytes(id), i * 16));
+  for (const [i, id] of ids.entries()) out.set(hexToBytes(id), i * 16);
   return out;
 }
 

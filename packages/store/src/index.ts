@@ -1,1 +1,9 @@
-export { BlockStore, StoreError, type StoreErrorCode, type StoredBlock, type StoredTx, type BlockToCommit, type StoreOptions } from './block-store.ts';
+export {
+  BlockStore,
+  StoreError,
+  type StoreErrorCode,
+  type StoredBlock,
+  type StoredTx,
+  type BlockToCommit,
+  type StoreOptions,
+} from './block-store.ts';

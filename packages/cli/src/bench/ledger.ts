@@ -71,7 +71,13 @@ async function submitWindowed(consortium: Consortium, txs: readonly Uint8Array[]
 export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'paychain-bench-'));
   try {
-    initDataDir({ dir, suite: options.suite, chainId: 'paychain-bench', orgs: [{ id: 'bank', name: 'Bank', roles: ['issuer', 'validator'] }], time: BigInt(Date.now()) });
+    initDataDir({
+      dir,
+      suite: options.suite,
+      chainId: 'paychain-bench',
+      orgs: [{ id: 'bank', name: 'Bank', roles: ['issuer', 'validator'] }],
+      time: BigInt(Date.now()),
+    });
     const data = openDataDir(dir);
     const issuer = data.keys.get('bank');
     if (issuer === undefined) throw new Error('bench: bank keys missing');
@@ -119,7 +125,9 @@ export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBe
       }
       await Promise.all(pending);
       latencies.sort((a, b) => a - b);
-      options.log(`latency at ${rate}/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);
+      options.log(
+        `latency at ${rate}/s: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+      );
 
       // The ceiling: the same transactions' signatures verified on every core, nothing else.
       const pool = new VerifyPool(data.suite, availableParallelism());
@@ -129,7 +137,9 @@ export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBe
       for (let i = 0; i < ceilingSample.length; i += 4_096) await pool.verify(ceilingSample.slice(i, i + 4_096));
       const verifyCeilingPerSec = ceilingSample.length / ((performance.now() - verifyStart) / 1000);
       await pool.close();
-      options.log(`verify ceiling: ${verifyCeilingPerSec.toFixed(0)} signature checks/s on ${availableParallelism()} cores`);
+      options.log(
+        `verify ceiling: ${verifyCeilingPerSec.toFixed(0)} signature checks/s on ${availableParallelism()} cores`,
+      );
 
       const result: LedgerBenchResult = {
         suite: options.suite,
@@ -147,7 +157,12 @@ export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBe
         hotSharePercent: 20,
         durable: true,
         validators: 1,
-        machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+        machine: {
+          cpus: availableParallelism(),
+          model: cpus()[0]?.model ?? 'unknown',
+          memoryGiB: Math.round(totalmem() / 2 ** 30),
+          node: process.version,
+        },
       };
       if (options.postgres) {
         const { runPostgresBaseline } = await import('./postgres-baseline.ts');

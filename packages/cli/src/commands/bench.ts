@@ -6,26 +6,44 @@ import { CliError } from '../errors.ts';
 import { parsePositive } from '../options.ts';
 
 export function registerBench(program: Command): void {
-  const bench = program.command('bench').description('benchmarks (JSON output, ratios against baselines measured in the same run)');
+  const bench = program
+    .command('bench')
+    .description('benchmarks (JSON output, ratios against baselines measured in the same run)');
   bench
     .command('ledger')
-    .description('committed signed transfers/s with one validator, p99 latency at half the peak, against the verify ceiling and PostgreSQL')
+    .description(
+      'committed signed transfers/s with one validator, p99 latency at half the peak, against the verify ceiling and PostgreSQL',
+    )
     .option('--suite <suite>', 'intl or gm', 'intl')
     .option('--transfers <n>', 'transfers in the peak run (default 60000 intl, 15000 gm)', parsePositive('--transfers'))
     .option('--payers <n>', 'paying accounts', parsePositive('--payers'), 20_000)
-    .option('--hot-merchants <n>', 'hot merchant accounts that get 20% of payments', parsePositive('--hot-merchants'), 10)
+    .option(
+      '--hot-merchants <n>',
+      'hot merchant accounts that get 20% of payments',
+      parsePositive('--hot-merchants'),
+      10,
+    )
     .option('--no-postgres', 'skip the PostgreSQL baseline')
     .option('--json', 'print only the JSON result')
-    .action(async (opts: { suite: string; transfers?: number; payers: number; hotMerchants: number; postgres: boolean; json?: boolean }) => {
-      if (!isSuiteName(opts.suite)) throw new CliError(`--suite must be intl or gm, not "${opts.suite}"`, 2);
-      const result = await benchLedger({
-        suite: opts.suite,
-        transfers: opts.transfers ?? (opts.suite === 'gm' ? 15_000 : 60_000),
-        payers: opts.payers,
-        hotMerchants: opts.hotMerchants,
-        postgres: opts.postgres,
-        log: opts.json ? () => {} : (line) => console.error(line),
-      });
-      console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
-    });
+    .action(
+      async (opts: {
+        suite: string;
+        transfers?: number;
+        payers: number;
+        hotMerchants: number;
+        postgres: boolean;
+        json?: boolean;
+      }) => {
+        if (!isSuiteName(opts.suite)) throw new CliError(`--suite must be intl or gm, not "${opts.suite}"`, 2);
+        const result = await benchLedger({
+          suite: opts.suite,
+          transfers: opts.transfers ?? (opts.suite === 'gm' ? 15_000 : 60_000),
+          payers: opts.payers,
+          hotMerchants: opts.hotMerchants,
+          postgres: opts.postgres,
+          log: opts.json ? () => {} : (line) => console.error(line),
+        });
+        console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
+      },
+    );
 }

@@ -15,7 +15,15 @@ import {
   createReceipt,
   bytesToHex,
 } from '@paychain/core';
-import { DEFAULT_ORGS, auditPeerStore, initDataDir, ledgerPath, loadGenesis, openDataDir, parseOrgSpecs } from '@paychain/node';
+import {
+  DEFAULT_ORGS,
+  auditPeerStore,
+  initDataDir,
+  ledgerPath,
+  loadGenesis,
+  openDataDir,
+  parseOrgSpecs,
+} from '@paychain/node';
 import { BlockStore } from '@paychain/store';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
@@ -27,11 +35,20 @@ export function registerChain(program: Command): void {
     .requiredOption('--data <dir>', 'data directory to create')
     .option('--suite <suite>', 'crypto suite: intl (Ed25519 + SHA-256) or gm (SM2 + SM3)', 'intl')
     .option('--chain-id <id>', 'chain id', 'paychain-local')
-    .option('--orgs <spec>', 'organizations and roles, e.g. "bank:issuer+validator,network:operator+validator,regulator:auditor+validator"')
+    .option(
+      '--orgs <spec>',
+      'organizations and roles, e.g. "bank:issuer+validator,network:operator+validator,regulator:auditor+validator"',
+    )
     .action((opts: { data: string; suite: string; chainId: string; orgs?: string }) => {
       if (!isSuiteName(opts.suite)) throw new CliError(`--suite must be intl or gm, not "${opts.suite}"`, 2);
       const orgs = opts.orgs === undefined ? DEFAULT_ORGS : parseOrgSpecs(opts.orgs);
-      const { genesis } = initDataDir({ dir: opts.data, suite: opts.suite, chainId: opts.chainId, orgs, time: BigInt(Date.now()) });
+      const { genesis } = initDataDir({
+        dir: opts.data,
+        suite: opts.suite,
+        chainId: opts.chainId,
+        orgs,
+        time: BigInt(Date.now()),
+      });
       console.log(
         `initialized ${opts.data}: chain ${genesis.chainId}, suite ${genesis.suite}, organizations ${genesis.orgs.map((o) => `${o.id} (${o.roles.join('+')})`).join(', ')}`,
       );
@@ -39,21 +56,39 @@ export function registerChain(program: Command): void {
 
   program
     .command('verify')
-    .description("re-check every peer's stored chain under DIR: hashes, Merkle roots, signatures, certificates, and state = replay")
+    .description(
+      "re-check every peer's stored chain under DIR: hashes, Merkle roots, signatures, certificates, and state = replay",
+    )
     .requiredOption('--data <dir>', 'data directory')
     .option('--json', 'print the result as JSON')
     .action((opts: { data: string; json?: boolean }) => {
       const data = openDataDir(opts.data);
-      const audits = data.orgs.map((org) => ({ org, audit: auditPeerStore(ledgerPath(opts.data, org), data.genesis, data.suite) }));
+      const audits = data.orgs.map((org) => ({
+        org,
+        audit: auditPeerStore(ledgerPath(opts.data, org), data.genesis, data.suite),
+      }));
       const failed = audits.filter((a) => !a.audit.ok);
       // Peers that pass on their own must also agree with each other.
       const heads = new Map<string, string[]>();
       for (const { org, audit } of audits) if (audit.ok) heads.set(org, []);
-      const agreeProblem = checkAgreement(opts.data, data.orgs.filter((o) => heads.has(o)));
-      if (opts.json) console.log(JSON.stringify({ ok: failed.length === 0 && agreeProblem === null, peers: audits.map(jsonAudit), agreement: agreeProblem }));
+      const agreeProblem = checkAgreement(
+        opts.data,
+        data.orgs.filter((o) => heads.has(o)),
+      );
+      if (opts.json)
+        console.log(
+          JSON.stringify({
+            ok: failed.length === 0 && agreeProblem === null,
+            peers: audits.map(jsonAudit),
+            agreement: agreeProblem,
+          }),
+        );
       for (const { org, audit } of audits) {
         if (audit.ok) {
-          if (!opts.json) console.log(`ok ${org}: height ${audit.height}, certified ${audit.certifiedHeight}, ${audit.txs} transactions, head ${audit.headHash.slice(0, 16)}…`);
+          if (!opts.json)
+            console.log(
+              `ok ${org}: height ${audit.height}, certified ${audit.certifiedHeight}, ${audit.txs} transactions, head ${audit.headHash.slice(0, 16)}…`,
+            );
         } else {
           const at = audit.height === null ? '' : ` at height ${audit.height}`;
           console.error(`FAIL ${org}${at}: ${audit.problem}`);
@@ -67,7 +102,10 @@ export function registerChain(program: Command): void {
   receipt
     .command('verify <file>')
     .description("verify a receipt offline against the consortium's public keys from genesis")
-    .option('--genesis <file>', 'genesis.json of the consortium (default: genesis.json in --data or the current directory)')
+    .option(
+      '--genesis <file>',
+      'genesis.json of the consortium (default: genesis.json in --data or the current directory)',
+    )
     .option('--data <dir>', 'data directory whose genesis.json to use')
     .action((file: string, opts: { genesis?: string; data?: string }) => {
       const genesisPath = opts.genesis ?? (opts.data !== undefined ? join(opts.data, 'genesis.json') : 'genesis.json');
@@ -76,7 +114,9 @@ export function registerChain(program: Command): void {
       try {
         json = JSON.parse(readFileSync(file, 'utf8'));
       } catch (error) {
-        throw new CliError(`${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`);
+        throw new CliError(
+          `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`,
+        );
       }
       const parsed = parseReceipt(json);
       if (!parsed.ok) throw new CliError(`${file}: ${parsed.error}`);
@@ -120,7 +160,13 @@ export function genesisValidators(genesis: Genesis) {
 
 function jsonAudit(a: { org: string; audit: ReturnType<typeof auditPeerStore> }) {
   return a.audit.ok
-    ? { org: a.org, ok: true, height: a.audit.height.toString(), certifiedHeight: a.audit.certifiedHeight.toString(), txs: a.audit.txs }
+    ? {
+        org: a.org,
+        ok: true,
+        height: a.audit.height.toString(),
+        certifiedHeight: a.audit.certifiedHeight.toString(),
+        txs: a.audit.txs,
+      }
     : { org: a.org, ok: false, height: a.audit.height?.toString() ?? null, problem: a.audit.problem };
 }
 
@@ -134,7 +180,8 @@ function checkAgreement(dir: string, orgs: readonly string[]): string | null {
     }, BigInt(Number.MAX_SAFE_INTEGER));
     for (let height = 1n; height <= common; height++) {
       const hashes = stores.map((s) => bytesToHex(s.store.getBlock(height)?.hash ?? new Uint8Array()));
-      if (new Set(hashes).size > 1) return `peers disagree at height ${height}: ${stores.map((s, i) => `${s.org} ${hashes[i]!.slice(0, 12)}`).join(', ')}`;
+      if (new Set(hashes).size > 1)
+        return `peers disagree at height ${height}: ${stores.map((s, i) => `${s.org} ${hashes[i]!.slice(0, 12)}`).join(', ')}`;
     }
     return null;
   } finally {

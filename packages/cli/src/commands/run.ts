@@ -2,18 +2,33 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TxCode, formatAmount } from '@paychain/core';
-import { Consortium, DEFAULT_ORGS, type FinalOutcome, createHttpApi, initDataDir, ledgerPath, openDataDir } from '@paychain/node';
+import {
+  Consortium,
+  DEFAULT_ORGS,
+  type FinalOutcome,
+  createHttpApi,
+  initDataDir,
+  ledgerPath,
+  openDataDir,
+} from '@paychain/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 import { parsePositive } from '../options.ts';
 import { Workload } from '../workload.ts';
 
-export function openConsortium(dir: string, options: { blockIntervalMs?: number; blockTxsMax?: number } = {}): Consortium {
+export function openConsortium(
+  dir: string,
+  options: { blockIntervalMs?: number; blockTxsMax?: number } = {},
+): Consortium {
   const data = openDataDir(dir);
   return Consortium.open({
     genesis: data.genesis,
     suite: data.suite,
-    peers: data.orgs.map((org) => ({ orgId: org, dbPath: ledgerPath(dir, org), validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null })),
+    peers: data.orgs.map((org) => ({
+      orgId: org,
+      dbPath: ledgerPath(dir, org),
+      validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null,
+    })),
     ...options,
   });
 }
@@ -57,7 +72,9 @@ export function registerRun(program: Command): void {
       const consortium = openConsortium(opts.data);
       consortium.on('alarm', (message) => console.error(`ALARM ${message}`));
       onShutdown(await serve(consortium, opts.host, opts.port));
-      console.log(`peers ${consortium.peers.map((p) => p.orgId).join(', ')} at height ${consortium.primary.tip.height}`);
+      console.log(
+        `peers ${consortium.peers.map((p) => p.orgId).join(', ')} at height ${consortium.primary.tip.height}`,
+      );
     });
 
   program
@@ -69,7 +86,13 @@ export function registerRun(program: Command): void {
     .option('--payments <n>', 'stop after this many payments (default: run until Ctrl-C)', parsePositive('--payments'))
     .action(async (opts: { data: string; port: number; host: string; payments?: number }) => {
       if (!existsSync(join(opts.data, 'genesis.json'))) {
-        initDataDir({ dir: opts.data, suite: 'intl', chainId: 'paychain-demo', orgs: DEFAULT_ORGS, time: BigInt(Date.now()) });
+        initDataDir({
+          dir: opts.data,
+          suite: 'intl',
+          chainId: 'paychain-demo',
+          orgs: DEFAULT_ORGS,
+          time: BigInt(Date.now()),
+        });
         console.log(`initialized a demo consortium in ${opts.data} (bank, network, regulator)`);
       }
       const consortium = openConsortium(opts.data, { blockIntervalMs: 200 });
@@ -83,7 +106,8 @@ export function registerRun(program: Command): void {
       const data = openDataDir(opts.data);
       const issuerOrg = data.genesis.assets[0]?.issuer;
       const issuer = issuerOrg === undefined ? undefined : data.keys.get(issuerOrg);
-      if (issuer === undefined) throw new CliError('the demo needs an issuer organization with keys in the data directory');
+      if (issuer === undefined)
+        throw new CliError('the demo needs an issuer organization with keys in the data directory');
       const workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer, seed: BigInt(Date.now()) });
       const now = () => BigInt(Date.now());
       await Promise.all(workload.setup(12, 3, now()).map((tx) => consortium.submit(tx)));
@@ -96,7 +120,9 @@ export function registerRun(program: Command): void {
         const outcomes = await Promise.all(payments.map((p) => consortium.submit(p.bytes)));
         outcomes.forEach((o, i) => {
           const p = payments[i]!;
-          console.log(`  payment ${o.id.slice(0, 8)}… ¥${formatAmount(p.amount, 2)} ${p.source.slice(0, 6)}→${p.target.slice(0, 6)}: ${o.code}`);
+          console.log(
+            `  payment ${o.id.slice(0, 8)}… ¥${formatAmount(p.amount, 2)} ${p.source.slice(0, 6)}→${p.target.slice(0, 6)}: ${o.code}`,
+          );
         });
         made += burst;
         await new Promise((r) => setTimeout(r, 700));
@@ -118,7 +144,11 @@ export function registerRun(program: Command): void {
       if (opts.json) console.log(JSON.stringify(summary));
       else {
         console.log(
-          `simulated ${summary.payments} payments in ${summary.seconds.toFixed(2)} s (${summary.perSec.toFixed(0)}/s): ${Object.entries(summary.codes).map(([c, n]) => `${n} ${c}`).join(', ')}; height ${summary.height}`,
+          `simulated ${summary.payments} payments in ${summary.seconds.toFixed(2)} s (${summary.perSec.toFixed(0)}/s): ${Object.entries(
+            summary.codes,
+          )
+            .map(([c, n]) => `${n} ${c}`)
+            .join(', ')}; height ${summary.height}`,
         );
       }
     });
@@ -145,7 +175,10 @@ export async function simulate(dir: string, payments: number, seed: bigint, acco
     await submitAll(consortium, workload.setup(accounts, merchants, now()));
     await submitAll(consortium, workload.funding(100_000_000n, now()));
     const started = performance.now();
-    const outcomes = await submitAll(consortium, Array.from({ length: payments }, () => workload.payment(now()).bytes));
+    const outcomes = await submitAll(
+      consortium,
+      Array.from({ length: payments }, () => workload.payment(now()).bytes),
+    );
     const seconds = (performance.now() - started) / 1000;
     const codes: Record<string, number> = {};
     for (const o of outcomes) codes[o.code] = (codes[o.code] ?? 0) + 1;

@@ -1,146 +1,118 @@
 /**
- * The `gm` suite: SM2 signatures (GB/T 32918.2 / GM/T 0003.2) and SM3 (GB/T 32905).
+ * The `gm` suite: SM2 signatures (GB/T 32918.2 / GM/T 0003.2) on the recommended curve with the
+ * default ID, and SM3 (GB/T 32905). Keys: private = 32-byte scalar d, public = 04‖X‖Y (65 bytes);
+ * signatures = r‖s (64 bytes), turned into DER only at the OpenSSL boundary.
  *
- * Signing computes e = SM3(Z ‖ M) with Z = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) and the
- * default ID "1234567812345678". Node 20's OpenSSL gives standard SM2 only one way: a key
- * imported from DER (SM2-typed) used with the streaming createSign('sm3') / createVerify('sm3')
- * over Z ‖ M. A generated 'SM2' curve key signs plain ECDSA, and the one-shot crypto.sign
- * uses an empty ID; neither interoperates, so neither is used.
- *
- * Keys: private = 32-byte scalar, public = 65 bytes 04‖X‖Y; signatures are r‖s (64 bytes),
- * converted to and from DER at the OpenSSL boundary.
+ * Node 20's OpenSSL gives standard SM2 one way only, checked here and pinned by gm-interop.test.ts:
+ * a key imported from DER is SM2-typed, and the streaming createSign('sm3') / createVerify('sm3')
+ * over Z ‖ M then sign and verify e = SM3(Z ‖ M). The one-shot crypto.sign on such a key uses an
+ * empty ID, and a key from generateKeyPairSync('ec', { namedCurve: 'SM2' }) signs ECDSA; neither
+ * interoperates, so neither is used.
  */
-import { type KeyObject, createHash, createPrivateKey, createPublicKey, createSign, createVerify, randomBytes } from 'node:crypto';
-import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '../bytes.ts';
-import { KeyCache } from './key-cache.ts';
+// node:crypto: Node's OpenSSL is the only fast SM2 on the machine, and these are pure functions of their inputs.
+import { createPrivateKey, createPublicKey, createSign, createVerify, type KeyObject, randomBytes } from 'node:crypto';
+import { assert } from '../assert.ts';
+import { KeyCache, PRIVATE_KEY_CACHE_ENTRIES_MAX, PUBLIC_KEY_CACHE_ENTRIES_MAX } from './key-cache.ts';
+import { bufferToBytes, bytesToBuffer, bytesToCacheKey } from './node-bytes.ts';
+import {
+  isSm2PrivateKey,
+  isSm2PublicKey,
+  isSm2SignatureScalar,
+  SM2_PUBLIC_KEY_BYTES,
+  SM2_SCALAR_BYTES,
+  SM2_SIGNATURE_BYTES,
+} from './sm2-curve.ts';
+import { sm2PrivateKeyToPkcs8, sm2PublicKeyFromSpki, sm2PublicKeyToSpki } from './sm2-der.ts';
+import { sm2SignatureFromDer, sm2SignatureToDer } from './sm2-signature-der.ts';
+import { sm2Z, sm3 } from './sm2-z.ts';
 import type { CryptoSuite, KeyPair } from './suite.ts';
 
-// GM/T 0003.5 recommended curve parameters.
-const CURVE_A = hexToBytes('FFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC');
-const CURVE_B = hexToBytes('28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93');
-const CURVE_GX = hexToBytes('32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7');
-const CURVE_GY = hexToBytes('BC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0');
-const CURVE_N = BigInt('0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123');
+/** A uniform d in [1, n − 2] by rejection; one draw in ~2³² is rejected, so 8 never all fail. */
+const KEY_GENERATION_ATTEMPTS_MAX = 8;
 
-export const SM2_DEFAULT_ID = utf8ToBytes('1234567812345678');
-
-// id-ecPublicKey with the SM2 curve OID 1.2.156.10197.1.301.
-const SPKI_PREFIX = hexToBytes('3059301306072a8648ce3d020106082a811ccf5501822d034200');
-const PKCS8_PREFIX = hexToBytes('3041020100301306072a8648ce3d020106082a811ccf5501822d042730250201010420');
-
-const publicKeys = new KeyCache<{ key: KeyObject; z: Uint8Array } | null>();
-const privateKeys = new KeyCache<{ key: KeyObject; z: Uint8Array }>();
-
-function view(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength).slice();
+interface PublicEntry {
+  readonly key: KeyObject;
+  readonly z: Uint8Array;
 }
 
-function sm3(bytes: Uint8Array): Uint8Array {
-  return view(createHash('sm3').update(bytes).digest());
+interface PrivateEntry {
+  readonly key: KeyObject;
+  readonly z: Uint8Array;
+  readonly publicKey: Uint8Array;
 }
 
-/** Z_A for a public key 04‖X‖Y and a distinguishing ID (GM/T 0003.2 §5.5). */
-export function sm2Z(publicKey: Uint8Array, id: Uint8Array = SM2_DEFAULT_ID): Uint8Array {
-  const bits = id.length * 8;
-  const entl = new Uint8Array([(bits >> 8) & 0xff, bits & 0xff]);
-  return sm3(concatBytes(entl, id, CURVE_A, CURVE_B, CURVE_GX, CURVE_GY, publicKey.subarray(1, 33), publicKey.subarray(33, 65)));
+/** Only valid keys enter, so garbage keys cannot push out the keys in use. */
+const publicKeys = new KeyCache<PublicEntry>(PUBLIC_KEY_CACHE_ENTRIES_MAX);
+const privateKeys = new KeyCache<PrivateEntry>(PRIVATE_KEY_CACHE_ENTRIES_MAX);
+
+function publicEntry(publicKey: Uint8Array): PublicEntry | null {
+  if (publicKey.length !== SM2_PUBLIC_KEY_BYTES) return null;
+  const cacheKey = bytesToCacheKey(publicKey);
+  const cached = publicKeys.get(cacheKey);
+  if (cached !== undefined) return cached;
+  if (!isSm2PublicKey(publicKey)) return null;
+  const key = createPublicKey({ key: bytesToBuffer(sm2PublicKeyToSpki(publicKey)), format: 'der', type: 'spki' });
+  const entry: PublicEntry = { key, z: sm2Z(publicKey) };
+  publicKeys.set(cacheKey, entry);
+  return entry;
 }
 
-function publicEntry(publicKey: Uint8Array): { key: KeyObject; z: Uint8Array } | null {
-  if (publicKey.length !== 65 || publicKey[0] !== 0x04) return null;
-  return publicKeys.get(bytesToHex(publicKey), () => {
-    try {
-      const key = createPublicKey({ key: Buffer.from(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' });
-      return { key, z: sm2Z(publicKey) };
-    } catch {
-      return null;
-    }
-  });
-}
-
-function privateEntry(privateKey: Uint8Array): { key: KeyObject; z: Uint8Array } {
-  if (privateKey.length !== 32) throw new RangeError('SM2 private key must be 32 bytes');
-  return privateKeys.get(bytesToHex(privateKey), () => {
-    const key = createPrivateKey({ key: Buffer.from(concatBytes(PKCS8_PREFIX, privateKey)), format: 'der', type: 'pkcs8' });
-    const spki = view(createPublicKey(key).export({ format: 'der', type: 'spki' }));
-    return { key, z: sm2Z(spki.subarray(SPKI_PREFIX.length)) };
-  });
-}
-
-function bigintToBytes32(value: bigint): Uint8Array {
-  return hexToBytes(value.toString(16).padStart(64, '0'));
-}
-
-function derInteger(value: Uint8Array): Uint8Array {
-  let start = 0;
-  while (start < value.length - 1 && value[start] === 0) start++;
-  let body = value.subarray(start);
-  if ((body[0]! & 0x80) !== 0) body = concatBytes(new Uint8Array([0]), body);
-  return concatBytes(new Uint8Array([0x02, body.length]), body);
-}
-
-/** r‖s → DER SEQUENCE { INTEGER r, INTEGER s }. */
-function rsToDer(signature: Uint8Array): Uint8Array {
-  const r = derInteger(signature.subarray(0, 32));
-  const s = derInteger(signature.subarray(32, 64));
-  return concatBytes(new Uint8Array([0x30, r.length + s.length]), r, s);
-}
-
-/** DER from OpenSSL → r‖s; OpenSSL's output is well formed, so a violation is a bug. */
-function derToRs(der: Uint8Array): Uint8Array {
-  let offset = 2;
-  const read = (): bigint => {
-    if (der[offset] !== 0x02) throw new Error('SM2 signature DER: expected INTEGER');
-    const length = der[offset + 1]!;
-    const value = BigInt(`0x${bytesToHex(der.subarray(offset + 2, offset + 2 + length)) || '0'}`);
-    offset += 2 + length;
-    return value;
-  };
-  if (der[0] !== 0x30) throw new Error('SM2 signature DER: expected SEQUENCE');
-  const r = read();
-  const s = read();
-  return concatBytes(bigintToBytes32(r), bigintToBytes32(s));
-}
-
-function inScalarRange(bytes: Uint8Array): boolean {
-  const value = BigInt(`0x${bytesToHex(bytes)}`);
-  return value >= 1n && value < CURVE_N;
+function privateEntry(privateKey: Uint8Array): PrivateEntry {
+  // Checked before OpenSSL sees the key: it signs with d = 0 and never returns for d = n − 1.
+  assert(isSm2PrivateKey(privateKey), 'gm: a private key is a 32-byte scalar in [1, n − 2]');
+  const cacheKey = bytesToCacheKey(privateKey);
+  const cached = privateKeys.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const key = createPrivateKey({ key: bytesToBuffer(sm2PrivateKeyToPkcs8(privateKey)), format: 'der', type: 'pkcs8' });
+  const publicKey = sm2PublicKeyFromSpki(bufferToBytes(createPublicKey(key).export({ format: 'der', type: 'spki' })));
+  assert(isSm2PublicKey(publicKey), 'gm: OpenSSL derives a point on the curve');
+  const entry: PrivateEntry = { key, z: sm2Z(publicKey), publicKey };
+  privateKeys.set(cacheKey, entry);
+  return entry;
 }
 
 export const gmSuite: CryptoSuite = {
   name: 'gm',
-  publicKeyBytes: 65,
-  signatureBytes: 64,
+  publicKeyBytes: SM2_PUBLIC_KEY_BYTES,
+  signatureBytes: SM2_SIGNATURE_BYTES,
   hashBytes: 32,
+
   generateKeyPair(): KeyPair {
-    // A private key is a scalar d in [1, n−2] (GB/T 32918.1 §6.1); rejection sampling keeps it uniform.
-    for (;;) {
-      const scalar = view(randomBytes(32));
-      const d = BigInt(`0x${bytesToHex(scalar)}`);
-      if (d >= 1n && d <= CURVE_N - 2n) return { privateKey: scalar, publicKey: gmSuite.publicKeyFromPrivate(scalar) };
+    for (let attempt = 0; attempt < KEY_GENERATION_ATTEMPTS_MAX; attempt++) {
+      const privateKey = bufferToBytes(randomBytes(SM2_SCALAR_BYTES));
+      if (isSm2PrivateKey(privateKey)) return { privateKey, publicKey: gmSuite.publicKeyFromPrivate(privateKey) };
     }
+    assert(false, 'gm: the CSPRNG gave no scalar in range in KEY_GENERATION_ATTEMPTS_MAX draws');
   },
+
   publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array {
-    const spki = view(createPublicKey(privateEntry(privateKey).key).export({ format: 'der', type: 'spki' }));
-    return spki.subarray(SPKI_PREFIX.length).slice();
+    return privateEntry(privateKey).publicKey.slice();
   },
+
   sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array {
     const { key, z } = privateEntry(privateKey);
-    const der = createSign('sm3').update(z).update(message).sign(key);
-    return derToRs(view(der));
+    const der = bufferToBytes(createSign('sm3').update(z).update(message).sign(key));
+    const signature = sm2SignatureFromDer(der);
+    assert(signature !== null, 'gm: OpenSSL signs strict DER');
+    assert(
+      isSm2SignatureScalar(signature.subarray(0, SM2_SCALAR_BYTES)) &&
+        isSm2SignatureScalar(signature.subarray(SM2_SCALAR_BYTES)),
+      'gm: OpenSSL signs r, s in [1, n − 1]',
+    );
+    return signature;
   },
+
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-    if (signature.length !== 64) return false;
-    if (!inScalarRange(signature.subarray(0, 32)) || !inScalarRange(signature.subarray(32, 64))) return false;
+    if (signature.length !== SM2_SIGNATURE_BYTES) return false;
+    if (!isSm2SignatureScalar(signature.subarray(0, SM2_SCALAR_BYTES))) return false;
+    if (!isSm2SignatureScalar(signature.subarray(SM2_SCALAR_BYTES))) return false;
     const entry = publicEntry(publicKey);
     if (entry === null) return false;
-    try {
-      return createVerify('sm3').update(entry.z).update(message).verify(entry.key, rsToDer(signature));
-    } catch {
-      return false;
-    }
+    return createVerify('sm3').update(entry.z).update(message).verify(entry.key, sm2SignatureToDer(signature));
   },
+
   hash: sm3,
+
   isValidPublicKey(publicKey: Uint8Array): boolean {
     return publicEntry(publicKey) !== null;
   },

@@ -1,22 +1,46 @@
 /**
- * Bounded cache of parsed keys. Making a KeyObject from DER costs ~74 µs here, about the
- * price of one Ed25519 verification, so verifiers keep recent ones. Eviction drops the
- * oldest entry (Map keeps insertion order).
+ * A bounded least-recently-used cache of parsed keys. Making a KeyObject from DER costs
+ * ~74 µs here, more than an Ed25519 verification, so each suite keeps recent keys. A Map
+ * keeps insertion order: a hit moves its entry to the back, and a full cache drops the front.
  */
-export const KEY_CACHE_ENTRIES_MAX = 65_536;
+import { assert } from '../assert.ts';
+
+/** Public keys seen by a verifier: accounts and validators of a busy chain. */
+export const PUBLIC_KEY_CACHE_ENTRIES_MAX = 65_536;
+/** Private keys a process signs with: a node's own keys, a client's or a test's. */
+export const PRIVATE_KEY_CACHE_ENTRIES_MAX = 1_024;
+
+assert(PRIVATE_KEY_CACHE_ENTRIES_MAX <= PUBLIC_KEY_CACHE_ENTRIES_MAX, 'a signer holds fewer keys than a verifier sees');
 
 export class KeyCache<V> {
   private readonly entries = new Map<string, V>();
+  readonly entriesMax: number;
 
-  get(key: string, make: () => V): V {
-    const hit = this.entries.get(key);
-    if (hit !== undefined) return hit;
-    const value = make();
-    if (this.entries.size >= KEY_CACHE_ENTRIES_MAX) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done !== true) this.entries.delete(oldest.value);
-    }
+  constructor(entriesMax: number) {
+    assert(Number.isSafeInteger(entriesMax) && entriesMax >= 1, 'KeyCache: entriesMax is a positive integer');
+    this.entriesMax = entriesMax;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined) return undefined;
+    this.entries.delete(key);
     this.entries.set(key, value);
     return value;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    if (this.entries.size >= this.entriesMax) {
+      const oldest = this.entries.keys().next();
+      assert(oldest.done !== true, 'KeyCache: a full cache has an oldest entry');
+      this.entries.delete(oldest.value);
+    }
+    this.entries.set(key, value);
+    assert(this.entries.size <= this.entriesMax, 'KeyCache: size stays within entriesMax');
   }
 }

@@ -4,7 +4,12 @@
 // core API (`genesisState`, `signAndEncode`, `verifyTransactionSignatures`, `executeBlock`).
 import { createHash } from 'node:crypto';
 import {
+  type AccountOpenBody,
   AMOUNT_MAX,
+  type BurnOp,
+  type MintOp,
+  type PendingCreateOp,
+  type TransferOp,
   type BlockExecution,
   type BlockTxInput,
   bytesToHex,
@@ -99,6 +104,11 @@ export interface TxOptions {
   readonly expiresAt?: bigint;
 }
 
+/** Options for a transaction meant for a block at `time`: it expires 60 s after it. */
+export function expiringAfter(time: bigint): TxOptions {
+  return { expiresAt: time + 60n * SECOND_MS };
+}
+
 export interface Signed {
   readonly id: string;
   readonly bytes: Uint8Array;
@@ -110,11 +120,16 @@ export class Ledger {
   time = T0;
   private idCounter = 0;
 
-  private constructor(
-    readonly state: LedgerState,
-    readonly consumed: Set<string>,
-    private readonly idPrefix: string,
-  ) {}
+  readonly state: LedgerState;
+  /** Ids consumed by earlier blocks: what a peer's transaction index answers. */
+  readonly consumed: Set<string>;
+  private readonly idPrefix: string;
+
+  private constructor(state: LedgerState, consumed: Set<string>, idPrefix: string) {
+    this.state = state;
+    this.consumed = consumed;
+    this.idPrefix = idPrefix;
+  }
 
   static fromGenesis(idPrefix = '1d'): Ledger {
     return new Ledger(genesisState(genesis), new Set(), idPrefix);
@@ -189,12 +204,7 @@ export class Ledger {
   }
 }
 
-export const open = (
-  account: string,
-  owner: Signer,
-  tier: 1 | 2 | 3,
-  allowNegative = false,
-): TxBody => ({
+export const open = (account: string, owner: Signer, tier: 1 | 2 | 3, allowNegative = false): AccountOpenBody => ({
   type: 'account.open',
   account,
   issuer: 'bank',
@@ -204,7 +214,7 @@ export const open = (
   flags: { allowNegative },
 });
 
-export const transfer = (source: string, target: string, amount: bigint, asset = 'CNY', memo = ''): TxBody => ({
+export const transfer = (source: string, target: string, amount: bigint, asset = 'CNY', memo = ''): TransferOp => ({
   type: 'transfer',
   source,
   target,
@@ -213,7 +223,7 @@ export const transfer = (source: string, target: string, amount: bigint, asset =
   memo,
 });
 
-export const pendingCreate = (source: string, target: string, amount: bigint, timeoutMs = 60_000n): TxBody => ({
+export const pendingCreate = (source: string, target: string, amount: bigint, timeoutMs = 60_000n): PendingCreateOp => ({
   type: 'pending.create',
   source,
   target,
@@ -223,8 +233,8 @@ export const pendingCreate = (source: string, target: string, amount: bigint, ti
   memo: '',
 });
 
-export const mint = (account: string, amount: bigint, asset = 'CNY'): TxBody => ({ type: 'mint', asset, account, amount });
-export const burn = (account: string, amount: bigint, asset = 'CNY'): TxBody => ({ type: 'burn', asset, account, amount });
+export const mint = (account: string, amount: bigint, asset = 'CNY'): MintOp => ({ type: 'mint', asset, account, amount });
+export const burn = (account: string, amount: bigint, asset = 'CNY'): BurnOp => ({ type: 'burn', asset, account, amount });
 
 /**
  * The standard world after two blocks: alice (tier 3, 2,000.00 CNY), bob (tier 2, empty),

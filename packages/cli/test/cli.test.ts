@@ -1,0 +1,466 @@
+// Goal: the `paychain` commands behave as documented for an operator: help for every command,
+// refusal of bad input with a clear one-line message (never a stack trace), and the offline
+// audit and receipt flow — simulate, verify, export a receipt, verify it against genesis —
+// for both crypto suites, with every altered receipt and every foreign genesis refused.
+// Method: the real binary run as a process on temporary data directories; receipts altered by
+// flipping one byte of one field (decode → flip → encode). `simulate` uses its fixed --seed.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type ReceiptJson,
+  type SuiteName,
+  bytesToHex,
+  decodeCertificate,
+  decodeHeader,
+  decodeTransaction,
+  decodeTxResult,
+  encodeCertificate,
+  encodeHeader,
+  encodeTxResult,
+  hexToBytes,
+} from '@paychain/core';
+import { ledgerPath } from '@paychain/node';
+import { BlockStore } from '@paychain/store';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, describeRun, runCli, stackTraceLines } from './helpers/cli.ts';
+
+let root: string;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'paychain-cli-'));
+});
+
+afterAll(() => {
+  if (root !== undefined) rmSync(root, { recursive: true, force: true });
+});
+
+async function cli(args: readonly string[]): Promise<{ args: readonly string[]; result: CliResult; why: string }> {
+  const result = await runCli(args);
+  return { args, result, why: describeRun(args, result) };
+}
+
+/** A refusal: non-zero exit, one "paychain: …" message matching `message`, no stack trace. */
+function expectRefused(run: { result: CliResult; why: string }, message: RegExp, exitCode?: number): void {
+  expect(run.result.code, run.why).not.toBe(0);
+  expect(run.result.code, run.why).not.toBeNull();
+  if (exitCode !== undefined) expect(run.result.code, run.why).toBe(exitCode);
+  expect(run.result.stderr, run.why).toMatch(message);
+  expect(run.result.stderr, run.why).not.toMatch(/unexpected error/);
+  expect(stackTraceLines(run.result.stderr), run.why).toEqual([]);
+}
+
+describe('paychain --help', () => {
+  const commands: ReadonlyArray<{ command: readonly string[]; options: readonly string[] }> = [
+    { command: [], options: ['--version', '--help'] },
+    { command: ['init'], options: ['--data <dir>', '--suite <suite>', '--chain-id <id>', '--orgs <spec>'] },
+    { command: ['verify'], options: ['--data <dir>', '--json'] },
+    { command: ['receipt'], options: ['--help'] },
+    { command: ['receipt', 'get'], options: ['<txid>', '--data <dir>', '--org <org>', '--out <file>'] },
+    { command: ['receipt', 'verify'], options: ['<file>', '--genesis <file>', '--data <dir>'] },
+    { command: ['start'], options: ['--data <dir>', '--port <n>', '--host <host>'] },
+    { command: ['demo'], options: ['--data <dir>', '--port <n>', '--host <host>', '--payments <n>'] },
+    {
+      command: ['simulate'],
+      options: ['--data <dir>', '--payments <n>', '--seed <s>', '--accounts <n>', '--json'],
+    },
+    { command: ['bench'], options: ['--help'] },
+    {
+      command: ['bench', 'ledger'],
+      options: ['--suite <suite>', '--transfers <n>', '--payers <n>', '--hot-merchants <n>', '--no-postgres', '--json'],
+    },
+  ];
+
+  it('exits 0 and lists the options of every command', async () => {
+    const runs = await Promise.all(commands.map((c) => cli([...c.command, '--help'])));
+    for (const [i, c] of commands.entries()) {
+      const run = runs[i];
+      if (run === undefined) throw new Error('missing run');
+      expect(run.result.code, run.why).toBe(0);
+      expect(run.result.stderr, run.why).toBe('');
+      expect(run.result.stdout, run.why).toContain(`Usage: paychain${c.command.map((w) => ` ${w}`).join('')} [options]`);
+      for (const option of c.options) expect(run.result.stdout, run.why).toContain(option);
+    }
+    // The top level and the command groups name their subcommands.
+    const top = runs[0]?.result.stdout ?? '';
+    for (const name of ['init', 'verify', 'receipt', 'start', 'demo', 'simulate', 'bench']) expect(top).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    expect(runs[3]?.result.stdout).toMatch(/^ {2}verify \[options\] <file>/m);
+    expect(runs[3]?.result.stdout).toMatch(/^ {2}get \[options\] <txid>/m);
+    expect(runs[9]?.result.stdout).toMatch(/^ {2}ledger \[options\]/m);
+  });
+});
+
+describe('paychain init', () => {
+  it('refuses a directory initialized already and leaves its genesis as it was', async () => {
+    const dir = join(root, 'twice');
+    const first = await cli(['init', '--data', dir]);
+    expect(first.result.code, first.why).toBe(0);
+    expect(first.result.stdout, first.why).toMatch(/^initialized .*: chain paychain-local, suite intl, organizations bank \(issuer\+validator\), network \(operator\+validator\), regulator \(auditor\+validator\)$/m);
+    const genesis = readFileSync(join(dir, 'genesis.json'), 'utf8');
+    const keys = readFileSync(join(dir, 'orgs', 'bank', 'keys.json'), 'utf8');
+    const second = await cli(['init', '--data', dir, '--suite', 'gm']);
+    expectRefused(second, /genesis\.json exists already: this directory is initialized/);
+    expect(readFileSync(join(dir, 'genesis.json'), 'utf8')).toBe(genesis);
+    expect(readFileSync(join(dir, 'orgs', 'bank', 'keys.json'), 'utf8')).toBe(keys);
+  });
+
+  it('refuses an unknown --suite with exit code 2 and writes nothing', async () => {
+    const dir = join(root, 'bad-suite');
+    const run = await cli(['init', '--data', dir, '--suite', 'rsa']);
+    expectRefused(run, /--suite must be intl or gm, not "rsa"/, 2);
+    expect(existsSync(join(dir, 'genesis.json'))).toBe(false);
+  });
+
+  it.each([
+    { orgs: 'bank:issuer', message: /--orgs: at least one organization needs the validator role/ },
+    { orgs: 'bank:validator', message: /--orgs: at least one organization needs the issuer role/ },
+    { orgs: 'Bank:issuer+validator', message: /--orgs: "Bank" is not an organization id/ },
+    { orgs: 'bank:issuer+wizard', message: /--orgs: unknown role "wizard" for bank/ },
+    { orgs: 'bank:issuer+validator,bank:validator', message: /--orgs: an organization is named twice/ },
+    { orgs: ',', message: /--orgs: "" is not an organization id/ },
+  ])('refuses --orgs "$orgs" and writes nothing', async ({ orgs, message }) => {
+    const dir = join(root, `bad-orgs-${Buffer.from(orgs).toString('hex')}`);
+    const run = await cli(['init', '--data', dir, '--orgs', orgs]);
+    expectRefused(run, message);
+    expect(existsSync(join(dir, 'genesis.json'))).toBe(false);
+  });
+});
+
+interface SuiteChain {
+  readonly dir: string;
+  readonly receiptFile: string;
+  readonly receipt: ReceiptJson;
+  readonly txId: string;
+  readonly height: bigint;
+}
+
+/** A successful transfer in the fullest block, so its proofs have several hashes. */
+function busiestTransfer(dir: string): { id: string; height: bigint } {
+  const store = BlockStore.open(ledgerPath(dir, 'bank'), { readonly: true });
+  try {
+    const headHeight = store.head()?.height ?? 0n;
+    let best: { id: string; height: bigint; txs: number } | null = null;
+    for (let height = 1n; height <= headHeight; height++) {
+      const block = store.getBlock(height);
+      if (block === null) throw new Error(`no block ${height}`);
+      if (best !== null && block.txs.length <= best.txs) continue;
+      for (const [i, bytes] of block.txs.entries()) {
+        const decoded = decodeTransaction(bytes);
+        if (decoded.ok && decoded.value.tx.body.type === 'transfer' && block.results[i]?.code === 'ok') {
+          best = { id: decoded.value.tx.id, height, txs: block.txs.length };
+          break;
+        }
+      }
+    }
+    if (best === null || best.txs < 3) throw new Error('no block with a transfer and at least three transactions');
+    return { id: best.id, height: best.height };
+  } finally {
+    store.close();
+  }
+}
+
+function flipByte(bytes: Uint8Array, index: number, mask = 0x01): Uint8Array {
+  if (index < 0 || index >= bytes.length) throw new RangeError(`byte ${index} of ${bytes.length}`);
+  const copy = Uint8Array.from(bytes);
+  copy[index] = (copy[index] as number) ^ mask;
+  return copy;
+}
+
+function flipHex(hex: string, index: number, mask = 0x01): string {
+  return bytesToHex(flipByte(hexToBytes(hex), index, mask));
+}
+
+function editHeader(hex: string, edit: (h: ReturnType<typeof decodeHeaderOk>) => ReturnType<typeof decodeHeaderOk>): string {
+  return bytesToHex(encodeHeader(edit(decodeHeaderOk(hex))));
+}
+
+function decodeHeaderOk(hex: string) {
+  const decoded = decodeHeader(hexToBytes(hex));
+  if (!decoded.ok) throw new Error(decoded.error);
+  return decoded.value;
+}
+
+interface ReceiptTamper {
+  readonly name: string;
+  readonly edit: (r: ReceiptJson) => ReceiptJson;
+  readonly reason: RegExp;
+}
+
+/** One flipped byte per case; `reason` is what `receipt verify` must say. */
+const receiptTampers: readonly ReceiptTamper[] = [
+  {
+    name: 'header: a byte of txRoot',
+    edit: (r) => ({ ...r, header: editHeader(r.header, (h) => ({ ...h, txRoot: flipByte(h.txRoot, 0) })) }),
+    reason: /receipt is NOT valid: transaction inclusion proof: root_mismatch/,
+  },
+  {
+    name: 'header: a byte of resultRoot',
+    edit: (r) => ({ ...r, header: editHeader(r.header, (h) => ({ ...h, resultRoot: flipByte(h.resultRoot, 31) })) }),
+    reason: /receipt is NOT valid: result inclusion proof: root_mismatch/,
+  },
+  {
+    name: 'header: a byte of the time',
+    edit: (r) => ({ ...r, header: editHeader(r.header, (h) => ({ ...h, time: h.time ^ 1n })) }),
+    reason: /receipt is NOT valid: certificate: header_hash_mismatch/,
+  },
+  {
+    name: 'header: a byte of the state commitment',
+    edit: (r) => ({ ...r, header: editHeader(r.header, (h) => ({ ...h, stateCommitment: flipByte(h.stateCommitment, 7) })) }),
+    reason: /receipt is NOT valid: certificate: header_hash_mismatch/,
+  },
+  {
+    name: 'header: the version byte',
+    edit: (r) => ({ ...r, header: flipHex(r.header, 0, 0x02) }),
+    reason: /receipt\.header: unsupported header version 3/,
+  },
+  {
+    name: 'proof: a byte of the first transaction proof hash',
+    edit: (r) => ({ ...r, txProof: { ...r.txProof, path: r.txProof.path.map((p, i) => (i === 0 ? flipHex(p, 5) : p)) } }),
+    reason: /receipt is NOT valid: transaction inclusion proof: root_mismatch/,
+  },
+  {
+    name: 'proof: a byte of the last result proof hash',
+    edit: (r) => ({
+      ...r,
+      resultProof: {
+        ...r.resultProof,
+        path: r.resultProof.path.map((p, i, all) => (i === all.length - 1 ? flipHex(p, 31, 0x80) : p)),
+      },
+    }),
+    reason: /receipt is NOT valid: result inclusion proof: root_mismatch/,
+  },
+  {
+    name: 'proof: the leaf index of both proofs',
+    edit: (r) => ({
+      ...r,
+      txProof: { ...r.txProof, leafIndex: r.txProof.leafIndex ^ 1 },
+      resultProof: { ...r.resultProof, leafIndex: r.resultProof.leafIndex ^ 1 },
+    }),
+    reason: /receipt is NOT valid: transaction inclusion proof: (root_mismatch|path_length_mismatch|leaf_index_out_of_range)/,
+  },
+  {
+    name: 'certificate: a byte of a validator signature',
+    edit: (r) => {
+      const decoded = decodeCertificate(hexToBytes(r.certificate));
+      if (!decoded.ok) throw new Error(decoded.error);
+      const [first, ...rest] = decoded.value.signatures;
+      if (first === undefined) throw new Error('no signature');
+      const signatures = [{ ...first, signature: flipByte(first.signature, 20) }, ...rest];
+      return { ...r, certificate: bytesToHex(encodeCertificate({ ...decoded.value, signatures })) };
+    },
+    reason: /receipt is NOT valid: certificate: signature_invalid/,
+  },
+  {
+    name: 'certificate: signatures dropped below the quorum',
+    edit: (r) => {
+      const decoded = decodeCertificate(hexToBytes(r.certificate));
+      if (!decoded.ok) throw new Error(decoded.error);
+      const signatures = decoded.value.signatures.slice(0, 1);
+      return { ...r, certificate: bytesToHex(encodeCertificate({ ...decoded.value, signatures })) };
+    },
+    reason: /receipt is NOT valid: certificate: below_quorum/,
+  },
+  {
+    name: "certificate: one validator's signature counted twice",
+    edit: (r) => {
+      const decoded = decodeCertificate(hexToBytes(r.certificate));
+      if (!decoded.ok) throw new Error(decoded.error);
+      const [first] = decoded.value.signatures;
+      if (first === undefined) throw new Error('no signature');
+      const signatures = [first, first];
+      return { ...r, certificate: bytesToHex(encodeCertificate({ ...decoded.value, signatures })) };
+    },
+    reason: /receipt is NOT valid: certificate: signatures_unordered/,
+  },
+  {
+    name: 'certificate: a byte of the header hash it signs',
+    edit: (r) => {
+      const decoded = decodeCertificate(hexToBytes(r.certificate));
+      if (!decoded.ok) throw new Error(decoded.error);
+      return {
+        ...r,
+        certificate: bytesToHex(encodeCertificate({ ...decoded.value, headerHash: flipByte(decoded.value.headerHash, 3) })),
+      };
+    },
+    reason: /receipt is NOT valid: certificate: header_hash_mismatch/,
+  },
+  {
+    name: 'certificate: a byte of the height it names',
+    edit: (r) => ({ ...r, certificate: flipHex(r.certificate, 7, 0x04) }),
+    reason: /receipt is NOT valid: certificate: height_mismatch/,
+  },
+  {
+    name: 'tx: the last byte of the amount',
+    edit: (r) => {
+      const bytes = hexToBytes(r.tx);
+      const decoded = decodeTransaction(bytes);
+      if (!decoded.ok || decoded.value.tx.body.type !== 'transfer') throw new Error('not a transfer');
+      // Layout: … amount:u64 memo:(u8 length, MEMO_BYTES_MAX < 256; empty here) | signatures.
+      // The amount's last byte is two bytes before the end of the signed part.
+      expect(decoded.value.tx.body.memo).toBe('');
+      return { ...r, tx: bytesToHex(flipByte(bytes, decoded.value.unsignedBytes - 2)) };
+    },
+    reason: /receipt is NOT valid: transaction inclusion proof: root_mismatch/,
+  },
+  {
+    name: 'tx: a byte of the signature',
+    edit: (r) => ({ ...r, tx: flipHex(r.tx, hexToBytes(r.tx).length - 1) }),
+    reason: /receipt is NOT valid: transaction inclusion proof: root_mismatch/,
+  },
+  {
+    name: 'tx: a byte of the id',
+    edit: (r) => {
+      const bytes = hexToBytes(r.tx);
+      // Layout: version:u8 chainId:(u8 length + bytes) id:16 …
+      const idOffset = 2 + (bytes[1] as number);
+      return { ...r, tx: bytesToHex(flipByte(bytes, idOffset + 15)) };
+    },
+    reason: /receipt is NOT valid: result is for another transaction/,
+  },
+  {
+    name: 'result: the code byte (id, code and bytes kept consistent)',
+    edit: (r) => {
+      const decoded = decodeTxResult(hexToBytes(r.result.bytes));
+      if (!decoded.ok) throw new Error(decoded.error);
+      const forged = { ...decoded.value, code: 'insufficient_funds' as const };
+      return { ...r, result: { ...r.result, code: forged.code, bytes: bytesToHex(encodeTxResult(forged)) } };
+    },
+    reason: /receipt is NOT valid: result inclusion proof: root_mismatch/,
+  },
+];
+
+describe.each<SuiteName>(['intl', 'gm'])('simulate, verify and receipts with the %s suite', (suite) => {
+  let chain: SuiteChain;
+
+  beforeAll(async () => {
+    const dir = join(root, `chain-${suite}`);
+    const init = await cli(['init', '--data', dir, '--suite', suite]);
+    expect(init.result.code, init.why).toBe(0);
+    const simulate = await cli(['simulate', '--data', dir, '--payments', '200', '--accounts', '50', '--seed', '7', '--json']);
+    expect(simulate.result.code, simulate.why).toBe(0);
+    const summary = JSON.parse(simulate.result.stdout) as { payments: number; codes: Record<string, number>; height: string };
+    expect(summary.payments, simulate.why).toBe(200);
+    expect(summary.codes, simulate.why).toEqual({ ok: 200 });
+    const { id, height } = busiestTransfer(dir);
+    const receiptFile = join(dir, 'receipt.json');
+    const get = await cli(['receipt', 'get', id, '--data', dir, '--out', receiptFile]);
+    expect(get.result.code, get.why).toBe(0);
+    chain = { dir, receiptFile, receipt: JSON.parse(readFileSync(receiptFile, 'utf8')) as ReceiptJson, txId: id, height };
+  }, 120_000);
+
+  it('verify passes after simulate --payments 200, one line per peer', async () => {
+    const run = await cli(['verify', '--data', chain.dir]);
+    expect(run.result.code, run.why).toBe(0);
+    expect(run.result.stderr, run.why).toBe('');
+    // 50 payers + 1 merchant opened, 50 funded, 200 payments.
+    const lines = run.result.stdout.trimEnd().split('\n');
+    const head = BigInt(/height (\d+)/.exec(lines[0] ?? '')?.[1] ?? '-1');
+    expect(head, run.why).toBeGreaterThanOrEqual(chain.height);
+    expect(lines.map((l) => l.split(':')[0]), run.why).toEqual(['ok bank', 'ok network', 'ok regulator']);
+    for (const line of lines) expect(line, run.why).toMatch(new RegExp(`: height ${head}, certified ${head}, 301 transactions, head [0-9a-f]{16}…$`));
+    const json = await cli(['verify', '--data', chain.dir, '--json']);
+    expect(json.result.code, json.why).toBe(0);
+    const parsed = JSON.parse(json.result.stdout.trim().split('\n')[0] ?? '') as { ok: boolean; peers: Array<{ ok: boolean }> };
+    expect(parsed.ok, json.why).toBe(true);
+    expect(parsed.peers.map((p) => p.ok)).toEqual([true, true, true]);
+  });
+
+  it('receipt get writes the same receipt to a file and to standard output', async () => {
+    const run = await cli(['receipt', 'get', chain.txId, '--data', chain.dir]);
+    expect(run.result.code, run.why).toBe(0);
+    expect(run.result.stdout).toBe(readFileSync(chain.receiptFile, 'utf8'));
+    expect(chain.receipt.result).toMatchObject({ id: chain.txId, code: 'ok' });
+  });
+
+  it('receipt verify accepts the receipt against genesis, by --data and by --genesis', async () => {
+    const expected = new RegExp(
+      `^receipt valid: transaction ${chain.txId} \\(transfer\\) in block ${chain.height}, result ok — applied; certified by bank, network, regulator$`,
+      'm',
+    );
+    const [byData, byGenesis] = await Promise.all([
+      cli(['receipt', 'verify', chain.receiptFile, '--data', chain.dir]),
+      cli(['receipt', 'verify', chain.receiptFile, '--genesis', join(chain.dir, 'genesis.json')]),
+    ]);
+    for (const run of [byData, byGenesis]) {
+      expect(run.result.code, run.why).toBe(0);
+      expect(run.result.stdout, run.why).toMatch(expected);
+    }
+  });
+
+  it('receipt verify refuses every receipt with one flipped byte, saying why', async () => {
+    const runs = await Promise.all(
+      receiptTampers.map(async (t, i) => {
+        const file = join(chain.dir, `tampered-${i}.json`);
+        writeFileSync(file, JSON.stringify(t.edit(chain.receipt), null, 2));
+        return { tamper: t, run: await cli(['receipt', 'verify', file, '--data', chain.dir]) };
+      }),
+    );
+    for (const { tamper, run } of runs) {
+      expectRefused({ result: run.result, why: `${tamper.name}\n${run.why}` }, tamper.reason);
+    }
+  });
+
+  it("receipt verify refuses the receipt against another consortium's genesis", async () => {
+    const sameChainId = join(root, `other-${suite}`);
+    const otherChainId = join(root, `other-chain-${suite}`);
+    const inits = await Promise.all([
+      cli(['init', '--data', sameChainId, '--suite', suite]),
+      cli(['init', '--data', otherChainId, '--suite', suite, '--chain-id', 'paychain-other']),
+    ]);
+    for (const run of inits) expect(run.result.code, run.why).toBe(0);
+    const [same, other] = await Promise.all([
+      cli(['receipt', 'verify', chain.receiptFile, '--genesis', join(sameChainId, 'genesis.json')]),
+      cli(['receipt', 'verify', chain.receiptFile, '--data', otherChainId]),
+    ]);
+    // Same chain id and organization names, other validator keys: the certificate does not verify.
+    expectRefused(same, /receipt is NOT valid: certificate: signature_invalid/);
+    expectRefused(other, /receipt is NOT valid: receipt is for another chain/);
+  });
+
+  it('receipt get refuses a malformed and an unknown transaction id', async () => {
+    const [malformed, unknown] = await Promise.all([
+      cli(['receipt', 'get', 'XYZ', '--data', chain.dir]),
+      cli(['receipt', 'get', '0'.repeat(32), '--data', chain.dir]),
+    ]);
+    expectRefused(malformed, /transaction id must be 32 lowercase hex characters/, 2);
+    expectRefused(unknown, /transaction 0{32} is not in bank's chain/);
+  });
+});
+
+describe('refusals of other bad input', () => {
+  it('receipt verify: a missing file, a file that is not JSON, and no genesis to trust', async () => {
+    const dir = join(root, 'refusals');
+    const init = await cli(['init', '--data', dir]);
+    expect(init.result.code, init.why).toBe(0);
+    const notJson = join(root, 'not-json.txt');
+    writeFileSync(notJson, 'certainly not a receipt');
+    const noGenesis = join(root, 'no-genesis');
+    const [missing, garbage, withoutGenesis, badReceipt] = await Promise.all([
+      cli(['receipt', 'verify', join(root, 'nope.json'), '--data', dir]),
+      cli(['receipt', 'verify', notJson, '--data', dir]),
+      cli(['receipt', 'verify', notJson, '--data', noGenesis]),
+      (async () => {
+        const file = join(root, 'empty-receipt.json');
+        writeFileSync(file, '{"version":1}');
+        return cli(['receipt', 'verify', file, '--data', dir]);
+      })(),
+    ]);
+    expectRefused(missing, /nope\.json: no such file/);
+    expectRefused(garbage, /not-json\.txt: not valid JSON/);
+    expectRefused(withoutGenesis, /cannot read .*no-genesis\/genesis\.json/);
+    expectRefused(badReceipt, /empty-receipt\.json: receipt\.tx: expected hex/);
+  });
+
+  it('simulate: no genesis, a zero payment count, a bad seed', async () => {
+    const dir = join(root, 'simulate-refusals');
+    const [noGenesis, zero, badSeed] = await Promise.all([
+      cli(['simulate', '--data', dir, '--payments', '10']),
+      cli(['simulate', '--data', dir, '--payments', '0']),
+      cli(['simulate', '--data', dir, '--payments', '10', '--seed', 'abc']),
+    ]);
+    expectRefused(noGenesis, /has no genesis\.json: run "paychain init --data .*" first/);
+    expectRefused(zero, /--payments must be a positive integer/);
+    expectRefused(badSeed, /--seed must be a non-negative integer/, 2);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
