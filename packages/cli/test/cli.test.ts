@@ -8,8 +8,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type ReceiptJson,
-  type SuiteName,
   bytesToHex,
   decodeCertificate,
   decodeHeader,
@@ -19,6 +17,8 @@ import {
   encodeHeader,
   encodeTxResult,
   hexToBytes,
+  type ReceiptJson,
+  type SuiteName,
 } from '@paychain/core';
 import { ledgerPath } from '@paychain/node';
 import { BlockStore } from '@paychain/store';
@@ -78,12 +78,15 @@ describe('paychain --help', () => {
       if (run === undefined) throw new Error('missing run');
       expect(run.result.code, run.why).toBe(0);
       expect(run.result.stderr, run.why).toBe('');
-      expect(run.result.stdout, run.why).toContain(`Usage: paychain${c.command.map((w) => ` ${w}`).join('')} [options]`);
+      expect(run.result.stdout, run.why).toContain(
+        `Usage: paychain${c.command.map((w) => ` ${w}`).join('')} [options]`,
+      );
       for (const option of c.options) expect(run.result.stdout, run.why).toContain(option);
     }
     // The top level and the command groups name their subcommands.
     const top = runs[0]?.result.stdout ?? '';
-    for (const name of ['init', 'verify', 'receipt', 'start', 'demo', 'simulate', 'bench']) expect(top).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    for (const name of ['init', 'verify', 'receipt', 'start', 'demo', 'simulate', 'bench'])
+      expect(top).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(runs[3]?.result.stdout).toMatch(/^ {2}verify \[options\] <file>/m);
     expect(runs[3]?.result.stdout).toMatch(/^ {2}get \[options\] <txid>/m);
     expect(runs[9]?.result.stdout).toMatch(/^ {2}ledger \[options\]/m);
@@ -95,7 +98,9 @@ describe('paychain init', () => {
     const dir = join(root, 'twice');
     const first = await cli(['init', '--data', dir]);
     expect(first.result.code, first.why).toBe(0);
-    expect(first.result.stdout, first.why).toMatch(/^initialized .*: chain paychain-local, suite intl, organizations bank \(issuer\+validator\), network \(operator\+validator\), regulator \(auditor\+validator\)$/m);
+    expect(first.result.stdout, first.why).toMatch(
+      /^initialized .*: chain paychain-local, suite intl, organizations bank \(issuer\+validator\), network \(operator\+validator\), regulator \(auditor\+validator\)$/m,
+    );
     const genesis = readFileSync(join(dir, 'genesis.json'), 'utf8');
     const keys = readFileSync(join(dir, 'orgs', 'bank', 'keys.json'), 'utf8');
     const second = await cli(['init', '--data', dir, '--suite', 'gm']);
@@ -170,7 +175,10 @@ function flipHex(hex: string, index: number, mask = 0x01): string {
   return bytesToHex(flipByte(hexToBytes(hex), index, mask));
 }
 
-function editHeader(hex: string, edit: (h: ReturnType<typeof decodeHeaderOk>) => ReturnType<typeof decodeHeaderOk>): string {
+function editHeader(
+  hex: string,
+  edit: (h: ReturnType<typeof decodeHeaderOk>) => ReturnType<typeof decodeHeaderOk>,
+): string {
   return bytesToHex(encodeHeader(edit(decodeHeaderOk(hex))));
 }
 
@@ -205,7 +213,10 @@ const receiptTampers: readonly ReceiptTamper[] = [
   },
   {
     name: 'header: a byte of the state commitment',
-    edit: (r) => ({ ...r, header: editHeader(r.header, (h) => ({ ...h, stateCommitment: flipByte(h.stateCommitment, 7) })) }),
+    edit: (r) => ({
+      ...r,
+      header: editHeader(r.header, (h) => ({ ...h, stateCommitment: flipByte(h.stateCommitment, 7) })),
+    }),
     reason: /receipt is NOT valid: certificate: header_hash_mismatch/,
   },
   {
@@ -215,7 +226,10 @@ const receiptTampers: readonly ReceiptTamper[] = [
   },
   {
     name: 'proof: a byte of the first transaction proof hash',
-    edit: (r) => ({ ...r, txProof: { ...r.txProof, path: r.txProof.path.map((p, i) => (i === 0 ? flipHex(p, 5) : p)) } }),
+    edit: (r) => ({
+      ...r,
+      txProof: { ...r.txProof, path: r.txProof.path.map((p, i) => (i === 0 ? flipHex(p, 5) : p)) },
+    }),
     reason: /receipt is NOT valid: transaction inclusion proof: root_mismatch/,
   },
   {
@@ -236,7 +250,8 @@ const receiptTampers: readonly ReceiptTamper[] = [
       txProof: { ...r.txProof, leafIndex: r.txProof.leafIndex ^ 1 },
       resultProof: { ...r.resultProof, leafIndex: r.resultProof.leafIndex ^ 1 },
     }),
-    reason: /receipt is NOT valid: transaction inclusion proof: (root_mismatch|path_length_mismatch|leaf_index_out_of_range)/,
+    reason:
+      /receipt is NOT valid: transaction inclusion proof: (root_mismatch|path_length_mismatch|leaf_index_out_of_range)/,
   },
   {
     name: 'certificate: a byte of a validator signature',
@@ -279,7 +294,9 @@ const receiptTampers: readonly ReceiptTamper[] = [
       if (!decoded.ok) throw new Error(decoded.error);
       return {
         ...r,
-        certificate: bytesToHex(encodeCertificate({ ...decoded.value, headerHash: flipByte(decoded.value.headerHash, 3) })),
+        certificate: bytesToHex(
+          encodeCertificate({ ...decoded.value, headerHash: flipByte(decoded.value.headerHash, 3) }),
+        ),
       };
     },
     reason: /receipt is NOT valid: certificate: header_hash_mismatch/,
@@ -336,16 +353,37 @@ describe.each<SuiteName>(['intl', 'gm'])('simulate, verify and receipts with the
     const dir = join(root, `chain-${suite}`);
     const init = await cli(['init', '--data', dir, '--suite', suite]);
     expect(init.result.code, init.why).toBe(0);
-    const simulate = await cli(['simulate', '--data', dir, '--payments', '200', '--accounts', '50', '--seed', '7', '--json']);
+    const simulate = await cli([
+      'simulate',
+      '--data',
+      dir,
+      '--payments',
+      '200',
+      '--accounts',
+      '50',
+      '--seed',
+      '7',
+      '--json',
+    ]);
     expect(simulate.result.code, simulate.why).toBe(0);
-    const summary = JSON.parse(simulate.result.stdout) as { payments: number; codes: Record<string, number>; height: string };
+    const summary = JSON.parse(simulate.result.stdout) as {
+      payments: number;
+      codes: Record<string, number>;
+      height: string;
+    };
     expect(summary.payments, simulate.why).toBe(200);
     expect(summary.codes, simulate.why).toEqual({ ok: 200 });
     const { id, height } = busiestTransfer(dir);
     const receiptFile = join(dir, 'receipt.json');
     const get = await cli(['receipt', 'get', id, '--data', dir, '--out', receiptFile]);
     expect(get.result.code, get.why).toBe(0);
-    chain = { dir, receiptFile, receipt: JSON.parse(readFileSync(receiptFile, 'utf8')) as ReceiptJson, txId: id, height };
+    chain = {
+      dir,
+      receiptFile,
+      receipt: JSON.parse(readFileSync(receiptFile, 'utf8')) as ReceiptJson,
+      txId: id,
+      height,
+    };
   }, 120_000);
 
   it('verify passes after simulate --payments 200, one line per peer', async () => {
@@ -356,11 +394,20 @@ describe.each<SuiteName>(['intl', 'gm'])('simulate, verify and receipts with the
     const lines = run.result.stdout.trimEnd().split('\n');
     const head = BigInt(/height (\d+)/.exec(lines[0] ?? '')?.[1] ?? '-1');
     expect(head, run.why).toBeGreaterThanOrEqual(chain.height);
-    expect(lines.map((l) => l.split(':')[0]), run.why).toEqual(['ok bank', 'ok network', 'ok regulator']);
-    for (const line of lines) expect(line, run.why).toMatch(new RegExp(`: height ${head}, certified ${head}, 301 transactions, head [0-9a-f]{16}…$`));
+    expect(
+      lines.map((l) => l.split(':')[0]),
+      run.why,
+    ).toEqual(['ok bank', 'ok network', 'ok regulator']);
+    for (const line of lines)
+      expect(line, run.why).toMatch(
+        new RegExp(`: height ${head}, certified ${head}, 301 transactions, head [0-9a-f]{16}…$`),
+      );
     const json = await cli(['verify', '--data', chain.dir, '--json']);
     expect(json.result.code, json.why).toBe(0);
-    const parsed = JSON.parse(json.result.stdout.trim().split('\n')[0] ?? '') as { ok: boolean; peers: Array<{ ok: boolean }> };
+    const parsed = JSON.parse(json.result.stdout.trim().split('\n')[0] ?? '') as {
+      ok: boolean;
+      peers: Array<{ ok: boolean }>;
+    };
     expect(parsed.ok, json.why).toBe(true);
     expect(parsed.peers.map((p) => p.ok)).toEqual([true, true, true]);
   });

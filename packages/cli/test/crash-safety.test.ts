@@ -11,14 +11,14 @@
 // (sum of posted balances = minted − burned, minted = the successful mints in the chain).
 // Seed: PAYCHAIN_CRASH_SEED (default below), printed; kill times then depend on the machine too.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { bytesToHex, decodeTransaction, isIdConsumed, type TxCode, TX_CODES } from '@paychain/core';
+import { bytesToHex, decodeTransaction, isIdConsumed, TX_CODES, type TxCode } from '@paychain/core';
 import { ledgerPath, openDataDir } from '@paychain/node';
-import { BlockStore } from '@paychain/store';
+import { BlockStore, StoreError } from '@paychain/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRng } from '../src/rng.ts';
 import { Workload } from '../src/workload.ts';
@@ -49,6 +49,10 @@ interface Ack {
   readonly pos: number;
 }
 
+function isTxCode(x: string | undefined): x is TxCode {
+  return x !== undefined && Object.hasOwn(TX_CODES, x);
+}
+
 type KillMode = 'startup' | 'early' | 'load';
 
 interface KillPoint {
@@ -71,6 +75,9 @@ class CrashScenario {
   private readonly now: bigint;
   private txCount = 0;
   private runs = 0;
+  /** Kills after which the peers' stores were at different heights (caught up at the next start). */
+  private uneven = 0;
+  private readonly orgs: readonly string[];
   readonly name: string;
   readonly dir: string;
   private readonly rng: SeededRng;
@@ -88,6 +95,7 @@ class CrashScenario {
     if (issuer === undefined) throw new Error('scenario needs an issuer with keys');
     this.workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer, seed: CRASH_SEED });
     this.now = data.genesis.time + 1_000n;
+    this.orgs = data.orgs;
     this.append('setup', this.workload.setup(40, 2, this.now));
     this.append('fund', this.workload.funding(FUNDING_MINOR, this.now));
   }
@@ -108,8 +116,11 @@ class CrashScenario {
     const [kind, ...rest] = line.split(' ');
     if (kind === 'ack') {
       const [indexText, id, code, height, pos] = rest;
-      const ack: Ack = { id: id ?? '', code: (code ?? '') as TxCode, height: BigInt(height ?? '-1'), pos: Number(pos) };
-      if (!(ack.code in TX_CODES)) this.violations.push(`unknown code in "${line}"`);
+      if (id === undefined || !isTxCode(code) || height === undefined || pos === undefined) {
+        this.violations.push(`malformed acknowledgement "${line}"`);
+        return false;
+      }
+      const ack: Ack = { id, code, height: BigInt(height), pos: Number(pos) };
       const index = Number(indexText);
       const first = this.acks.get(index);
       if (first === undefined) {
@@ -117,7 +128,9 @@ class CrashScenario {
         return true;
       }
       if (first.id !== ack.id || first.code !== ack.code || first.height !== ack.height || first.pos !== ack.pos) {
-        this.violations.push(`retry of transaction ${index} answered ${line}, first outcome ${JSON.stringify({ ...first, height: String(first.height) })}`);
+        this.violations.push(
+          `retry of transaction ${index} answered ${line}, first outcome ${JSON.stringify({ ...first, height: String(first.height) })}`,
+        );
       }
     } else if (kind === 'reject') {
       this.violations.push(`run ${this.runs}: ${line}`);
@@ -138,13 +151,23 @@ class CrashScenario {
   async killOnce(): Promise<void> {
     const run = ++this.runs;
     if (this.txCount - this.firstUnacked() < PAYMENTS_LOW_WATER) {
-      this.append('pay', Array.from({ length: PAYMENTS_CHUNK }, () => this.workload.payment(this.now).bytes));
+      this.append(
+        'pay',
+        Array.from({ length: PAYMENTS_CHUNK }, () => this.workload.payment(this.now).bytes),
+      );
     }
     const from = Math.max(0, this.firstUnacked() - RETRY_OVERLAP);
     const draw = this.rng.below(5);
     const mode: KillMode = draw === 0 ? 'startup' : draw === 1 ? 'early' : 'load';
     const delayMs = mode === 'startup' ? this.rng.below(STARTUP_KILL_MS_MAX) : this.rng.below(KILL_DELAY_MS_MAX);
-    const child = this.spawnChild(['--txs', this.txFile, '--from', String(from), '--block-txs', String(this.blockTxsMax)]);
+    const child = this.spawnChild([
+      '--txs',
+      this.txFile,
+      '--from',
+      String(from),
+      '--block-txs',
+      String(this.blockTxsMax),
+    ]);
     let newAcksThisRun = 0;
     let ready = false;
     let done = false;
@@ -192,6 +215,8 @@ class CrashScenario {
     if (exit.signal !== 'SIGKILL' && !(exit.code === 0 && done)) {
       this.violations.push(`run ${run}: child exited with code ${exit.code} signal ${exit.signal}:\n${stderr}`);
     }
+    const heights = this.orgs.map((org) => headHeight(this.dir, org));
+    if (new Set(heights).size > 1) this.uneven++;
   }
 
   /** Opens and closes the consortium once (catch-up and re-certification), without load. */
@@ -211,7 +236,27 @@ class CrashScenario {
   summary(): string {
     const count = (mode: KillMode) => this.kills.filter((k) => k.mode === mode).length;
     const underLoad = this.kills.filter((k) => k.newAcksBefore > 0).length;
-    return `${this.name}: ${this.kills.length} kill points in ${this.runs} runs (${count('startup')} counted from spawn, ${count('early')} from ready, ${count('load')} from the first new acknowledgement; ${underLoad} while new transactions were being acknowledged), ${this.acks.size} of ${this.txCount} transactions acknowledged`;
+    return `${this.name}: ${this.kills.length} kill points in ${this.runs} runs (${count('startup')} counted from spawn, ${count('early')} from ready, ${count('load')} from the first new acknowledgement; ${underLoad} while new transactions were being acknowledged; ${this.uneven} left the peers at different heights), ${this.acks.size} of ${this.txCount} transactions acknowledged`;
+  }
+}
+
+/**
+ * The peer's stored head; -1 when a kill came before its file was created or before its schema
+ * was written (the next start creates it: that is part of what is under test).
+ */
+function headHeight(dir: string, org: string): bigint {
+  if (!existsSync(ledgerPath(dir, org))) return -1n;
+  let store: BlockStore;
+  try {
+    store = BlockStore.open(ledgerPath(dir, org), { readonly: true });
+  } catch (error) {
+    if (error instanceof StoreError && error.code === 'store_io') return -1n;
+    throw error;
+  }
+  try {
+    return store.head()?.height ?? 0n;
+  } finally {
+    store.close();
   }
 }
 
@@ -222,7 +267,13 @@ interface PeerCheck {
   readonly wrong: string[];
   readonly notConsumed: string[];
   readonly storedTwice: number;
-  readonly conservation: Array<{ asset: string; balances: bigint; minted: bigint; burned: bigint; mintedInChain: bigint }>;
+  readonly conservation: Array<{
+    asset: string;
+    balances: bigint;
+    minted: bigint;
+    burned: bigint;
+    mintedInChain: bigint;
+  }>;
 }
 
 /** Reads one peer's store (read-only) and checks the acknowledged outcomes and conservation. */
@@ -240,9 +291,12 @@ function checkPeer(dir: string, org: string, acks: ReadonlyMap<number, Ack>): Pe
         continue;
       }
       if (stored.result.code !== ack.code || stored.height !== ack.height || stored.index !== ack.pos) {
-        wrong.push(`${index}:${ack.id} acknowledged ${ack.code}@${ack.height}/${ack.pos}, stored ${stored.result.code}@${stored.height}/${stored.index}`);
+        wrong.push(
+          `${index}:${ack.id} acknowledged ${ack.code}@${ack.height}/${ack.pos}, stored ${stored.result.code}@${stored.height}/${stored.index}`,
+        );
       }
-      if ((countById.get(Buffer.from(ack.id, 'hex')) as number) !== 1) wrong.push(`${index}:${ack.id} stored more than once`);
+      if ((countById.get(Buffer.from(ack.id, 'hex')) as number) !== 1)
+        wrong.push(`${index}:${ack.id} stored more than once`);
       if (isIdConsumed(ack.code) && !store.isConsumed(ack.id)) notConsumed.push(`${index}:${ack.id}`);
     }
     const storedTwice = store.database
@@ -259,7 +313,10 @@ function checkPeer(dir: string, org: string, acks: ReadonlyMap<number, Ack>): Pe
       }
     }
     const mintedInChain = new Map<string, bigint>();
-    const okRows = store.database.prepare('SELECT bytes FROM txs WHERE code = ?').pluck().iterate(TX_CODES.ok) as Iterable<Buffer>;
+    const okRows = store.database
+      .prepare('SELECT bytes FROM txs WHERE code = ?')
+      .pluck()
+      .iterate(TX_CODES.ok) as Iterable<Buffer>;
     for (const bytes of okRows) {
       const decoded = decodeTransaction(bytes);
       if (decoded.ok && decoded.value.tx.body.type === 'mint') {
@@ -334,14 +391,14 @@ describe('SIGKILL during load', () => {
     }
     console.log(scenario.summary());
     expect(scenario.kills.filter((k) => k.newAcksBefore > 0).length).toBeGreaterThanOrEqual(25);
-    expect(scenario.acks.size).toBeGreaterThan(1_000);
+    expect(scenario.acks.size).toBeGreaterThan(300);
     await expectSurvived(scenario);
   }, 240_000);
 
   it('three organizations (default): kill points also between one peer storing a block and the next', async () => {
     const dir = await initDir('three-orgs', []);
     const scenario = new CrashScenario('three-orgs', dir, new SeededRng(CRASH_SEED ^ 0x3n), 50);
-    while (scenario.kills.length < 8) {
+    while (scenario.kills.length < 12) {
       await scenario.killOnce();
       expect(scenario.violations).toEqual([]);
     }
@@ -349,7 +406,7 @@ describe('SIGKILL during load', () => {
     await expectSurvived(scenario);
     // Coming back up, the peers catch up to one head and certify it.
     await scenario.recover();
-    const heads = openDataDir(dir).orgs.map((org) => checkPeer(dir, org, new Map()).height);
+    const heads = openDataDir(dir).orgs.map((org) => headHeight(dir, org));
     expect(new Set(heads).size, `heads ${heads.join(', ')}`).toBe(1);
     await expectVerifies(dir);
   }, 120_000);

@@ -9,8 +9,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  type StateEntry,
-  type Transaction,
   decodeCertificate,
   decodeHeader,
   decodeStateEntry,
@@ -19,11 +17,13 @@ import {
   encodeHeader,
   encodeStateEntry,
   encodeTransaction,
+  type StateEntry,
+  type Transaction,
 } from '@paychain/core';
-import { Peer, ledgerPath, openDataDir } from '@paychain/node';
+import { ledgerPath, openDataDir, Peer } from '@paychain/node';
 import { BlockStore } from '@paychain/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChainFixture, FIXTURE_GENESIS_TIME_MS, buildChainFixture } from './helpers/chain-fixture.ts';
+import { buildChainFixture, type ChainFixture, FIXTURE_GENESIS_TIME_MS } from './helpers/chain-fixture.ts';
 import { type CliResult, describeRun, runCli, stackTraceLines } from './helpers/cli.ts';
 
 const VERIFY_TAMPER_SEED = 20_260_101n;
@@ -53,7 +53,8 @@ beforeAll(async () => {
     (h) => h < head - 1n && fixture.payments.filter((p) => p.height === h).length >= 3,
   );
   const picked = candidates[Math.floor(candidates.length / 2)];
-  if (picked === undefined) throw new Error(`fixture has no middle payment block (heights ${paymentHeights.join(',')})`);
+  if (picked === undefined)
+    throw new Error(`fixture has no middle payment block (heights ${paymentHeights.join(',')})`);
   middle = picked;
   expect(fixture.payments.every((p) => p.code === 'ok')).toBe(true);
 }, 120_000);
@@ -89,9 +90,9 @@ interface TxRow {
 }
 
 function txRow(db: BlockStore['database'], height: bigint, idx: number): TxRow {
-  const row = db.prepare('SELECT height, idx, id, bytes, code, op_index FROM txs WHERE height = ? AND idx = ?').get(height, idx) as
-    | TxRow
-    | undefined;
+  const row = db
+    .prepare('SELECT height, idx, id, bytes, code, op_index FROM txs WHERE height = ? AND idx = ?')
+    .get(height, idx) as TxRow | undefined;
   if (row === undefined) throw new Error(`no transaction ${height}/${idx}`);
   return row;
 }
@@ -128,7 +129,13 @@ function swapHeights(db: BlockStore['database'], table: 'blocks' | 'txs', a: big
 /** Executes one empty block on top of a peer's head through the real peer code (no certificate). */
 function appendExecutedBlock(dir: string, org: string): bigint {
   const data = openDataDir(dir);
-  const peer = Peer.open({ orgId: org, dbPath: ledgerPath(dir, org), genesis: data.genesis, suite: data.suite, validatorKey: null });
+  const peer = Peer.open({
+    orgId: org,
+    dbPath: ledgerPath(dir, org),
+    genesis: data.genesis,
+    suite: data.suite,
+    validatorKey: null,
+  });
   try {
     const executed = peer.execute({ time: FIXTURE_GENESIS_TIME_MS + 10_000_000n, txs: [] });
     return executed.sealed.header.height;
@@ -316,14 +323,20 @@ const cases: readonly TamperCase[] = [
       const added = appendExecutedBlock(dir, 'regulator');
       expect(added).toBe(head + 1n);
       editLedger(dir, 'regulator', (db) => {
-        db.prepare('UPDATE blocks SET certificate = (SELECT certificate FROM blocks WHERE height = ?) WHERE height = ?').run(
-          head,
-          added,
-        );
+        db.prepare(
+          'UPDATE blocks SET certificate = (SELECT certificate FROM blocks WHERE height = ?) WHERE height = ?',
+        ).run(head, added);
       });
     },
     heights: () => [head + 1n],
     problem: /certificate: (height_mismatch|header_hash_mismatch)/,
+  },
+  {
+    name: "two blocks' rows swapped (transaction rows left in place)",
+    org: 'regulator',
+    tamper: (dir) => editLedger(dir, 'regulator', (db) => swapHeights(db, 'blocks', middle - 1n, middle)),
+    heights: () => [middle - 1n],
+    problem: /header says height \d+/,
   },
   {
     name: 'two blocks swapped (block and transaction rows)',
@@ -392,7 +405,10 @@ const cases: readonly TamperCase[] = [
         if (!decoded.ok) throw new Error(decoded.error);
         const [first, ...rest] = decoded.value.signatures;
         if (first === undefined) throw new Error('certificate without signatures');
-        const forged = { ...decoded.value, signatures: [{ ...first, signature: flipBit(first.signature, 10, 5) }, ...rest] };
+        const forged = {
+          ...decoded.value,
+          signatures: [{ ...first, signature: flipBit(first.signature, 10, 5) }, ...rest],
+        };
         db.prepare('UPDATE blocks SET certificate = ? WHERE height = ?').run(encodeCertificate(forged), middle);
       }),
     heights: () => [middle],
@@ -462,13 +478,9 @@ describe('paychain verify on a tampered peer store', () => {
     expectReported(args, result, { org: c.org, heights: c.heights, problem: c.problem });
   });
 
-  // BUG (packages/node/src/verify-chain.ts, the consumed-id check after the state check): the
-  // audit compares only the NUMBER of rows in `consumed` with the replay, not the ids. Replacing
-  // a consumed payment id by another id keeps the count and passes verify, yet the peer would
-  // then accept that payment's bytes again (Consortium.submit and sealBlock ask store.isConsumed):
-  // a double payment. Fix: compare the set, e.g. for each replayed id check store.isConsumed(id)
-  // (or stream `SELECT id FROM consumed ORDER BY id` against the sorted replayed ids).
-  it.fails('a consumed payment id replaced by another id → FAIL (the replay consumed set differs)', async () => {
+  // Regression: verify once compared only the NUMBER of consumed ids. Replacing a consumed
+  // payment id by another keeps the count, yet the peer would accept that payment again.
+  it('a consumed payment id replaced by another id → FAIL (the replay consumed set differs)', async () => {
     const dir = copyFixture();
     const victim = fixture.payments[0];
     if (victim === undefined) throw new Error('no payment');
@@ -480,14 +492,9 @@ describe('paychain verify on a tampered peer store', () => {
     expectReported(args, result, { org: 'network', heights: () => [head, victim.height], problem: /consumed/ });
   });
 
-  // BUG (packages/node/src/verify-chain.ts, auditOpenStore): transaction rows are read only for
-  // heights 1..head, so a row at a height without a block is never seen. Such a row is not
-  // harmless: BlockStore.getTx returns the highest height first, so `receipt get` and a retried
-  // submit answer from the forged row, and the next real block at that height fails its INSERT
-  // (primary key), stopping the peer. Fix: after the loop, check
-  // `SELECT COUNT(*) FROM txs WHERE height > head OR height < 1` is 0 (and likewise for consumed
-  // rows whose height is above the head).
-  it.fails('a transaction row added above the head → FAIL (stored rows not produced by the chain)', async () => {
+  // Regression: rows at a height without a block were never read. Such a row is not harmless:
+  // getTx answers from the highest height, and the next real block there fails its INSERT.
+  it('a transaction row added above the head → FAIL (stored rows not produced by the chain)', async () => {
     const dir = copyFixture();
     editLedger(dir, 'bank', (db) => {
       const donor = txRow(db, middle, 0);

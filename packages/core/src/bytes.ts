@@ -52,7 +52,7 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function utf8ToBytes(text: string): Uint8Array {
   return textEncoder.encode(text);

@@ -239,8 +239,16 @@ class Executor {
   }
 
   private issuerSigned(account: AccountEntry): boolean {
-    const issuer = this.state.getOrg(account.issuer);
+    const issuer = this.activeOrg(account.issuer);
     return issuer !== undefined && this.orgSigned(issuer.org);
+  }
+
+  /** An organization that counts at this height: added before it and not removed. */
+  private activeOrg(id: string): OrgEntry | undefined {
+    const entry = this.state.getOrg(id);
+    if (entry === undefined || entry.activeFrom > this.ctx.height) return undefined;
+    if (entry.removedFrom !== 0n && entry.removedFrom <= this.ctx.height) return undefined;
+    return entry;
   }
 
   private activeOrgs(): OrgEntry[] {
@@ -263,12 +271,12 @@ class Executor {
         if (s.getOrg(body.org) === undefined) return 'org_not_found';
         return this.membersQuorumSigned() ? 'ok' : 'unauthorized';
       case 'asset.define': {
-        const issuer = s.getOrg(body.asset.issuer);
+        const issuer = this.activeOrg(body.asset.issuer);
         if (issuer === undefined) return 'org_not_found';
         return this.orgSigned(issuer.org) ? 'ok' : 'unauthorized';
       }
       case 'account.open': {
-        const issuer = s.getOrg(body.issuer);
+        const issuer = this.activeOrg(body.issuer);
         if (issuer === undefined) return 'org_not_found';
         return this.orgSigned(issuer.org) ? 'ok' : 'unauthorized';
       }
@@ -317,7 +325,7 @@ class Executor {
       case 'burn': {
         const asset = s.getAsset(body.asset);
         if (asset === undefined) return 'asset_not_found';
-        const issuer = s.getOrg(asset.asset.issuer);
+        const issuer = this.activeOrg(asset.asset.issuer);
         if (issuer === undefined || !this.orgSigned(issuer.org)) return 'unauthorized';
         if (body.type === 'mint') return 'ok';
         const account = s.getAccount(body.account);
@@ -392,16 +400,17 @@ class Executor {
   private orgRemove(id: string): Code {
     const entry = this.state.getOrg(id);
     assert(entry !== undefined, 'authorized org exists');
-    if (entry.removedFrom !== 0n) return 'org_not_found';
-    const remaining = this.activeOrgs().filter((o) => o.org.id !== id);
+    if (entry.removedFrom !== 0n) return 'org_removed';
+    // The set that will count from the next height: earlier changes in this block included.
+    const remaining = activeOrgsAt(this.state, this.ctx.height + 1n).filter((o) => o.org.id !== id);
     if (remaining.length === 0 || !remaining.some((o) => o.org.roles.includes('validator'))) return 'quorum_broken';
     this.state.put({ ...entry, removedFrom: this.ctx.height + 1n });
     return 'ok';
   }
 
   private assetDefine(body: Extract<TxBody, { type: 'asset.define' }>): Code {
-    const issuer = this.state.getOrg(body.asset.issuer);
-    assert(issuer !== undefined, 'authorized issuer exists');
+    const issuer = this.activeOrg(body.asset.issuer);
+    assert(issuer !== undefined, 'authorized issuer is active');
     if (!issuer.org.roles.includes('issuer')) return 'not_issuer';
     if (this.state.getAsset(body.asset.id) !== undefined) return 'asset_exists';
     if (body.asset.name.length === 0 || body.asset.decimals > ASSET_DECIMALS_MAX) return 'asset_invalid';
@@ -420,8 +429,8 @@ class Executor {
   }
 
   private accountOpen(body: Extract<TxBody, { type: 'account.open' }>): Code {
-    const issuer = this.state.getOrg(body.issuer);
-    assert(issuer !== undefined, 'authorized issuer exists');
+    const issuer = this.activeOrg(body.issuer);
+    assert(issuer !== undefined, 'authorized issuer is active');
     if (!issuer.org.roles.includes('issuer')) return 'not_issuer';
     if (this.state.getAccount(body.account) !== undefined) return 'account_exists';
     if (!this.isValidOwners(body.owners, body.threshold)) return 'account_invalid';
@@ -484,10 +493,14 @@ class Executor {
     return this.state.getBalance(account, asset) ?? emptyBalance(account, asset);
   }
 
-  /** Checks an account can take part in a movement of money. */
+  /**
+   * Checks an account can take part in a movement of money. Called after authorization, so
+   * a missing account is `target_not_found` (a code that consumes the id), never the
+   * pre-authorization `account_not_found`.
+   */
   private usable(id: AccountId): Code | AccountEntry {
     const account = this.state.getAccount(id);
-    if (account === undefined) return 'account_not_found';
+    if (account === undefined) return 'target_not_found';
     if (account.closed) return 'account_closed';
     if (account.frozen) return 'account_frozen';
     return account;
@@ -517,7 +530,7 @@ class Executor {
   ): Code | { source: AccountEntry; target: AccountEntry; sourceBalance: BalanceEntry; targetBalance: BalanceEntry } {
     if (op.source === op.target) return 'same_account';
     if (op.amount <= 0n || op.amount > AMOUNT_MAX) return 'amount_invalid';
-    if (this.state.getAsset(op.asset) === undefined) return 'asset_not_found';
+    if (this.state.getAsset(op.asset) === undefined) return 'asset_unknown';
     const source = this.usable(op.source);
     if (typeof source === 'string') return source;
     const target = this.usable(op.target);

@@ -1,8 +1,6 @@
-// Goal: the v1 encodings of transactions, headers and certificates are pinned and canonical (one
-// encoding per value; outside bytes never make the decoder throw). Method: replay the golden vectors
-// in test/vectors/encoding-v1.json (encode, decode, compare, and check their field-by-field layout),
-// one vector rebuilt by hand, a table of malformed inputs patched into the vectors, and fast-check
-// round-trip, mutation and truncation properties over arbitrary transactions (seed printed on failure).
+// Goal: the v1 encodings (transaction, header, certificate, result) are pinned and canonical: one encoding per
+// value, and outside bytes never make the decoder throw. Method: golden vectors (vectors/encoding-v1.json, one
+// rebuilt by hand), a table of malformed inputs, fast-check round-trip, mutation and truncation properties.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -57,9 +55,7 @@ interface VectorFile {
   certificate: { certificate: Json; bytes: string; layout: Layout };
 }
 
-const vectors = JSON.parse(
-  readFileSync(new URL('./vectors/encoding-v1.json', import.meta.url), 'utf8'),
-) as VectorFile;
+const vectors = JSON.parse(readFileSync(new URL('./vectors/encoding-v1.json', import.meta.url), 'utf8')) as VectorFile;
 
 function vector(name: string): TxVector {
   const v = vectors.transactions.find((t) => t.name === name);
@@ -116,29 +112,42 @@ describe('golden vectors (test/vectors/encoding-v1.json)', () => {
     expect(bytesToHex(txSigningBytesOf(bytes, decoded.value.unsignedBytes))).toBe(v.signingBytes);
   });
 
-  it.each(vectors.transactions.map((v) => [v.name, v] as const))('%s: the layout comment adds up to the bytes', (_, v) => {
-    expect(v.layout.map(([hex]) => hex).join('')).toBe(v.txBytes);
-    expect(v.signingBytes.startsWith(bytesToHex(TX_SIGNING_DOMAIN))).toBe(true);
-    expect(v.txBytes.startsWith(v.signingBytes.slice(bytesToHex(TX_SIGNING_DOMAIN).length))).toBe(true);
-  });
+  it.each(vectors.transactions.map((v) => [v.name, v] as const))(
+    '%s: the layout comment adds up to the bytes',
+    (_, v) => {
+      expect(v.layout.map(([hex]) => hex).join('')).toBe(v.txBytes);
+      expect(v.signingBytes.startsWith(bytesToHex(TX_SIGNING_DOMAIN))).toBe(true);
+      expect(v.txBytes.startsWith(v.signingBytes.slice(bytesToHex(TX_SIGNING_DOMAIN).length))).toBe(true);
+    },
+  );
 
   it('transfer, checked by hand field by field (independent of the vector file layout)', () => {
     // prettier-ignore
     const fields = [
-      '01',                                   // version 1
-      '10', ascii('paychain-vectors'),        // chainId: u8 length 16, then ASCII
-      '7e0c0000000000000000000000000000',     // id: 16 bytes (vector 12)
-      '0000019b76db9260',                     // expiresAt 1,767,225,660,000 ms = 2026-01-01T00:01:00Z, u64 BE
-      '14',                                   // body tag 20 = transfer
-      'a11ce000000000000000000000000001',     // source account id
-      'b0b00000000000000000000000000002',     // target account id
-      '03', '434e59',                         // asset: u8 length 3, "CNY"
-      '0000000000003039',                     // amount 12,345 = 0x3039, u64 BE
-      '06', 'e58d88', 'e9a490',               // memo: u8 length 6, "午" U+5348 = e5 8d 88, "餐" U+9910 = e9 a4 90
+      '01', // version 1
+      '10',
+      ascii('paychain-vectors'), // chainId: u8 length 16, then ASCII
+      '7e0c0000000000000000000000000000', // id: 16 bytes (vector 12)
+      '0000019b76db9260', // expiresAt 1,767,225,660,000 ms = 2026-01-01T00:01:00Z, u64 BE
+      '14', // body tag 20 = transfer
+      'a11ce000000000000000000000000001', // source account id
+      'b0b00000000000000000000000000002', // target account id
+      '03',
+      '434e59', // asset: u8 length 3, "CNY"
+      '0000000000003039', // amount 12,345 = 0x3039, u64 BE
+      '06',
+      'e58d88',
+      'e9a490', // memo: u8 length 6, "午" U+5348 = e5 8d 88, "餐" U+9910 = e9 a4 90
       // ---- end of the signed part ----
-      '02',                                   // 2 signatures, ascending by public key: a1… before b2…
-      '20', 'a1'.repeat(32), '40', '5a'.repeat(64),
-      '20', 'b2'.repeat(32), '40', '5b'.repeat(64),
+      '02', // 2 signatures, ascending by public key: a1… before b2…
+      '20',
+      'a1'.repeat(32),
+      '40',
+      '5a'.repeat(64),
+      '20',
+      'b2'.repeat(32),
+      '40',
+      '5b'.repeat(64),
     ];
     const v = vector('transfer');
     expect(fields.join('')).toBe(v.txBytes);
@@ -171,11 +180,14 @@ describe('golden vectors (test/vectors/encoding-v1.json)', () => {
     { result: { id: '00'.repeat(16), code: 'tx_malformed', opIndex: 0 }, hex: `01${'00'.repeat(16)}0100` },
     { result: { id: 'ab'.repeat(16), code: 'insufficient_funds', opIndex: 2 }, hex: `01${'ab'.repeat(16)}2a02` },
     { result: { id: 'cd'.repeat(16), code: 'frozen_unchanged', opIndex: 63 }, hex: `01${'cd'.repeat(16)}313f` },
-  ] as Array<{ result: TxResult; hex: string }>)('result $result.code (op $result.opIndex) = $hex', ({ result, hex }) => {
-    // result = 0x01 ‖ id:16 ‖ code:u8 (the TX_CODES number) ‖ opIndex:u8
-    expect(bytesToHex(encodeTxResult(result))).toBe(hex);
-    expect(decodeTxResult(hexToBytes(hex))).toEqual({ ok: true, value: result });
-  });
+  ] as Array<{ result: TxResult; hex: string }>)(
+    'result $result.code (op $result.opIndex) = $hex',
+    ({ result, hex }) => {
+      // result = 0x01 ‖ id:16 ‖ code:u8 (the TX_CODES number) ‖ opIndex:u8
+      expect(bytesToHex(encodeTxResult(result))).toBe(hex);
+      expect(decodeTxResult(hexToBytes(hex))).toEqual({ ok: true, value: result });
+    },
+  );
 });
 
 function ascii(text: string): string {
@@ -194,9 +206,21 @@ describe('malformed bytes are refused with a reason, never a throw', () => {
     { name: 'unknown body tag 0', bytes: () => patched(transfer, 'tag', 0, [0]), error: /unknown transaction type 0/ },
     { name: 'unknown body tag 4', bytes: () => patched(transfer, 'tag', 0, [4]), error: /unknown transaction type 4/ },
     { name: 'unknown body tag 255', bytes: () => patched(transfer, 'tag', 0, [255]), error: /unknown/ },
-    { name: 'asset id in lower case', bytes: () => patched(transfer, 'asset', 1, [0x63, 0x6e, 0x79]), error: /not an asset id/ },
-    { name: 'asset id longer than 16 bytes', bytes: () => patched(transfer, 'asset', 0, [17]), error: /17 bytes, at most 16/ },
-    { name: 'memo with an invalid UTF-8 byte', bytes: () => patched(transfer, 'memo', 1, [0xff]), error: /memo: invalid UTF-8/ },
+    {
+      name: 'asset id in lower case',
+      bytes: () => patched(transfer, 'asset', 1, [0x63, 0x6e, 0x79]),
+      error: /not an asset id/,
+    },
+    {
+      name: 'asset id longer than 16 bytes',
+      bytes: () => patched(transfer, 'asset', 0, [17]),
+      error: /17 bytes, at most 16/,
+    },
+    {
+      name: 'memo with an invalid UTF-8 byte',
+      bytes: () => patched(transfer, 'memo', 1, [0xff]),
+      error: /memo: invalid UTF-8/,
+    },
     {
       name: 'memo with an overlong UTF-8 encoding (c0 80 for NUL)',
       bytes: () => patched(transfer, 'memo', 1, [0xc0, 0x80, 0x61, 0x61, 0x61, 0x61]),
@@ -212,23 +236,59 @@ describe('malformed bytes are refused with a reason, never a throw', () => {
       bytes: () => patched(vector('transfer, unsigned'), 'memo', 0, [1]),
       error: /truncated: signature count/,
     },
-    { name: 'org id in upper case', bytes: () => patched(orgAdd, 'org id', 1, [0x49]), error: /not an organization id/ },
+    {
+      name: 'org id in upper case',
+      bytes: () => patched(orgAdd, 'org id', 1, [0x49]),
+      error: /not an organization id/,
+    },
     { name: 'unknown role bit', bytes: () => patched(orgAdd, 'roles', 0, [0x20]), error: /unknown role bit/ },
-    { name: 'more admin keys than 4', bytes: () => patched(orgAdd, 'admin keys: count', 0, [5]), error: /5 keys, at most 4/ },
-    { name: 'admin keys not ascending', bytes: () => patched(orgAdd, 'admin keys[0]', 1, [0xff]), error: /not strictly ascending/ },
+    {
+      name: 'more admin keys than 4',
+      bytes: () => patched(orgAdd, 'admin keys: count', 0, [5]),
+      error: /5 keys, at most 4/,
+    },
+    {
+      name: 'admin keys not ascending',
+      bytes: () => patched(orgAdd, 'admin keys[0]', 1, [0xff]),
+      error: /not strictly ascending/,
+    },
     { name: 'validator-key flag 2', bytes: () => patched(orgAdd, 'validator key present', 0, [2]), error: /0 or 1/ },
-    { name: 'public key of 66 bytes', bytes: () => patched(orgAdd, 'validator key:', 0, [66]), error: /66 bytes, at most 65/ },
+    {
+      name: 'public key of 66 bytes',
+      bytes: () => patched(orgAdd, 'validator key:', 0, [66]),
+      error: /66 bytes, at most 65/,
+    },
     { name: 'more owners than 8', bytes: () => patched(open, 'owners: count', 0, [9]), error: /9 keys, at most 8/ },
-    { name: 'equal owner keys', bytes: () => patched(open, 'owners[1]', 1, Array(32).fill(0x0c)), error: /strictly ascending/ },
+    {
+      name: 'equal owner keys',
+      bytes: () => patched(open, 'owners[1]', 1, Array(32).fill(0x0c)),
+      error: /strictly ascending/,
+    },
     { name: 'tier 0', bytes: () => patched(open, 'tier', 0, [0]), error: /tier/ },
     { name: 'tier 4', bytes: () => patched(open, 'tier', 0, [4]), error: /tier/ },
     { name: 'allowNegative 2', bytes: () => patched(open, 'allowNegative', 0, [2]), error: /0 or 1/ },
     { name: 'empty batch', bytes: () => patched(batch, 'op count', 0, [0]), error: /0 items, 1..64/ },
     { name: 'batch of 65', bytes: () => patched(batch, 'op count', 0, [65]), error: /65 items/ },
-    { name: 'account.open inside a batch', bytes: () => patched(batch, 'ops[0].tag', 0, [10]), error: /not a money operation/ },
-    { name: 'batch inside a batch', bytes: () => patched(batch, 'ops[0].tag', 0, [30]), error: /not a money operation/ },
-    { name: '17 signatures', bytes: () => patched(transfer, 'signature count', 0, [17]), error: /17 signatures, at most 16/ },
-    { name: 'signature of 65 bytes', bytes: () => patched(transfer, 'signatures[0].signature', 0, [65]), error: /at most 64/ },
+    {
+      name: 'account.open inside a batch',
+      bytes: () => patched(batch, 'ops[0].tag', 0, [10]),
+      error: /not a money operation/,
+    },
+    {
+      name: 'batch inside a batch',
+      bytes: () => patched(batch, 'ops[0].tag', 0, [30]),
+      error: /not a money operation/,
+    },
+    {
+      name: '17 signatures',
+      bytes: () => patched(transfer, 'signature count', 0, [17]),
+      error: /17 signatures, at most 16/,
+    },
+    {
+      name: 'signature of 65 bytes',
+      bytes: () => patched(transfer, 'signatures[0].signature', 0, [65]),
+      error: /at most 64/,
+    },
     {
       name: 'signatures not ascending by key',
       bytes: () => {
@@ -288,7 +348,10 @@ function batchWithTwoPendingCreates(): Uint8Array {
 /** Writes a batch by hand (the encoder refuses two pending.create), field by field as in tx-codec.ts. */
 function batchWithPendingCreates(count: number): Uint8Array {
   const w = new Writer();
-  w.u8(1).text('paychain-vectors', 64).fixed(hexToBytes('7e'.repeat(16)), 16).u64(1_767_225_660_000n);
+  w.u8(1)
+    .text('paychain-vectors', 64)
+    .fixed(hexToBytes('7e'.repeat(16)), 16)
+    .u64(1_767_225_660_000n);
   w.u8(TX_TAGS.batch).u8(count);
   for (let i = 0; i < count; i++) {
     w.u8(TX_TAGS['pending.create']);
@@ -313,11 +376,17 @@ describe('the encoder refuses to write a non-canonical value (assertion = caller
   const transfer = base.body as MoneyOp;
   const cases: Array<{ name: string; tx: Transaction }> = [
     { name: 'signatures out of order', tx: { ...base, signatures: [...base.signatures].reverse() } },
-    { name: 'two signatures by one key', tx: { ...base, signatures: [base.signatures[0]!, base.signatures[0]!] } },
+    {
+      name: 'two signatures by one key',
+      tx: { ...base, signatures: [...base.signatures.slice(0, 1), ...base.signatures.slice(0, 1)] },
+    },
     { name: 'an id that is not 32 lowercase hex', tx: { ...base, id: 'A'.repeat(32) } },
     { name: 'an empty batch', tx: { ...base, body: { type: 'batch', ops: [] } } },
     { name: 'a batch of 65', tx: { ...base, body: { type: 'batch', ops: Array(65).fill(transfer) } } },
-    { name: 'two pending.create in a batch', tx: { ...base, body: { type: 'batch', ops: [pendingCreate, pendingCreate] } } },
+    {
+      name: 'two pending.create in a batch',
+      tx: { ...base, body: { type: 'batch', ops: [pendingCreate, pendingCreate] } },
+    },
     { name: 'an amount above u64', tx: { ...base, body: { ...transfer, amount: 1n << 64n } as TxBody } },
     { name: 'a memo of 65 bytes', tx: { ...base, body: { ...transfer, memo: 'm'.repeat(65) } as TxBody } },
   ];
@@ -378,7 +447,11 @@ describe('round trip and canonical form (properties)', () => {
 
   const mutationArb = fc.oneof(
     fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: fc.nat(255) }),
-    fc.record({ kind: fc.constant('set' as const), at: fc.nat(), value: fc.constantFrom(0, 1, 2, 0x7f, 0x80, 0xef, 0xff) }),
+    fc.record({
+      kind: fc.constant('set' as const),
+      at: fc.nat(),
+      value: fc.constantFrom(0, 1, 2, 0x7f, 0x80, 0xef, 0xff),
+    }),
     fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), value: fc.nat(255) }),
     fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), value: fc.constant(0) }),
   );
@@ -458,7 +531,7 @@ describe('UTF-8 byte order mark', () => {
   // leading U+FEFF. So text "\uFEFFA" encodes as 04 ef bb bf 41 but decodes as "A", which encodes
   // as 01 41: two encodings of one value, and decode(encode(x)) ≠ x for memos, names, reasons and
   // chain ids (and for state entries: org and asset names). Fix: `{ fatal: true, ignoreBOM: true }`.
-  it.fails('a memo starting with U+FEFF round-trips', () => {
+  it('a memo starting with U+FEFF round-trips', () => {
     const tx = fromJsonForm<Transaction>(vector('transfer').tx);
     const withBom: Transaction = { ...tx, body: { ...(tx.body as MoneyOp), memo: '\uFEFFhi' } as TxBody };
     const bytes = encodeTransaction(withBom);
@@ -467,7 +540,7 @@ describe('UTF-8 byte order mark', () => {
     expect(decoded.value.tx).toEqual(withBom);
   });
 
-  it.fails('bytes with a BOM in a text field re-encode to themselves (or are refused)', () => {
+  it('bytes with a BOM in a text field re-encode to themselves (or are refused)', () => {
     const v = vector('transfer');
     // Replace the 6-byte memo "午餐" by ef bb bf 41 42 43 (BOM, "ABC"), same length.
     const bytes = patched(v, 'memo', 1, [0xef, 0xbb, 0xbf, 0x41, 0x42, 0x43]);

@@ -73,14 +73,20 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
   const commitment = StateCommitment.ofEntries(state.all(), xof, suite.hash);
   const header0 = genesisHeader(suite, genesis, commitment);
   let tip = { height: 0n, hash: headerHash(suite, header0), time: genesis.time };
-  const consumed = new Set<string>();
+  const consumed = new Map<string, bigint>();
   const head = store.head();
   const headHeight = head?.height ?? 0n;
   const blockCount = BigInt(store.database.prepare('SELECT COUNT(*) FROM blocks').pluck().get() as number);
   let txCount = 0;
   let certifiedHeight = 0n;
   for (let height = 1n; height <= headHeight; height++) {
-    const block = store.getBlock(height);
+    let block: ReturnType<BlockStore['getBlock']>;
+    try {
+      block = store.getBlock(height);
+    } catch (error) {
+      if (error instanceof StoreError) return bad(height, error.message);
+      throw error;
+    }
     if (block === null) return bad(height, 'block is missing');
     if (block.header.height !== height) return bad(height, `header says height ${block.header.height}`);
     if (!equalBytes(headerHash(suite, block.header), block.hash))
@@ -128,12 +134,17 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     }
     if (!equalBytes(encodeHeader(sealed.header), encodeHeader(block.header)))
       return bad(height, 'header differs from replay');
-    for (const c of sealed.execution.consumed) consumed.add(c.id);
+    for (const c of sealed.execution.consumed) consumed.set(c.id, height);
     tip = { height, hash: sealed.hash, time: sealed.header.time };
     txCount += block.txs.length;
   }
   if (blockCount !== headHeight)
     return bad(headHeight, `store has ${blockCount} block rows for a head at ${headHeight}: extra or missing rows`);
+  const strayTxs = store.database
+    .prepare('SELECT MIN(height) FROM txs WHERE height < 1 OR height > ?')
+    .pluck()
+    .get(headHeight) as number | null;
+  if (strayTxs !== null) return bad(BigInt(strayTxs), 'transaction rows outside any stored block');
   // The stored state must be exactly the replayed state.
   const replayed = new Map<string, Uint8Array>();
   for (const entry of state.all()) replayed.set(entryKey(entry), encodeStateEntry(entry));
@@ -148,9 +159,27 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
   }
   if (storedCount !== replayed.size)
     return bad(headHeight, `state has ${storedCount} entries, the replay ${replayed.size}: an entry was removed`);
-  const storedConsumed = store.database.prepare('SELECT COUNT(*) FROM consumed').pluck().get() as number;
-  if (storedConsumed !== consumed.size)
-    return bad(headHeight, `consumed id index has ${storedConsumed} rows, the replay ${consumed.size}`);
+  // The consumed-id index decides whether a payment may apply again: it must hold exactly the
+  // ids the replay consumed, each at the height that consumed it.
+  const storedConsumed = store.database.prepare('SELECT id, height FROM consumed ORDER BY id').all() as Array<{
+    id: Uint8Array;
+    height: number;
+  }>;
+  const replayConsumed = [...consumed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (let i = 0; i < Math.max(storedConsumed.length, replayConsumed.length); i++) {
+    const stored = storedConsumed[i];
+    const expected = replayConsumed[i];
+    const storedId = stored === undefined ? undefined : bytesToHex(new Uint8Array(stored.id));
+    if (expected === undefined || storedId === undefined || storedId !== expected[0]) {
+      const id = storedId !== undefined && (expected === undefined || storedId < expected[0]) ? storedId : expected?.[0];
+      const inReplay = id !== undefined && consumed.has(id);
+      return bad(
+        inReplay ? (consumed.get(id) ?? headHeight) : BigInt(stored?.height ?? Number(headHeight)),
+        inReplay ? `consumed id ${id} is missing from the index` : `consumed id ${id} is in the index but no block consumed it`,
+      );
+    }
+    if (BigInt(stored?.height ?? -1) !== expected[1]) return bad(expected[1], `consumed id ${expected[0]} is indexed at the wrong height`);
+  }
   const commitmentBytes = store.getMeta('commitment');
   if (commitmentBytes === undefined || !equalBytes(commitmentBytes, commitment.toBytes())) {
     return bad(headHeight, 'stored commitment accumulator differs from the replay');

@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hexToBytes } from '@paychain/core';
-import { Consortium, SubmitError, ledgerPath, openDataDir } from '@paychain/node';
+import { Consortium, ledgerPath, openDataDir, SubmitError } from '@paychain/node';
 
 /** Transactions in flight at once: a client pool, enough to fill several blocks. */
 const CHILD_SUBMIT_WINDOW_MAX = 512;
@@ -35,7 +35,8 @@ const { values } = parseArgs({
 });
 const dir = values.data;
 const txFile = values.txs;
-if (dir === undefined || (txFile === undefined && !values.recover)) throw new Error('usage: --data DIR --txs FILE [--from K]');
+if (dir === undefined || (txFile === undefined && !values.recover))
+  throw new Error('usage: --data DIR --txs FILE [--from K]');
 const from = Number(values.from);
 const blockTxsMax = Number(values['block-txs']);
 

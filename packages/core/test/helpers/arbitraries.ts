@@ -1,9 +1,9 @@
-// Goal: fast-check arbitraries for every transaction body type, over the whole value space the
-// codec accepts (not only what the executor would accept). Method: one arbitrary per field kind,
-// each respecting the canonical form (sorted key sets, roles in ROLES order, UTF-8 within limits).
+// Goal: fast-check arbitraries for every transaction body over the whole value space the codec accepts.
+// Method: one arbitrary per field kind, each in canonical form (sorted key sets, ROLES order, UTF-8 limits).
 import fc from 'fast-check';
 import {
   ACCOUNT_OWNERS_MAX,
+  ASSET_NAME_BYTES_MAX,
   BATCH_ITEMS_MAX,
   bytesToHex,
   CHAIN_ID_BYTES_MAX,
@@ -18,11 +18,10 @@ import {
   SIGNATURE_BYTES_MAX,
   type Signature,
   type Transaction,
-  type TxBody,
   TX_SIGNATURES_MAX,
+  type TxBody,
   U64_MAX,
   utf8ToBytes,
-  ASSET_NAME_BYTES_MAX,
 } from '../../src/index.ts';
 
 /** Seed for every property in the core tests: `FC_SEED=<n>` replays a run fast-check printed. */
@@ -102,10 +101,24 @@ export const pendingCreateArb = fc.record({
   timeoutMs: u64Arb,
   memo: textArb(MEMO_BYTES_MAX),
 });
-export const pendingPostArb = fc.record({ type: fc.constant('pending.post' as const), pending: id128Arb, amount: u64Arb });
+export const pendingPostArb = fc.record({
+  type: fc.constant('pending.post' as const),
+  pending: id128Arb,
+  amount: u64Arb,
+});
 export const pendingVoidArb = fc.record({ type: fc.constant('pending.void' as const), pending: id128Arb });
-export const mintArb = fc.record({ type: fc.constant('mint' as const), asset: assetIdArb, account: id128Arb, amount: u64Arb });
-export const burnArb = fc.record({ type: fc.constant('burn' as const), asset: assetIdArb, account: id128Arb, amount: u64Arb });
+export const mintArb = fc.record({
+  type: fc.constant('mint' as const),
+  asset: assetIdArb,
+  account: id128Arb,
+  amount: u64Arb,
+});
+export const burnArb = fc.record({
+  type: fc.constant('burn' as const),
+  asset: assetIdArb,
+  account: id128Arb,
+  amount: u64Arb,
+});
 
 /** Money operations other than pending.create, of which a batch holds at most one. */
 const repeatableOpArb: fc.Arbitrary<MoneyOp> = fc.oneof(transferArb, pendingPostArb, pendingVoidArb, mintArb, burnArb);

@@ -1,5 +1,5 @@
-// Goal: a JSON form of transactions, headers and certificates for golden vectors. Method: a
-// field-name table says which strings are decimal bigints and which are hex bytes; no guessing.
+// Goal: a JSON form of transactions, headers and certificates for golden vectors. Method: a field-name table
+// says which strings are decimal bigints and which are hex bytes; no guessing.
 import { bytesToHex, hexToBytes } from '../../src/index.ts';
 
 const BIGINT_FIELDS = new Set(['expiresAt', 'amount', 'timeoutMs', 'height', 'time']);
@@ -22,7 +22,8 @@ export function toJsonForm(value: unknown): Json {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return bytesToHex(value);
   if (Array.isArray(value)) return value.map(toJsonForm);
-  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string')
+    return value;
   if (typeof value === 'object') {
     const out: { [key: string]: Json } = {};
     for (const [key, field] of Object.entries(value)) out[key] = toJsonForm(field);

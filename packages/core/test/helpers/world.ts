@@ -1,17 +1,12 @@
-// Goal: a small consortium to execute real, signed transactions against: genesis with an issuer
-// bank, a validator network and an auditor, keys derived from fixed labels (no randomness), and a
-// ledger driver that seals blocks with the intl suite. Method: everything goes through the public
-// core API (`genesisState`, `signAndEncode`, `verifyTransactionSignatures`, `executeBlock`).
+// Goal: a small consortium to run real signed transactions on (issuer bank, validator network, auditor pboc, keys
+// from fixed labels). Method: only the public core API (genesisState, signAndEncode, executeBlock).
 import { createHash } from 'node:crypto';
 import {
   type AccountOpenBody,
   AMOUNT_MAX,
-  type BurnOp,
-  type MintOp,
-  type PendingCreateOp,
-  type TransferOp,
   type BlockExecution,
   type BlockTxInput,
+  type BurnOp,
   bytesToHex,
   encodeStateEntry,
   entryKey,
@@ -20,8 +15,11 @@ import {
   genesisState,
   getSuite,
   LedgerState,
+  type MintOp,
+  type PendingCreateOp,
   type Signer,
   signAndEncode,
+  type TransferOp,
   type TxBody,
   type TxCode,
   type UnsignedTransaction,
@@ -169,7 +167,13 @@ export class Ledger {
     this.time = time;
     const execution = executeBlock(
       this.state,
-      { chainId: CHAIN_ID, height: this.height, time, params: genesis.params, isValidPublicKey: suite.isValidPublicKey },
+      {
+        chainId: CHAIN_ID,
+        height: this.height,
+        time,
+        params: genesis.params,
+        isValidPublicKey: suite.isValidPublicKey,
+      },
       inputs,
       this.consumed,
     );
@@ -223,7 +227,12 @@ export const transfer = (source: string, target: string, amount: bigint, asset =
   memo,
 });
 
-export const pendingCreate = (source: string, target: string, amount: bigint, timeoutMs = 60_000n): PendingCreateOp => ({
+export const pendingCreate = (
+  source: string,
+  target: string,
+  amount: bigint,
+  timeoutMs = 60_000n,
+): PendingCreateOp => ({
   type: 'pending.create',
   source,
   target,
@@ -233,8 +242,18 @@ export const pendingCreate = (source: string, target: string, amount: bigint, ti
   memo: '',
 });
 
-export const mint = (account: string, amount: bigint, asset = 'CNY'): MintOp => ({ type: 'mint', asset, account, amount });
-export const burn = (account: string, amount: bigint, asset = 'CNY'): BurnOp => ({ type: 'burn', asset, account, amount });
+export const mint = (account: string, amount: bigint, asset = 'CNY'): MintOp => ({
+  type: 'mint',
+  asset,
+  account,
+  amount,
+});
+export const burn = (account: string, amount: bigint, asset = 'CNY'): BurnOp => ({
+  type: 'burn',
+  asset,
+  account,
+  amount,
+});
 
 /**
  * The standard world after two blocks: alice (tier 3, 2,000.00 CNY), bob (tier 2, empty),
