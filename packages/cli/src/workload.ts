@@ -3,7 +3,7 @@
  * payments the way a wallet would (each payer signs with its own key). Used by `demo`,
  * `simulate` and `bench`. Payers are many; a share of payments goes to a few hot merchants.
  */
-import { type CryptoSuite, type Genesis, type KeyPair, type Signer, type TxBody, signAndEncode } from '@paychain/core';
+import { type CryptoSuite, type Genesis, type KeyPair, type Signer, signAndEncode, type TxBody } from '@paychain/core';
 import type { OrgKeys } from '@paychain/node';
 import { SeededRng } from './rng.ts';
 

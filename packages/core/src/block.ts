@@ -11,10 +11,10 @@
  */
 import { assert } from './assert.ts';
 import { bytesToHex, concatBytes, equalBytes, hexToBytes, utf8ToBytes } from './bytes.ts';
-import { DecodeError, type DecodeResult, type Reader, Writer, decodeWith } from './codec.ts';
+import { DecodeError, type DecodeResult, decodeWith, type Reader, Writer } from './codec.ts';
 import type { CryptoSuite } from './crypto/suite.ts';
 import type { TxResult } from './execute.ts';
-import { CHAIN_ID_BYTES_MAX, ORG_ID_BYTES_MAX, ORGS_MAX, SIGNATURE_BYTES_MAX, BLOCK_TXS_MAX } from './limits.ts';
+import { BLOCK_TXS_MAX, CHAIN_ID_BYTES_MAX, ORG_ID_BYTES_MAX, ORGS_MAX, SIGNATURE_BYTES_MAX } from './limits.ts';
 import { merkleRoot } from './merkle/merkle.ts';
 import { type TxCode, txCodeFromNumber, txCodeToNumber } from './status.ts';
 import { isOrgId } from './tx-codec.ts';

@@ -16,8 +16,8 @@ import {
 } from './execute.ts';
 import type { Genesis } from './genesis.ts';
 import { BLOCK_TXS_MAX } from './limits.ts';
-import type { StateCommitment } from './state-commitment/commitment.ts';
 import type { LedgerState } from './state.ts';
+import type { StateCommitment } from './state-commitment/commitment.ts';
 
 export interface ChainTip {
   readonly height: bigint;

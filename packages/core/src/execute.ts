@@ -14,26 +14,26 @@
 import { assert, assertNever } from './assert.ts';
 import { bytesToHex } from './bytes.ts';
 import {
+  ACCOUNT_OWNERS_MAX,
   AMOUNT_MAX,
+  ASSET_DECIMALS_MAX,
   DAY_MS,
   ORGS_MAX,
   PENDING_TIMEOUT_MS_MAX,
   PENDING_TIMEOUT_MS_MIN,
   TX_EXPIRY_WINDOW_MS,
-  ACCOUNT_OWNERS_MAX,
-  ASSET_DECIMALS_MAX,
 } from './limits.ts';
 import {
   type AccountEntry,
   type BalanceEntry,
+  balanceAvailable,
+  emptyBalance,
   type LedgerState,
   type OrgEntry,
   type PendingEntry,
   type StateChange,
-  balanceAvailable,
-  emptyBalance,
 } from './state.ts';
-import { type TxCode, isIdConsumed } from './status.ts';
+import { isIdConsumed, type TxCode } from './status.ts';
 import { decodeTransaction } from './tx-codec.ts';
 import type {
   AccountId,

@@ -1,116 +1,116 @@
-export { assert, assertNever, AssertionError } from './assert.ts';
+export { AssertionError, assert, assertNever } from './assert.ts';
 export {
-  bytesToHex,
-  hexToBytes,
-  isHex,
-  concatBytes,
-  equalBytes,
-  compareBytes,
-  utf8ToBytes,
-  bytesToUtf8,
-} from './bytes.ts';
-export { Reader, Writer, DecodeError, decodeWith, type DecodeResult, U64_MAX } from './codec.ts';
-export * from './limits.ts';
-export * from './types.ts';
-export { TX_CODES, TX_CODE_MESSAGES, type TxCode, isIdConsumed, txCodeFromNumber, txCodeToNumber } from './status.ts';
-export {
-  TX_TAGS,
-  TX_VERSION,
-  TX_SIGNING_DOMAIN,
-  decodeTransaction,
-  encodeTransaction,
-  encodeTxSigningBytes,
-  txSigningBytesOf,
-  sortSignatures,
-  isId128,
-  isOrgId,
-  isAssetId,
-  type DecodedTransaction,
-} from './tx-codec.ts';
-export {
-  LedgerState,
-  type StateEntry,
-  type StateChange,
-  type OrgEntry,
-  type AssetEntry,
-  type AccountEntry,
-  type BalanceEntry,
-  type PendingEntry,
-  type PendingState,
-  entryKey,
-  orgKey,
-  assetKey,
-  accountKey,
-  balanceKey,
-  pendingKey,
-  balanceAvailable,
-  balancePosted,
-} from './state.ts';
-export { encodeStateEntry, decodeStateEntry } from './state-codec.ts';
-export {
-  executeBlock,
-  activeOrgsAt,
-  validatorSetAt,
-  ZERO_ID,
-  type ExecutionContext,
-  type ConsumedTxIds,
-  type TxResult,
-  type BlockTxInput,
-  type BlockExecution,
-} from './execute.ts';
-export {
+  addCertificateSignature,
   type BlockHeader,
   type Certificate,
   type CertificateSignature,
   type CertificateStatus,
-  type ValidatorSet,
-  encodeHeader,
-  decodeHeader,
-  headerHash,
-  encodeTxResult,
-  decodeTxResult,
-  computeTxRoot,
+  certificateMessage,
   computeResultRoot,
+  computeTxRoot,
+  decodeCertificate,
+  decodeHeader,
+  decodeTxResult,
+  encodeCertificate,
+  encodeHeader,
+  encodeTxResult,
+  HASH_BYTES,
+  headerHash,
   resultLeaves,
   signHeader,
-  certificateMessage,
+  type ValidatorSet,
   verifyCertificate,
-  encodeCertificate,
-  decodeCertificate,
-  addCertificateSignature,
-  HASH_BYTES,
 } from './block.ts';
-export { sealBlock, type ChainTip, type SealedBlock, type SealInput } from './chain.ts';
 export {
+  bytesToHex,
+  bytesToUtf8,
+  compareBytes,
+  concatBytes,
+  equalBytes,
+  hexToBytes,
+  isHex,
+  utf8ToBytes,
+} from './bytes.ts';
+export { type ChainTip, type SealedBlock, type SealInput, sealBlock } from './chain.ts';
+export { DecodeError, type DecodeResult, decodeWith, Reader, U64_MAX, Writer } from './codec.ts';
+export { type CryptoSuite, getSuite, isSuiteName, type KeyPair, type SuiteName } from './crypto/suite.ts';
+export {
+  activeOrgsAt,
+  type BlockExecution,
+  type BlockTxInput,
+  type ConsumedTxIds,
+  type ExecutionContext,
+  executeBlock,
+  type TxResult,
+  validatorSetAt,
+  ZERO_ID,
+} from './execute.ts';
+export {
+  encodeGenesis,
   type Genesis,
   type GenesisJson,
-  encodeGenesis,
   genesisHash,
   genesisState,
   genesisToJson,
   parseGenesis,
 } from './genesis.ts';
-export { parseAmount, formatAmount } from './money.ts';
-export { signTransaction, signAndEncode, verifyTransactionSignatures, type Signer } from './sign.ts';
+export * from './limits.ts';
 export {
-  type Receipt,
-  type ReceiptJson,
-  type ReceiptStatus,
-  createReceipt,
-  verifyReceipt,
-  receiptToJson,
-  parseReceipt,
-} from './receipt.ts';
-export {
+  createMerkleTree,
   type HashFn,
   type MerkleProof,
   type MerkleTree,
-  merkleRoot,
   merkleLeafHash,
-  createMerkleTree,
-  verifyMerkleProof,
+  merkleRoot,
   validateMerkleProof,
+  verifyMerkleProof,
 } from './merkle/merkle.ts';
-export { LtHash, LTHASH_BYTES, type XofFn, xofFromHash } from './state-commitment/lthash.ts';
+export { formatAmount, parseAmount } from './money.ts';
+export {
+  createReceipt,
+  parseReceipt,
+  type Receipt,
+  type ReceiptJson,
+  type ReceiptStatus,
+  receiptToJson,
+  verifyReceipt,
+} from './receipt.ts';
+export { type Signer, signAndEncode, signTransaction, verifyTransactionSignatures } from './sign.ts';
+export {
+  type AccountEntry,
+  type AssetEntry,
+  accountKey,
+  assetKey,
+  type BalanceEntry,
+  balanceAvailable,
+  balanceKey,
+  balancePosted,
+  entryKey,
+  LedgerState,
+  type OrgEntry,
+  orgKey,
+  type PendingEntry,
+  type PendingState,
+  pendingKey,
+  type StateChange,
+  type StateEntry,
+} from './state.ts';
+export { decodeStateEntry, encodeStateEntry } from './state-codec.ts';
 export { StateCommitment } from './state-commitment/commitment.ts';
-export { type CryptoSuite, type SuiteName, type KeyPair, getSuite, isSuiteName } from './crypto/suite.ts';
+export { LTHASH_BYTES, LtHash, type XofFn, xofFromHash } from './state-commitment/lthash.ts';
+export { isIdConsumed, TX_CODE_MESSAGES, TX_CODES, type TxCode, txCodeFromNumber, txCodeToNumber } from './status.ts';
+export {
+  type DecodedTransaction,
+  decodeTransaction,
+  encodeTransaction,
+  encodeTxSigningBytes,
+  isAssetId,
+  isId128,
+  isOrgId,
+  sortSignatures,
+  TX_SIGNING_DOMAIN,
+  TX_TAGS,
+  TX_VERSION,
+  txSigningBytesOf,
+} from './tx-codec.ts';
+export * from './types.ts';

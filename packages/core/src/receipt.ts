@@ -9,27 +9,27 @@
 import {
   type BlockHeader,
   type Certificate,
+  type CertificateStatus,
   decodeCertificate,
   decodeHeader,
+  decodeTxResult,
   encodeCertificate,
   encodeHeader,
   encodeTxResult,
   headerHash,
   resultLeaves,
-  verifyCertificate,
   type ValidatorSet,
-  decodeTxResult,
-  type CertificateStatus,
+  verifyCertificate,
 } from './block.ts';
 import { bytesToHex, equalBytes, hexToBytes, isHex } from './bytes.ts';
 import type { CryptoSuite } from './crypto/suite.ts';
 import type { TxResult } from './execute.ts';
 import {
-  type MerkleProof,
   createMerkleTree,
+  MERKLE_PATH_LENGTH_MAX,
+  type MerkleProof,
   merkleLeafHash,
   validateMerkleProof,
-  MERKLE_PATH_LENGTH_MAX,
 } from './merkle/merkle.ts';
 import { decodeTransaction } from './tx-codec.ts';
 import type { Transaction } from './types.ts';

@@ -5,7 +5,7 @@
  */
 import { assertNever } from './assert.ts';
 import { bytesToHex, hexToBytes } from './bytes.ts';
-import { DecodeError, type DecodeResult, type Reader, Writer, decodeWith } from './codec.ts';
+import { DecodeError, type DecodeResult, decodeWith, type Reader, Writer } from './codec.ts';
 import { ASSET_ID_BYTES_MAX, ORG_ID_BYTES_MAX, PUBLIC_KEY_BYTES_MAX } from './limits.ts';
 import type { PendingState, StateEntry } from './state.ts';
 import { readAsset, readOrg, writeAsset, writeOrg } from './tx-codec.ts';

@@ -11,7 +11,7 @@
  */
 import { assert, assertNever } from './assert.ts';
 import { bytesToHex, compareBytes, concatBytes, hexToBytes, utf8ToBytes } from './bytes.ts';
-import { DecodeError, type DecodeResult, type Reader, Writer, decodeWith } from './codec.ts';
+import { DecodeError, type DecodeResult, decodeWith, type Reader, Writer } from './codec.ts';
 import {
   ACCOUNT_OWNERS_MAX,
   ASSET_ID_BYTES_MAX,

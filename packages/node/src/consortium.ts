@@ -12,19 +12,19 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  assert,
   type BlockHeader,
+  bytesToHex,
   type Certificate,
   type CryptoSuite,
+  createReceipt,
+  decodeTransaction,
+  equalBytes,
   type Genesis,
   type Receipt,
   TX_EXPIRY_WINDOW_MS,
   type TxCode,
   type TxResult,
-  assert,
-  bytesToHex,
-  createReceipt,
-  decodeTransaction,
-  equalBytes,
 } from '@paychain/core';
 import { type BlockProposal, type ExecutedBlock, Peer, type PeerOptions } from './peer.ts';
 import { VerifyPool } from './verify-pool.ts';

@@ -8,21 +8,21 @@
  * Every file read here is outside input: each problem is reported as a `DataDirError` with
  * the path and what is wrong, never as a stack trace.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  bytesToHex,
   type CryptoSuite,
   type Genesis,
-  type Org,
-  type Role,
-  type SuiteName,
-  bytesToHex,
   genesisToJson,
   getSuite,
   hexToBytes,
   isHex,
   isOrgId,
+  type Org,
   parseGenesis,
+  type Role,
+  type SuiteName,
 } from '@paychain/core';
 
 export class DataDirError extends Error {

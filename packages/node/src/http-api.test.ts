@@ -3,15 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  bytesToHex,
   type CryptoSuite,
   type Genesis,
-  type KeyPair,
-  type Signer,
-  type TxBody,
-  bytesToHex,
   genesisState,
+  type KeyPair,
   parseReceipt,
+  type Signer,
   signAndEncode,
+  type TxBody,
   validatorSetAt,
   verifyReceipt,
 } from '@paychain/core';
@@ -19,7 +19,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse as InjectRe
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Consortium } from './consortium.ts';
 import { DEFAULT_ORGS, initDataDir, ledgerPath, openDataDir } from './data-dir.ts';
-import { API_ERROR_STATUS, BODY_BYTES_MAX_DEFAULT, SSE_CLIENTS_MAX, createHttpApi } from './http-api.ts';
+import { API_ERROR_STATUS, BODY_BYTES_MAX_DEFAULT, createHttpApi, SSE_CLIENTS_MAX } from './http-api.ts';
 
 const CHAIN_ID = 'paychain-http-test';
 const EXPIRY_MS = 600_000n;

@@ -23,13 +23,9 @@ import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import fastifySwagger from '@fastify/swagger';
 import {
-  type BalanceEntry,
-  type Receipt,
-  TX_BYTES_MAX,
-  TX_CODE_MESSAGES,
-  type TxCode,
   assert,
   assertNever,
+  type BalanceEntry,
   balanceAvailable,
   balancePosted,
   bytesToHex,
@@ -39,7 +35,11 @@ import {
   formatAmount,
   hexToBytes,
   isHex,
+  type Receipt,
   receiptToJson,
+  TX_BYTES_MAX,
+  TX_CODE_MESSAGES,
+  type TxCode,
 } from '@paychain/core';
 import type { StoredBlock } from '@paychain/store';
 import { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';

@@ -1,51 +1,51 @@
+export { commitmentXof } from './commitment-xof.ts';
 export {
+  BLOCK_INTERVAL_MS_DEFAULT,
+  BLOCK_TXS_DEFAULT,
+  Consortium,
+  type ConsortiumOptions,
+  type FinalBlockEvent,
+  type FinalOutcome,
+  INTAKE_QUEUE_MAX,
+  type RejectCode,
+  SubmitError,
+} from './consortium.ts';
+export {
+  type DataDir,
+  DataDirError,
+  DEFAULT_ORGS,
+  defaultChainParams,
+  initDataDir,
+  ledgerPath,
+  loadGenesis,
+  loadOrgKeys,
+  type OrgKeys,
+  type OrgSpec,
+  openDataDir,
+  parseOrgSpecs,
+} from './data-dir.ts';
+export {
+  API_ERROR_STATUS,
+  type ApiErrorBody,
+  type ApiErrorCode,
+  BODY_BYTES_MAX_DEFAULT,
+  createHttpApi,
+  HttpApiError,
+  type HttpApiOptions,
+  SSE_CLIENTS_MAX,
+  SUBMIT_WAIT_MS_DEFAULT,
+  SUBMIT_WAIT_MS_MAX,
+} from './http-api.ts';
+export { createNodeMetrics, NodeMetrics } from './metrics.ts';
+export { openApiDocument } from './openapi.ts';
+export {
+  type BlockProposal,
+  type ExecutedBlock,
+  genesisHeader,
   Peer,
   PeerError,
   type PeerErrorCode,
   type PeerOptions,
-  type BlockProposal,
-  type ExecutedBlock,
-  genesisHeader,
 } from './peer.ts';
-export {
-  Consortium,
-  SubmitError,
-  type RejectCode,
-  type FinalOutcome,
-  type FinalBlockEvent,
-  type ConsortiumOptions,
-  INTAKE_QUEUE_MAX,
-  BLOCK_TXS_DEFAULT,
-  BLOCK_INTERVAL_MS_DEFAULT,
-} from './consortium.ts';
-export { VerifyPool } from './verify-pool.ts';
-export { commitmentXof } from './commitment-xof.ts';
-export {
-  DataDirError,
-  DEFAULT_ORGS,
-  type OrgKeys,
-  type OrgSpec,
-  type DataDir,
-  initDataDir,
-  openDataDir,
-  loadGenesis,
-  loadOrgKeys,
-  ledgerPath,
-  parseOrgSpecs,
-  defaultChainParams,
-} from './data-dir.ts';
 export { auditPeerStore, type ChainAudit } from './verify-chain.ts';
-export {
-  createHttpApi,
-  HttpApiError,
-  type HttpApiOptions,
-  type ApiErrorCode,
-  type ApiErrorBody,
-  API_ERROR_STATUS,
-  SUBMIT_WAIT_MS_MAX,
-  SUBMIT_WAIT_MS_DEFAULT,
-  BODY_BYTES_MAX_DEFAULT,
-  SSE_CLIENTS_MAX,
-} from './http-api.ts';
-export { NodeMetrics, createNodeMetrics } from './metrics.ts';
-export { openApiDocument } from './openapi.ts';
+export { VerifyPool } from './verify-pool.ts';

@@ -16,7 +16,7 @@
  * blocks that arrived before the metrics were created.
  */
 import { BLOCK_TXS_MAX } from '@paychain/core';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Consortium, FinalBlockEvent, RejectCode } from './consortium.ts';
 
 /** Upper bounds of the transactions-per-block histogram; the last finite bucket is the block limit. */

@@ -9,8 +9,9 @@
  * signatures, encodings) are lowercase hex; integers that may exceed 2^53 (heights, times,
  * amounts) are decimal strings.
  */
-import type { FastifySchema } from 'fastify';
+
 import { TX_BYTES_MAX, TX_CODES } from '@paychain/core';
+import type { FastifySchema } from 'fastify';
 
 export const OPENAPI_VERSION = '3.1.0';
 

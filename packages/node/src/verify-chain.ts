@@ -5,22 +5,22 @@
  * height and what is wrong; a damaged database file is reported as such.
  */
 import {
-  type CryptoSuite,
-  type Genesis,
-  StateCommitment,
   bytesToHex,
+  type CryptoSuite,
   computeTxRoot,
   encodeGenesis,
   encodeHeader,
   encodeStateEntry,
   entryKey,
   equalBytes,
+  type Genesis,
   genesisState,
   headerHash,
+  StateCommitment,
   sealBlock,
+  validatorSetAt,
   verifyCertificate,
   verifyTransactionSignatures,
-  validatorSetAt,
 } from '@paychain/core';
 import { BlockStore, StoreError } from '@paychain/store';
 import { commitmentXof } from './commitment-xof.ts';
@@ -171,14 +171,18 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     const expected = replayConsumed[i];
     const storedId = stored === undefined ? undefined : bytesToHex(new Uint8Array(stored.id));
     if (expected === undefined || storedId === undefined || storedId !== expected[0]) {
-      const id = storedId !== undefined && (expected === undefined || storedId < expected[0]) ? storedId : expected?.[0];
+      const id =
+        storedId !== undefined && (expected === undefined || storedId < expected[0]) ? storedId : expected?.[0];
       const inReplay = id !== undefined && consumed.has(id);
       return bad(
         inReplay ? (consumed.get(id) ?? headHeight) : BigInt(stored?.height ?? Number(headHeight)),
-        inReplay ? `consumed id ${id} is missing from the index` : `consumed id ${id} is in the index but no block consumed it`,
+        inReplay
+          ? `consumed id ${id} is missing from the index`
+          : `consumed id ${id} is in the index but no block consumed it`,
       );
     }
-    if (BigInt(stored?.height ?? -1) !== expected[1]) return bad(expected[1], `consumed id ${expected[0]} is indexed at the wrong height`);
+    if (BigInt(stored?.height ?? -1) !== expected[1])
+      return bad(expected[1], `consumed id ${expected[0]} is indexed at the wrong height`);
   }
   const commitmentBytes = store.getMeta('commitment');
   if (commitmentBytes === undefined || !equalBytes(commitmentBytes, commitment.toBytes())) {

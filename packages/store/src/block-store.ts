@@ -8,13 +8,10 @@
  * from the chain, so an edit anywhere shows up as a mismatch.
  */
 import {
-  type BlockHeader,
-  type Certificate,
-  type StateChange,
-  type StateEntry,
-  type TxResult,
   assert,
+  type BlockHeader,
   bytesToHex,
+  type Certificate,
   decodeCertificate,
   decodeHeader,
   decodeStateEntry,
@@ -23,6 +20,9 @@ import {
   encodeStateEntry,
   entryKey,
   hexToBytes,
+  type StateChange,
+  type StateEntry,
+  type TxResult,
   txCodeFromNumber,
   txCodeToNumber,
 } from '@paychain/core';

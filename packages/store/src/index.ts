@@ -1,9 +1,9 @@
 export {
   BlockStore,
-  StoreError,
-  type StoreErrorCode,
+  type BlockToCommit,
   type StoredBlock,
   type StoredTx,
-  type BlockToCommit,
+  StoreError,
+  type StoreErrorCode,
   type StoreOptions,
 } from './block-store.ts';

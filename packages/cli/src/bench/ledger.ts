@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { SuiteName } from '@paychain/core';
-import { Consortium, VerifyPool, initDataDir, ledgerPath, openDataDir } from '@paychain/node';
+import { Consortium, initDataDir, ledgerPath, openDataDir, VerifyPool } from '@paychain/node';
 import { Workload } from '../workload.ts';
 
 export interface LedgerBenchOptions {

@@ -2,8 +2,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  type Genesis,
+  bytesToHex,
   type CryptoSuite,
+  createReceipt,
+  type Genesis,
   genesisState,
   isId128,
   isSuiteName,
@@ -12,12 +14,10 @@ import {
   TX_CODE_MESSAGES,
   validatorSetAt,
   verifyReceipt,
-  createReceipt,
-  bytesToHex,
 } from '@paychain/core';
 import {
-  DEFAULT_ORGS,
   auditPeerStore,
+  DEFAULT_ORGS,
   initDataDir,
   ledgerPath,
   loadGenesis,

@@ -1,12 +1,12 @@
 /** `paychain start`, `demo` and `simulate`: running the consortium's peers in this process. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type TxCode, formatAmount } from '@paychain/core';
+import { formatAmount, type TxCode } from '@paychain/core';
 import {
   Consortium,
+  createHttpApi,
   DEFAULT_ORGS,
   type FinalOutcome,
-  createHttpApi,
   initDataDir,
   ledgerPath,
   openDataDir,

@@ -4,7 +4,7 @@
  * add the new), independent of the size of the state, and a full recomputation from the
  * stored rows checks a store against its head without replaying the chain.
  */
-import { utf8ToBytes, concatBytes } from '../bytes.ts';
+import { concatBytes, utf8ToBytes } from '../bytes.ts';
 import type { HashFn } from '../merkle/merkle.ts';
 import type { StateChange, StateEntry } from '../state.ts';
 import { encodeStateEntry } from '../state-codec.ts';
