@@ -14,11 +14,28 @@ export function isHex(text: string): boolean {
   return text.length % 2 === 0 && /^[0-9a-fA-F]*$/.test(text);
 }
 
+/** Value of a hex digit's char code, or -1: a table so decoding needs no regex or parseInt. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE[HEX.charCodeAt(i)] = i;
+  HEX_VALUE[HEX.toUpperCase().charCodeAt(i)] = i;
+}
+
+function hexValue(text: string, index: number): number {
+  const code = text.charCodeAt(index);
+  return code < 128 ? (HEX_VALUE[code] as number) : -1;
+}
+
 /** Decodes lower- or upper-case hex; the caller checks `isHex` first for outside input. */
 export function hexToBytes(hex: string): Uint8Array {
-  assert(isHex(hex), 'hexToBytes: not an even-length hex string');
+  assert(hex.length % 2 === 0, 'hexToBytes: odd length');
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const high = hexValue(hex, 2 * i);
+    const low = hexValue(hex, 2 * i + 1);
+    assert(high >= 0 && low >= 0, 'hexToBytes: not a hex digit');
+    out[i] = (high << 4) | low;
+  }
   return out;
 }
 

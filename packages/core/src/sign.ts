@@ -46,7 +46,6 @@ export function verifyTransactionSignatures(suite: CryptoSuite, bytes: Uint8Arra
   if (tx.signatures.length === 0) return false;
   const message = txSigningBytesOf(bytes, unsignedBytes);
   for (const sig of tx.signatures) {
-    if (!suite.isValidPublicKey(sig.publicKey)) return false;
     if (!suite.verify(sig.publicKey, message, sig.signature)) return false;
   }
   return true;

@@ -201,8 +201,8 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
     if (tx.chainId !== this.genesis.chainId) {
       return Promise.reject(new SubmitError('chain_mismatch', `transaction is for chain ${tx.chainId}`));
     }
-    const stored = this.primary.store.getTx(tx.id);
-    if (stored !== null && this.primary.store.isConsumed(tx.id)) {
+    const stored = this.primary.store.isConsumed(tx.id) ? this.primary.store.getTx(tx.id) : null;
+    if (stored !== null) {
       return Promise.resolve({
         id: tx.id,
         height: stored.height,

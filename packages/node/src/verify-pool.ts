@@ -18,6 +18,22 @@ interface PendingJob {
   readonly reject: (error: Error) => void;
 }
 
+/**
+ * A lane from the last signer's public key. An encoded transaction ends with
+ * `…keyLength key signatureLength signature(64)`, so the four bytes before the signature's
+ * length byte end the key. Routing only: a malformed transaction lands in some lane and fails there.
+ */
+function signerLane(tx: Uint8Array, lanes: number): number {
+  const end = tx.length - 65;
+  if (end < 4) return 0;
+  const word =
+    ((tx[end - 4] as number) << 24) |
+    ((tx[end - 3] as number) << 16) |
+    ((tx[end - 2] as number) << 8) |
+    (tx[end - 1] as number);
+  return (word >>> 0) % lanes;
+}
+
 export class VerifyPool {
   private readonly workers: Worker[] = [];
   private readonly jobs = new Map<number, PendingJob>();
@@ -63,14 +79,27 @@ export class VerifyPool {
     if (txs.length <= INLINE_BATCH_MAX || this.workers.length === 0) {
       return txs.map((t) => verifyTransactionSignatures(this.suite, t));
     }
-    const slice = Math.ceil(txs.length / this.workers.length);
-    const parts: Promise<Uint8Array>[] = [];
-    for (let w = 0; w * slice < txs.length; w++) {
-      parts.push(this.run(this.workers[w]!, txs.slice(w * slice, (w + 1) * slice)));
-    }
+    // Each signer's transactions go to the same worker, so each worker parses and caches a
+    // key once (a KeyObject costs about as much as a verification) instead of every worker.
+    const n = this.workers.length;
+    const lanes: number[][] = Array.from({ length: n }, () => []);
+    for (let i = 0; i < txs.length; i++) lanes[signerLane(txs[i] as Uint8Array, n)]?.push(i);
+    const parts = lanes.map((indices, w) =>
+      indices.length === 0
+        ? Promise.resolve(new Uint8Array(0))
+        : this.run(
+            this.workers[w] as Worker,
+            indices.map((i) => txs[i] as Uint8Array),
+          ),
+    );
     const results = await Promise.all(parts);
-    const out: boolean[] = [];
-    for (const part of results) for (const v of part) out.push(v === 1);
+    const out: boolean[] = new Array(txs.length);
+    lanes.forEach((indices, w) => {
+      const valid = results[w] as Uint8Array;
+      indices.forEach((txIndex, k) => {
+        out[txIndex] = valid[k] === 1;
+      });
+    });
     return out;
   }
 

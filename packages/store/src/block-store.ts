@@ -27,6 +27,7 @@ import {
   txCodeToNumber,
 } from '@paychain/core';
 import Database from 'better-sqlite3';
+import { IdFilter } from './id-filter.ts';
 
 export type StoreErrorCode = 'store_corrupt' | 'store_missing' | 'store_schema' | 'store_io';
 
@@ -128,6 +129,9 @@ export class BlockStore {
   private readonly db: Database.Database;
   private readonly statements: ReturnType<BlockStore['prepare']>;
 
+  /** Built on first use from the consumed table; kept in step by commitBlock. */
+  private idFilter: IdFilter | null = null;
+
   private constructor(db: Database.Database) {
     this.db = db;
     this.statements = this.prepare();
@@ -226,6 +230,7 @@ export class BlockStore {
 
   commitBlock(block: BlockToCommit): void {
     const height = block.header.height;
+    const consumedIds = block.consumed.map(({ id }) => hexToBytes(id));
     wrapSqlite(`committing block ${height}`, () =>
       this.db.transaction(() => {
         const s = this.statements;
@@ -235,11 +240,13 @@ export class BlockStore {
           assert(result !== undefined, 'a result per transaction');
           s.insertTx.run(height, i, hexToBytes(result.id), block.txs[i], txCodeToNumber(result.code), result.opIndex);
         }
-        for (const { id } of block.consumed) s.insertConsumed.run(hexToBytes(id), height);
+        for (const id of consumedIds) s.insertConsumed.run(id, height);
         for (const change of block.changes) s.putState.run(change.key, encodeStateEntry(change.after));
         s.putMeta.run('commitment', block.commitmentBytes);
       })(),
     );
+    // Only after the commit: a failed block must not mark its ids as used.
+    if (this.idFilter !== null) for (const id of consumedIds) this.idFilter.add(id);
   }
 
   putCertificate(height: bigint, certificate: Certificate): void {
@@ -249,8 +256,22 @@ export class BlockStore {
     });
   }
 
+  /** Whether a block consumed this id. Fresh ids are answered by the in-memory filter. */
   isConsumed(id: string): boolean {
-    return wrapSqlite('reading consumed ids', () => this.statements.isConsumed.get(hexToBytes(id)) !== undefined);
+    const bytes = hexToBytes(id);
+    if (this.idFilter === null || this.idFilter.isFull) this.idFilter = this.buildIdFilter();
+    if (!this.idFilter.mightContain(bytes)) return false;
+    return wrapSqlite('reading consumed ids', () => this.statements.isConsumed.get(bytes) !== undefined);
+  }
+
+  private buildIdFilter(): IdFilter {
+    return wrapSqlite('reading consumed ids', () => {
+      const count = this.db.prepare('SELECT COUNT(*) FROM consumed').pluck().get() as number;
+      const filter = new IdFilter(count);
+      const ids = this.db.prepare('SELECT id FROM consumed').pluck().iterate() as IterableIterator<Buffer>;
+      for (const id of ids) filter.add(new Uint8Array(id.buffer, id.byteOffset, id.byteLength));
+      return filter;
+    });
   }
 
   head(): { height: bigint; hash: Uint8Array; header: BlockHeader } | null {

@@ -117,3 +117,35 @@ export function isEd25519SignatureScalarCanonical(signature: Uint8Array): boolea
   if (top !== 0x10) return top < 0x10;
   return littleEndianToBigint(signature.subarray(32, 64)) < L;
 }
+
+/**
+ * y-coordinates of the eight points of small order (the torsion subgroup): the identity
+ * (y = 1), order 2 (y = −1), order 4 (y = 0) and order 8 (y = ±y8). y8's encoding is the one
+ * libsodium blacklists; the asserts below derive its small order from the curve itself.
+ */
+const Y8 = littleEndianToBigint(hexToLittle('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'));
+const SMALL_ORDER_YS: ReadonlySet<bigint> = new Set([1n, P - 1n, 0n, Y8, P - Y8]);
+for (const y of [Y8, P - Y8]) {
+  const bytes = new Uint8Array(32);
+  let v = y;
+  for (let i = 0; i < 32; i++, v >>= 8n) bytes[i] = Number(v & 0xffn);
+  assert(decodePoint(bytes) !== null && !isEd25519PublicKey(bytes), 'ed25519: ±y8 encode points of small order');
+}
+
+function hexToLittle(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/**
+ * The constant-time-cheap part of `isEd25519PublicKey`, for the verification path: y is
+ * reduced and the point is not of small order. Whether y decodes to a point at all is left to
+ * OpenSSL, whose verification fails on an undecodable key. Keys entering the ledger (account
+ * owners, organization keys) pass the full check when they are registered.
+ */
+export function isEd25519VerifyKey(bytes: Uint8Array): boolean {
+  if (bytes.length !== ED25519_PUBLIC_KEY_BYTES) return false;
+  const y = littleEndianToBigint(bytes) & ((1n << 255n) - 1n);
+  return y < P && !SMALL_ORDER_YS.has(y);
+}

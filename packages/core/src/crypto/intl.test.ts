@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../assert.ts';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '../bytes.ts';
-import { isEd25519PublicKey } from './ed25519-encoding.ts';
+import { isEd25519PublicKey, isEd25519VerifyKey } from './ed25519-encoding.ts';
 import { intlSuite } from './intl.ts';
 
 interface Ed25519Case {
@@ -164,6 +164,32 @@ describe('intl: non-canonical and weak encodings', () => {
     expect(isEd25519PublicKey(bad)).toBe(false);
     expect(intlSuite.isValidPublicKey(bad)).toBe(false);
     expect(intlSuite.verify(bad, msg, sig)).toBe(false);
+  });
+
+  it('the cheap verification-path check refuses every small-order and unreduced key the full check refuses', () => {
+    const y8 = 0x05fc536d880238b13933c6d305acdfd5f098eff289f4c345b027b2c28f95e826n;
+    const weak = [
+      identity,
+      toLittleEndian(P - 1n, 32),
+      toLittleEndian(0n, 32),
+      toLittleEndian(y8, 32),
+      toLittleEndian(P - y8, 32),
+    ];
+    for (const k of [...weak, ...weak.map(signBit), toLittleEndian(P, 32), toLittleEndian(P + 1n, 32)]) {
+      expect(isEd25519PublicKey(k)).toBe(false);
+      expect(isEd25519VerifyKey(k)).toBe(false);
+      expect(intlSuite.verify(k, msg, sig)).toBe(false);
+    }
+    // Every key the full check accepts passes the cheap one too.
+    for (let i = 0; i < 50; i++) {
+      const k = intlSuite.generateKeyPair().publicKey;
+      expect(isEd25519PublicKey(k) && isEd25519VerifyKey(k)).toBe(true);
+    }
+    // A key off the curve passes the cheap check, and OpenSSL's decoding then refuses it.
+    const offCurve = toLittleEndian(yOffTheCurve(), 32);
+    expect(isEd25519VerifyKey(offCurve)).toBe(true);
+    expect(intlSuite.verify(offCurve, msg, sig)).toBe(false);
+    expect(intlSuite.isValidPublicKey(offCurve)).toBe(false);
   });
 
   // Invalid signatures, in the order the checks run, against the right key and message.

@@ -12,6 +12,7 @@ import {
   ED25519_SIGNATURE_BYTES,
   isEd25519PublicKey,
   isEd25519SignatureScalarCanonical,
+  isEd25519VerifyKey,
 } from './ed25519-encoding.ts';
 import { KeyCache, PRIVATE_KEY_CACHE_ENTRIES_MAX, PUBLIC_KEY_CACHE_ENTRIES_MAX } from './key-cache.ts';
 import { bufferToBytes, bytesToBuffer, bytesToCacheKey } from './node-bytes.ts';
@@ -31,13 +32,19 @@ interface PrivateEntry {
 /** Only valid keys enter, so garbage keys cannot push out the keys in use. */
 const publicKeys = new KeyCache<KeyObject>(PUBLIC_KEY_CACHE_ENTRIES_MAX);
 const privateKeys = new KeyCache<PrivateEntry>(PRIVATE_KEY_CACHE_ENTRIES_MAX);
+/** Keys that passed the full point check (`isValidPublicKey`). */
+const fullyCheckedKeys = new KeyCache<true>(PUBLIC_KEY_CACHE_ENTRIES_MAX);
 
-function publicKeyObject(publicKey: Uint8Array): KeyObject | null {
+/**
+ * The KeyObject of a public key that passes `check`: the full point check for
+ * `isValidPublicKey`, the cheap one (reduced, not small order) on the verification path.
+ */
+function publicKeyObject(publicKey: Uint8Array, check: (key: Uint8Array) => boolean): KeyObject | null {
   if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES) return null;
   const cacheKey = bytesToCacheKey(publicKey);
   const cached = publicKeys.get(cacheKey);
   if (cached !== undefined) return cached;
-  if (!isEd25519PublicKey(publicKey)) return null;
+  if (!check(publicKey)) return null;
   const key = createPublicKey({ key: bytesToBuffer(concatBytes(SPKI_PREFIX, publicKey)), format: 'der', type: 'spki' });
   publicKeys.set(cacheKey, key);
   return key;
@@ -89,7 +96,7 @@ export const intlSuite: CryptoSuite = {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
     if (signature.length !== ED25519_SIGNATURE_BYTES) return false;
     if (!isEd25519SignatureScalarCanonical(signature)) return false;
-    const key = publicKeyObject(publicKey);
+    const key = publicKeyObject(publicKey, isEd25519VerifyKey);
     if (key === null) return false;
     return verify(null, message, key, signature);
   },
@@ -99,6 +106,12 @@ export const intlSuite: CryptoSuite = {
   },
 
   isValidPublicKey(publicKey: Uint8Array): boolean {
-    return publicKeyObject(publicKey) !== null;
+    // A cached KeyObject may have passed only the cheap check, so full checks are cached apart.
+    if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES) return false;
+    const cacheKey = bytesToCacheKey(publicKey);
+    if (fullyCheckedKeys.get(cacheKey) === true) return true;
+    if (!isEd25519PublicKey(publicKey)) return false;
+    fullyCheckedKeys.set(cacheKey, true);
+    return true;
   },
 };
