@@ -41,8 +41,22 @@ export interface SealInput {
   readonly consumed: ConsumedTxIds;
 }
 
-/** Executes a block on `state` and `commitment` (both mutated) and returns its header. */
-export function sealBlock(state: LedgerState, commitment: StateCommitment, input: SealInput): SealedBlock {
+/** A block executed on the state but not yet sealed: its header waits for the commitment. */
+export interface ExecutedBody {
+  readonly height: bigint;
+  readonly time: bigint;
+  readonly txs: readonly Uint8Array[];
+  readonly execution: BlockExecution;
+}
+
+/**
+ * Phase one of sealing: executes the block's transactions on `state` (mutated). Height and
+ * time follow `tip`, which is the last *executed* block — it may not be sealed yet.
+ */
+export function executeBody(
+  state: LedgerState,
+  input: Omit<SealInput, 'tip'> & { readonly tip: Omit<ChainTip, 'hash'> },
+): ExecutedBody {
   assert(input.txs.length <= BLOCK_TXS_MAX, 'block within the transaction limit');
   const height = input.tip.height + 1n;
   const time = input.time > input.tip.time ? input.time : input.tip.time;
@@ -54,19 +68,33 @@ export function sealBlock(state: LedgerState, commitment: StateCommitment, input
     isValidPublicKey: (key) => input.suite.isValidPublicKey(key),
   };
   const execution = executeBlock(state, ctx, input.txs, input.consumed);
-  commitment.apply(execution.changes);
+  return { height, time, txs: input.txs.map((t) => t.bytes), execution };
+}
+
+/** Phase two: the header of an executed block, once the commitment includes its changes. */
+export function sealHeader(
+  suite: CryptoSuite,
+  chainId: string,
+  body: ExecutedBody,
+  prevHash: Uint8Array,
+  stateCommitment: Uint8Array,
+): SealedBlock {
   const header: BlockHeader = {
-    chainId: input.genesis.chainId,
-    height,
-    prevHash: input.tip.hash,
-    time,
-    txCount: input.txs.length,
-    txRoot: computeTxRoot(
-      input.suite,
-      input.txs.map((t) => t.bytes),
-    ),
-    resultRoot: computeResultRoot(input.suite, execution.results, execution.expired),
-    stateCommitment: commitment.digest(),
+    chainId,
+    height: body.height,
+    prevHash,
+    time: body.time,
+    txCount: body.txs.length,
+    txRoot: computeTxRoot(suite, body.txs),
+    resultRoot: computeResultRoot(suite, body.execution.results, body.execution.expired),
+    stateCommitment,
   };
-  return { header, hash: headerHash(input.suite, header), execution };
+  return { header, hash: headerHash(suite, header), execution: body.execution };
+}
+
+/** Executes a block on `state` and `commitment` (both mutated) and returns its header. */
+export function sealBlock(state: LedgerState, commitment: StateCommitment, input: SealInput): SealedBlock {
+  const body = executeBody(state, input);
+  commitment.apply(body.execution.changes);
+  return sealHeader(input.suite, input.genesis.chainId, body, input.tip.hash, commitment.digest());
 }

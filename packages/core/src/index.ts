@@ -31,7 +31,15 @@ export {
   isHex,
   utf8ToBytes,
 } from './bytes.ts';
-export { type ChainTip, type SealedBlock, type SealInput, sealBlock } from './chain.ts';
+export {
+  type ChainTip,
+  type ExecutedBody,
+  executeBody,
+  type SealedBlock,
+  type SealInput,
+  sealBlock,
+  sealHeader,
+} from './chain.ts';
 export { DecodeError, type DecodeResult, decodeWith, Reader, U64_MAX, Writer } from './codec.ts';
 export { type CryptoSuite, getSuite, isSuiteName, type KeyPair, type SuiteName } from './crypto/suite.ts';
 export {
@@ -96,7 +104,12 @@ export {
   type StateEntry,
 } from './state.ts';
 export { decodeStateEntry, encodeStateEntry } from './state-codec.ts';
-export { StateCommitment } from './state-commitment/commitment.ts';
+export {
+  type CommitmentWork,
+  computeElements,
+  StateCommitment,
+  xofInputOf,
+} from './state-commitment/commitment.ts';
 export { LTHASH_BYTES, LtHash, type XofFn, xofFromHash } from './state-commitment/lthash.ts';
 export { isIdConsumed, TX_CODE_MESSAGES, TX_CODES, type TxCode, txCodeFromNumber, txCodeToNumber } from './status.ts';
 export {

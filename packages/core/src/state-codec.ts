@@ -13,8 +13,10 @@ import { readAsset, readOrg, writeAsset, writeOrg } from './tx-codec.ts';
 const KIND_TAGS = { org: 1, asset: 2, account: 3, balance: 4, pending: 5 } as const;
 const PENDING_STATES: readonly PendingState[] = ['pending', 'posted', 'voided', 'expired'];
 
-export function encodeStateEntry(entry: StateEntry): Uint8Array {
-  const w = new Writer(160);
+/** The entry's canonical bytes, after `prefix` when given (the commitment's domain tag). */
+export function encodeStateEntry(entry: StateEntry, prefix?: Uint8Array): Uint8Array {
+  const w = new Writer(192);
+  if (prefix !== undefined) w.fixed(prefix, prefix.length);
   w.u8(KIND_TAGS[entry.kind]);
   switch (entry.kind) {
     case 'org':

@@ -26,7 +26,7 @@ import {
   type TxCode,
   type TxResult,
 } from '@paychain/core';
-import { type BlockProposal, type ExecutedBlock, Peer, type PeerOptions } from './peer.ts';
+import { type BegunBlock, type BlockProposal, type ExecutedBlock, Peer, type PeerOptions } from './peer.ts';
 import { VerifyPool } from './verify-pool.ts';
 
 export const INTAKE_QUEUE_MAX = 200_000;
@@ -35,6 +35,8 @@ export const BLOCK_INTERVAL_MS_DEFAULT = 20;
 /** Transactions sent to the verify pool at once; two batches in flight keep workers busy. */
 const VERIFY_BATCH_MAX = 1_024;
 const VERIFY_BATCHES_IN_FLIGHT_MAX = 2;
+/** Blocks executed but not yet stored: enough to overlap execution with hashing, few enough to keep latency. */
+const BLOCKS_IN_FLIGHT_MAX = 2;
 
 export type RejectCode =
   | 'tx_malformed'
@@ -111,6 +113,11 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private cutting = false;
+  private blocksInFlight = 0;
+  /** Blocks finish in order along this chain. */
+  private sealing: Promise<void> = Promise.resolve();
+  /** Set when finishing a block failed: the node takes no more payments. */
+  private failure: string | null = null;
 
   private constructor(options: ConsortiumOptions, peers: Peer[]) {
     super();
@@ -195,6 +202,7 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
    */
   submit(bytes: Uint8Array): Promise<FinalOutcome> {
     if (this.closed) return Promise.reject(new SubmitError('closed', 'the node is shutting down'));
+    if (this.failure !== null) return Promise.reject(new SubmitError('closed', `the node stopped: ${this.failure}`));
     const decoded = decodeTransaction(bytes);
     if (!decoded.ok) return Promise.reject(new SubmitError('tx_malformed', decoded.error));
     const tx = decoded.value.tx;
@@ -273,8 +281,15 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
     else waiter.resolve(outcome);
   }
 
+  /**
+   * Cuts the next block: every peer executes it at once (on this thread), the commitment's
+   * XOF elements are computed on the worker threads, and the block is finished — sealed,
+   * stored, signed, certified — after the one before it. Up to BLOCKS_IN_FLIGHT_MAX blocks
+   * overlap, so the next block executes while the workers hash the last one's changes.
+   */
   private cutBlock(): void {
-    if (this.cutting || this.closed || this.ready.length === 0) return;
+    if (this.cutting || this.closed || this.failure !== null || this.ready.length === 0) return;
+    if (this.blocksInFlight >= BLOCKS_IN_FLIGHT_MAX) return;
     this.cutting = true;
     try {
       const txs = this.ready.splice(0, this.blockTxsMax);
@@ -282,17 +297,46 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
         time: this.clock(),
         txs: txs.map((t) => ({ bytes: t.bytes, signaturesValid: true })),
       };
-      this.commitProposal(proposal);
+      const begun = this.peersValue.map((peer) => {
+        const block = peer.begin(proposal);
+        return { peer, block, elements: this.pool.elements(block.work.inputs) };
+      });
+      this.blocksInFlight++;
+      this.sealing = this.sealing
+        .then(async () => {
+          const elements = await Promise.all(begun.map((b) => b.elements));
+          if (this.failure !== null) return;
+          this.finishBlock(
+            begun.map((b, i) => ({ peer: b.peer, block: b.block, elements: elements[i] as Uint8Array })),
+          );
+        })
+        .catch((error: unknown) => this.fail(error))
+        .finally(() => {
+          this.blocksInFlight--;
+          this.pump();
+        });
     } finally {
       this.cutting = false;
     }
     if (this.ready.length > 0 || this.incoming.length > 0) this.pump();
   }
 
-  /** Every peer executes and stores the block; a quorum of signatures makes it final. */
-  private commitProposal(proposal: BlockProposal): void {
+  /** A peer or the store failed while finishing a block: stop taking payments, answer everyone. */
+  private fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.failure === null) this.failure = message;
+    this.emit('alarm', `the node stopped: ${message}`);
+    for (const id of [...this.waiters.keys()])
+      this.settle(id, new SubmitError('closed', `the node stopped: ${message}`));
+  }
+
+  /** Every peer finishes the block; a quorum of signatures makes it final. */
+  private finishBlock(begun: ReadonlyArray<{ peer: Peer; block: BegunBlock; elements: Uint8Array }>): void {
     const executed: Array<{ peer: Peer; block: ExecutedBlock }> = [];
-    for (const peer of this.peersValue) executed.push({ peer, block: peer.execute(proposal) });
+    // A peer stopped for divergence while this block was in flight takes no further part.
+    for (const b of begun)
+      if (this.peersValue.includes(b.peer)) executed.push({ peer: b.peer, block: b.peer.finish(b.block, b.elements) });
+    assert(executed.length > 0, 'a peer finished the block');
     const reference = this.majorityHash(executed.map((e) => e.block.sealed.hash));
     const diverged = executed.filter((e) => !equalBytes(e.block.sealed.hash, reference));
     for (const { peer, block } of diverged) {
@@ -361,19 +405,20 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
     // Finish what is verified; what is not yet ordered is refused (never acknowledged).
     while (this.verifying > 0) await new Promise((r) => setTimeout(r, 5));
-    this.cutBlockUntilEmpty();
+    while (this.ready.length > 0 && this.failure === null) {
+      if (this.blocksInFlight >= BLOCKS_IN_FLIGHT_MAX) await this.sealing;
+      else this.cutBlock();
+    }
+    await this.sealing;
     this.closed = true;
-    for (const id of [...this.waiters.keys()])
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    for (const id of [...this.waiters.keys()]) {
       this.settle(id, new SubmitError('closed', 'the node shut down before ordering'));
+    }
     await this.pool.close();
     for (const peer of this.peersValue) peer.close();
-  }
-
-  private cutBlockUntilEmpty(): void {
-    while (this.ready.length > 0) this.cutBlock();
   }
 }

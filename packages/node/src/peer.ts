@@ -13,11 +13,15 @@ import {
   bytesToHex,
   type Certificate,
   type ChainTip,
+  type CommitmentWork,
   type CryptoSuite,
+  computeElements,
   computeResultRoot,
   computeTxRoot,
+  type ExecutedBody,
   encodeGenesis,
   equalBytes,
+  executeBody,
   type Genesis,
   genesisHash,
   genesisState,
@@ -25,11 +29,12 @@ import {
   LedgerState,
   type SealedBlock,
   StateCommitment,
-  sealBlock,
+  sealHeader,
   signHeader,
   type ValidatorSet,
   validatorSetAt,
   verifyTransactionSignatures as verifySignatures,
+  type XofFn,
 } from '@paychain/core';
 import { BlockStore, type StoredBlock } from '@paychain/store';
 import { commitmentXof } from './commitment-xof.ts';
@@ -62,6 +67,12 @@ export interface PeerOptions {
   readonly durable?: boolean;
 }
 
+/** A block executed on a peer's state, waiting for its commitment elements. */
+export interface BegunBlock {
+  readonly body: ExecutedBody;
+  readonly work: CommitmentWork;
+}
+
 export interface ExecutedBlock {
   readonly sealed: SealedBlock;
   readonly txs: readonly Uint8Array[];
@@ -92,6 +103,11 @@ export class Peer {
   private state: LedgerState;
   private commitment: StateCommitment;
   private tipValue: ChainTip;
+  /** The last block executed, which may not be sealed and stored yet. */
+  private executedTip: { readonly height: bigint; readonly time: bigint };
+  /** Ids consumed by blocks executed but not yet stored. */
+  private readonly unstoredConsumed = new Set<string>();
+  private readonly xof: XofFn;
   private certifiedHeightValue: bigint;
 
   private constructor(
@@ -109,6 +125,8 @@ export class Peer {
     this.state = state;
     this.commitment = commitment;
     this.tipValue = tip;
+    this.executedTip = { height: tip.height, time: tip.time };
+    this.xof = commitmentXof(options.genesis.suite);
     this.certifiedHeightValue = store.certifiedHeight();
   }
 
@@ -186,32 +204,55 @@ export class Peer {
   }
 
   /**
-   * Executes the next block, stores it durably, then signs its header. A failure of the
-   * store after execution leaves memory ahead of disk: the peer must not go on, so the
-   * error propagates and the caller stops this peer (a restart reloads from disk).
+   * Phase one of a block: executes it on the in-memory state and says which XOF elements the
+   * commitment needs. Blocks may be begun ahead of the ones still being finished (the shell
+   * computes elements on worker threads meanwhile); ids they consume are remembered until
+   * stored, so a later block cannot apply them again.
    */
-  execute(proposal: BlockProposal): ExecutedBlock {
-    const sealed = sealBlock(this.state, this.commitment, {
+  begin(proposal: BlockProposal): BegunBlock {
+    const body = executeBody(this.state, {
       suite: this.suite,
       genesis: this.genesis,
-      tip: this.tipValue,
+      tip: this.executedTip,
       time: proposal.time,
       txs: proposal.txs,
-      consumed: { has: (id) => this.store.isConsumed(id) },
+      consumed: { has: (id) => this.unstoredConsumed.has(id) || this.store.isConsumed(id) },
     });
-    const txs = proposal.txs.map((t) => t.bytes);
+    for (const c of body.execution.consumed) this.unstoredConsumed.add(c.id);
+    this.executedTip = { height: body.height, time: body.time };
+    return { body, work: this.commitment.prepare(body.execution.changes) };
+  }
+
+  /**
+   * Phase two, in block order: applies the elements to the commitment, seals the header,
+   * stores the block durably and only then signs it. A store failure leaves memory ahead of
+   * disk: the error propagates and this peer must stop (a restart reloads from disk).
+   */
+  finish(begun: BegunBlock, elements: Uint8Array): ExecutedBlock {
+    const { body, work } = begun;
+    assert(body.height === this.tipValue.height + 1n, `peer ${this.orgId} finishes blocks in order`);
+    this.commitment.applyPrepared(body.execution.changes, work, elements);
+    const sealed = sealHeader(this.suite, this.genesis.chainId, body, this.tipValue.hash, this.commitment.digest());
     this.store.commitBlock({
       header: sealed.header,
       hash: sealed.hash,
-      txs,
+      txs: body.txs,
       results: sealed.execution.results,
       expired: sealed.execution.expired,
       consumed: sealed.execution.consumed,
       changes: sealed.execution.changes,
       commitmentBytes: this.commitment.toBytes(),
     });
+    for (const c of body.execution.consumed) this.unstoredConsumed.delete(c.id);
     this.tipValue = { height: sealed.header.height, hash: sealed.hash, time: sealed.header.time };
-    return { sealed, txs, signature: this.signStored(sealed.header.height, sealed.hash) };
+    return { sealed, txs: body.txs, signature: this.signStored(sealed.header.height, sealed.hash) };
+  }
+
+  /** Both phases at once, with the XOF computed on this thread (catch-up, tests, tools). */
+  execute(proposal: BlockProposal): ExecutedBlock {
+    assert(this.executedTip.height === this.tipValue.height, 'no block is half done');
+    const begun = this.begin(proposal);
+    return this.finish(begun, computeElements(this.xof, begun.work.inputs));
   }
 
   /** Signs the stored block at `height` (again after a restart: the same block, the same signature for Ed25519). */

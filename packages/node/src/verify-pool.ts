@@ -1,12 +1,20 @@
 /**
- * Signature verification on worker threads: the one CPU-heavy step that parallelizes
- * (each transaction's signatures are a pure function of its bytes). A batch is split into
- * one slice per worker; results come back in order. Queue depth is bounded by the caller
- * (the pipeline keeps at most a few blocks in flight).
+ * Worker threads for the CPU-heavy pure steps: signature verification (each transaction's
+ * signatures are a pure function of its bytes) and the state commitment's XOF elements.
+ * Results come back in order. Queue depth is bounded by the caller (the pipeline keeps at
+ * most a few batches and blocks in flight).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { type CryptoSuite, type SuiteName, verifyTransactionSignatures } from '@paychain/core';
+import {
+  type CryptoSuite,
+  computeElements,
+  concatBytes,
+  type SuiteName,
+  verifyTransactionSignatures,
+  type XofFn,
+} from '@paychain/core';
+import { commitmentXof } from './commitment-xof.ts';
 
 const WORKER_URL = new URL('./verify-worker.ts', import.meta.url);
 const TSX_API_URL = import.meta.resolve('tsx/esm/api');
@@ -40,9 +48,11 @@ export class VerifyPool {
   private nextJobId = 1;
   private closed = false;
   private readonly suite: CryptoSuite;
+  private readonly xof: XofFn;
 
   constructor(suite: CryptoSuite, workerCount = availableParallelism()) {
     this.suite = suite;
+    this.xof = commitmentXof(suite.name);
     for (let i = 0; i < workerCount; i++) this.workers.push(this.spawn(suite.name));
   }
 
@@ -50,11 +60,11 @@ export class VerifyPool {
     // The sources are TypeScript run through tsx: the worker registers tsx's loader, then loads the worker module.
     const bootstrap = `import(${JSON.stringify(TSX_API_URL)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); });`;
     const worker = new Worker(bootstrap, { eval: true, workerData: { suite } });
-    worker.on('message', (message: { jobId: number; valid: Uint8Array }) => {
+    worker.on('message', (message: { jobId: number; result: Uint8Array }) => {
       const job = this.jobs.get(message.jobId);
       if (job === undefined) return;
       this.jobs.delete(message.jobId);
-      job.resolve(message.valid);
+      job.resolve(message.result);
     });
     worker.on('error', (error) => this.failAll(error));
     return worker;
@@ -65,12 +75,25 @@ export class VerifyPool {
     this.jobs.clear();
   }
 
-  private run(worker: Worker, txs: Uint8Array[]): Promise<Uint8Array> {
+  private run(worker: Worker, kind: 'verify' | 'xof', items: Uint8Array[]): Promise<Uint8Array> {
     const jobId = this.nextJobId++;
     return new Promise((resolve, reject) => {
       this.jobs.set(jobId, { resolve, reject });
-      worker.postMessage({ jobId, txs });
+      worker.postMessage({ jobId, kind, items });
     });
+  }
+
+  /** The commitment's XOF elements of `inputs`, back to back, computed on the workers. */
+  async elements(inputs: readonly Uint8Array[]): Promise<Uint8Array> {
+    if (this.closed) throw new Error('verify pool is closed');
+    const n = this.workers.length;
+    if (n === 0 || inputs.length <= INLINE_BATCH_MAX) return computeElements(this.xof, inputs);
+    const slice = Math.ceil(inputs.length / n);
+    const parts: Promise<Uint8Array>[] = [];
+    for (let w = 0; w * slice < inputs.length; w++) {
+      parts.push(this.run(this.workers[w] as Worker, 'xof', inputs.slice(w * slice, (w + 1) * slice)));
+    }
+    return concatBytes(...(await Promise.all(parts)));
   }
 
   /** One boolean per transaction: all its signatures verify. */
@@ -89,6 +112,7 @@ export class VerifyPool {
         ? Promise.resolve(new Uint8Array(0))
         : this.run(
             this.workers[w] as Worker,
+            'verify',
             indices.map((i) => txs[i] as Uint8Array),
           ),
     );

@@ -1,20 +1,31 @@
-/** Worker thread: verifies the signatures of batches of encoded transactions. */
+/**
+ * Worker thread for the two pure, CPU-heavy steps of a block: verifying the signatures of
+ * encoded transactions, and computing the state commitment's XOF elements of changed entries.
+ */
 import { parentPort, workerData } from 'node:worker_threads';
-import { getSuite, isSuiteName, verifyTransactionSignatures } from '@paychain/core';
+import { computeElements, getSuite, isSuiteName, verifyTransactionSignatures } from '@paychain/core';
+import { commitmentXof } from './commitment-xof.ts';
 
-interface Job {
-  readonly jobId: number;
-  readonly txs: Uint8Array[];
-}
+type Job =
+  | { readonly jobId: number; readonly kind: 'verify'; readonly items: Uint8Array[] }
+  | { readonly jobId: number; readonly kind: 'xof'; readonly items: Uint8Array[] };
 
 const suiteName: unknown = (workerData as { suite?: unknown }).suite;
 if (!isSuiteName(suiteName)) throw new Error(`verify worker: unknown suite ${String(suiteName)}`);
 const suite = getSuite(suiteName);
+const xof = commitmentXof(suiteName);
 const port = parentPort;
 if (port === null) throw new Error('verify worker: must run as a worker thread');
 
 port.on('message', (job: Job) => {
-  const valid = new Uint8Array(job.txs.length);
-  for (let i = 0; i < job.txs.length; i++) valid[i] = verifyTransactionSignatures(suite, job.txs[i]!) ? 1 : 0;
-  port.postMessage({ jobId: job.jobId, valid }, [valid.buffer]);
+  let result: Uint8Array;
+  if (job.kind === 'verify') {
+    result = new Uint8Array(job.items.length);
+    job.items.forEach((tx, i) => {
+      result[i] = verifyTransactionSignatures(suite, tx) ? 1 : 0;
+    });
+  } else {
+    result = computeElements(xof, job.items);
+  }
+  port.postMessage({ jobId: job.jobId, result }, [result.buffer as ArrayBuffer]);
 });

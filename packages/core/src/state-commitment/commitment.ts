@@ -4,7 +4,8 @@
  * add the new), independent of the size of the state, and a full recomputation from the
  * stored rows checks a store against its head without replaying the chain.
  */
-import { concatBytes, utf8ToBytes } from '../bytes.ts';
+import { assert } from '../assert.ts';
+import { utf8ToBytes } from '../bytes.ts';
 import type { HashFn } from '../merkle/merkle.ts';
 import type { StateChange, StateEntry } from '../state.ts';
 import { encodeStateEntry } from '../state-codec.ts';
@@ -15,12 +16,27 @@ export const COMMITMENT_CACHE_ENTRIES_MAX = 32_768;
 
 const ENTRY_DOMAIN = utf8ToBytes('paychain:state-entry:v1\n');
 
+/**
+ * The XOF work of one block's changes, split from applying it so the shell can compute the
+ * elements elsewhere (worker threads) while it executes the next block. `inputs` are the XOF
+ * inputs still needed; elements found in the cache travel in the plan.
+ */
+export interface CommitmentWork {
+  readonly inputs: Uint8Array[];
+  /** Per change: the old value's element (cached) or the index of its input; then the new value's input index. */
+  readonly plan: ReadonlyArray<{ readonly before: Uint8Array | number | null; readonly after: number }>;
+}
+
 export class StateCommitment {
   private readonly lthash: LtHash;
   private readonly xof: XofFn;
   private readonly hash: HashFn;
-  /** Key → the element of its current value (2,048 bytes each), oldest first. */
-  private readonly recentElements = new Map<string, Uint8Array>();
+  /**
+   * Key → the entry object last added and its element (2,048 bytes), oldest first. State
+   * entries are immutable objects, so the old value of a later change is this very object
+   * exactly when nothing changed the key in between: a hit needs no re-encoding.
+   */
+  private readonly recentElements = new Map<string, { readonly entry: StateEntry; readonly element: Uint8Array }>();
 
   private constructor(lthash: LtHash, xof: XofFn, hash: HashFn) {
     this.lthash = lthash;
@@ -30,7 +46,7 @@ export class StateCommitment {
 
   static ofEntries(entries: Iterable<StateEntry>, xof: XofFn, hash: HashFn): StateCommitment {
     const commitment = new StateCommitment(LtHash.empty(), xof, hash);
-    for (const entry of entries) commitment.lthash.add(commitment.elementOf(entry));
+    for (const entry of entries) commitment.lthash.add(xof(xofInputOf(entry), LTHASH_BYTES));
     return commitment;
   }
 
@@ -38,30 +54,49 @@ export class StateCommitment {
     return new StateCommitment(LtHash.fromBytes(bytes), xof, hash);
   }
 
-  private elementOf(entry: StateEntry): Uint8Array {
-    return this.xof(concatBytes(ENTRY_DOMAIN, encodeStateEntry(entry)), LTHASH_BYTES);
+  /** What `applyPrepared` will need for these changes. Reads the cache, changes nothing. */
+  prepare(changes: readonly StateChange[]): CommitmentWork {
+    const inputs: Uint8Array[] = [];
+    const plan = changes.map((change) => {
+      let before: Uint8Array | number | null = null;
+      if (change.before !== null) {
+        const cached = this.recentElements.get(change.key);
+        if (cached !== undefined && cached.entry === change.before) before = cached.element;
+        else before = inputs.push(xofInputOf(change.before)) - 1;
+      }
+      return { before, after: inputs.push(xofInputOf(change.after)) - 1 };
+    });
+    return { inputs, plan };
   }
 
   /**
-   * Removes each changed entry's old element and adds its new one. The element last added
-   * for a key is kept in a bounded cache, so an entry written again soon (a busy merchant, a
-   * frequent payer) costs one XOF evaluation instead of two.
+   * Removes each changed entry's old element and adds its new one, with `elements` holding
+   * the XOF outputs of `work.inputs` back to back. Blocks must be applied in order.
    */
-  apply(changes: readonly StateChange[]): void {
-    for (const change of changes) {
-      if (change.before !== null) {
-        const cached = this.recentElements.get(change.key);
-        this.lthash.remove(cached ?? this.elementOf(change.before));
-        if (cached !== undefined) this.recentElements.delete(change.key);
-      }
-      const element = this.elementOf(change.after);
+  applyPrepared(changes: readonly StateChange[], work: CommitmentWork, elements: Uint8Array): void {
+    assert(elements.length === work.inputs.length * LTHASH_BYTES, 'one element per XOF input');
+    assert(work.plan.length === changes.length, 'one plan step per change');
+    const elementAt = (i: number) => elements.subarray(i * LTHASH_BYTES, (i + 1) * LTHASH_BYTES);
+    changes.forEach((change, i) => {
+      const step = work.plan[i] as CommitmentWork['plan'][number];
+      if (step.before !== null)
+        this.lthash.remove(typeof step.before === 'number' ? elementAt(step.before) : step.before);
+      // A view into the block's element buffer: the cache keeps at most a few blocks' buffers alive.
+      const element = elementAt(step.after);
       this.lthash.add(element);
+      this.recentElements.delete(change.key);
       if (this.recentElements.size >= COMMITMENT_CACHE_ENTRIES_MAX) {
         const oldest = this.recentElements.keys().next();
         if (oldest.done !== true) this.recentElements.delete(oldest.value);
       }
-      this.recentElements.set(change.key, element);
-    }
+      this.recentElements.set(change.key, { entry: change.after, element });
+    });
+  }
+
+  /** `prepare` and `applyPrepared` with the XOF computed here. */
+  apply(changes: readonly StateChange[]): void {
+    const work = this.prepare(changes);
+    this.applyPrepared(changes, work, computeElements(this.xof, work.inputs));
   }
 
   clone(): StateCommitment {
@@ -76,4 +111,16 @@ export class StateCommitment {
   digest(): Uint8Array {
     return this.lthash.digest(this.hash);
   }
+}
+
+/** The XOF input of a state entry: domain ‖ canonical bytes. */
+export function xofInputOf(entry: StateEntry): Uint8Array {
+  return encodeStateEntry(entry, ENTRY_DOMAIN);
+}
+
+/** XOF outputs of `inputs`, back to back: what a worker computes for `applyPrepared`. */
+export function computeElements(xof: XofFn, inputs: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(inputs.length * LTHASH_BYTES);
+  inputs.forEach((input, i) => out.set(xof(input, LTHASH_BYTES), i * LTHASH_BYTES));
+  return out;
 }

@@ -53,6 +53,19 @@ function dataViewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** Whether this platform stores a Uint32Array little-endian (every platform Node runs on today). */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * A Uint32Array over the digest's bytes when reading it that way gives the same lanes as the
+ * explicit little-endian reads: a little-endian host and a 4-byte aligned view. Otherwise null,
+ * and the DataView path runs.
+ */
+function alignedWords(digest: Uint8Array): Uint32Array | null {
+  if (!LITTLE_ENDIAN_HOST || digest.byteOffset % 4 !== 0) return null;
+  return new Uint32Array(digest.buffer, digest.byteOffset, WORDS);
+}
+
 export class LtHash {
   // Two lanes per word, see the file comment; Uint32Array stores wrap results mod 2^32.
   readonly #words: Uint32Array;
@@ -84,16 +97,26 @@ export class LtHash {
   add(elementDigest: Uint8Array): void {
     // Constant messages: a template literal would be built on every call of this hot path.
     assert(elementDigest.length === LTHASH_BYTES, 'LtHash.add: digest must be LTHASH_BYTES bytes');
-    const view = dataViewOf(elementDigest);
     const words = this.#words;
+    const lanes = alignedWords(elementDigest);
+    if (lanes !== null) {
+      for (let k = 0; k < WORDS; k++) words[k] = addWords(words[k] as number, lanes[k] as number);
+      return;
+    }
+    const view = dataViewOf(elementDigest);
     for (let k = 0; k < WORDS; k++) words[k] = addWords(words[k] as number, view.getUint32(4 * k, true));
   }
 
   /** Removes one element added before; removing an absent one leaves a state no multiset of additions gives. */
   remove(elementDigest: Uint8Array): void {
     assert(elementDigest.length === LTHASH_BYTES, 'LtHash.remove: digest must be LTHASH_BYTES bytes');
-    const view = dataViewOf(elementDigest);
     const words = this.#words;
+    const lanes = alignedWords(elementDigest);
+    if (lanes !== null) {
+      for (let k = 0; k < WORDS; k++) words[k] = subtractWords(words[k] as number, lanes[k] as number);
+      return;
+    }
+    const view = dataViewOf(elementDigest);
     for (let k = 0; k < WORDS; k++) words[k] = subtractWords(words[k] as number, view.getUint32(4 * k, true));
   }
 
