@@ -140,6 +140,8 @@ export class LedgerState {
   private readonly openPendings = new Map<TxId, bigint>();
   /** Asset ids, kept so closing an account checks a handful of balances, not the whole state. */
   private readonly assets = new Set<AssetId>();
+  /** Organization ids, kept so quorum checks read a handful of entries, not the whole state. */
+  private readonly orgIds = new Set<OrgId>();
 
   static fromEntries(entries: Iterable<StateEntry>): LedgerState {
     const state = new LedgerState();
@@ -188,8 +190,12 @@ export class LedgerState {
   /** Organizations in id order (deterministic). */
   orgs(): OrgEntry[] {
     const out: OrgEntry[] = [];
-    for (const e of this.entries.values()) if (e.kind === 'org') out.push(e);
-    return out.sort((a, b) => (a.org.id < b.org.id ? -1 : a.org.id > b.org.id ? 1 : 0));
+    for (const id of [...this.orgIds].sort()) {
+      const entry = this.getOrg(id);
+      assert(entry !== undefined, 'tracked organization exists');
+      out.push(entry);
+    }
+    return out;
   }
 
   put(entry: StateEntry): void {
@@ -208,6 +214,7 @@ export class LedgerState {
 
   private trackPending(entry: StateEntry): void {
     if (entry.kind === 'asset') this.assets.add(entry.asset.id);
+    if (entry.kind === 'org') this.orgIds.add(entry.org.id);
     if (entry.kind !== 'pending') return;
     if (entry.state === 'pending') this.openPendings.set(entry.id, entry.timeoutAt);
     else this.openPendings.delete(entry.id);
@@ -242,6 +249,7 @@ export class LedgerState {
         this.entries.delete(key);
         if (current?.kind === 'pending') this.openPendings.delete(current.id);
         if (current?.kind === 'asset') this.assets.delete(current.asset.id);
+        if (current?.kind === 'org') this.orgIds.delete(current.org.id);
       } else {
         this.entries.set(key, previous);
         this.trackPending(previous);

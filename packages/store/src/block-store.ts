@@ -42,6 +42,13 @@ export class StoreError extends Error {
 }
 
 const SCHEMA_VERSION = 1;
+/** Rows per multi-row INSERT; 6 columns × 128 stays far below SQLite's 32,766 parameters. */
+const ROWS_PER_STATEMENT = 128;
+const ROW_SQL = {
+  txs: { columns: ['height', 'idx', 'id', 'bytes', 'code', 'op_index'], conflict: '' },
+  consumed: { columns: ['id', 'height'], conflict: '' },
+  state: { columns: ['key', 'value'], conflict: ' ON CONFLICT (key) DO UPDATE SET value = excluded.value' },
+} as const;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -129,6 +136,7 @@ export class BlockStore {
   private readonly db: Database.Database;
   private readonly statements: ReturnType<BlockStore['prepare']>;
 
+  private readonly rowStatements = new Map<string, Database.Statement>();
   /** Built on first use from the consumed table; kept in step by commitBlock. */
   private idFilter: IdFilter | null = null;
 
@@ -180,8 +188,6 @@ export class BlockStore {
       insertBlock: db.prepare(
         'INSERT INTO blocks (height, hash, header, expired, certificate) VALUES (?, ?, ?, ?, NULL)',
       ),
-      insertTx: db.prepare('INSERT INTO txs (height, idx, id, bytes, code, op_index) VALUES (?, ?, ?, ?, ?, ?)'),
-      insertConsumed: db.prepare('INSERT INTO consumed (id, height) VALUES (?, ?)'),
       putState: db.prepare(
         'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
@@ -231,22 +237,47 @@ export class BlockStore {
   commitBlock(block: BlockToCommit): void {
     const height = block.header.height;
     const consumedIds = block.consumed.map(({ id }) => hexToBytes(id));
+    const txRows = block.txs.map((bytes, i) => {
+      const result = block.results[i];
+      assert(result !== undefined, 'a result per transaction');
+      return [height, i, hexToBytes(result.id), bytes, txCodeToNumber(result.code), result.opIndex];
+    });
     wrapSqlite(`committing block ${height}`, () =>
       this.db.transaction(() => {
-        const s = this.statements;
-        s.insertBlock.run(height, block.hash, encodeHeader(block.header), encodeIdList(block.expired));
-        for (let i = 0; i < block.txs.length; i++) {
-          const result = block.results[i];
-          assert(result !== undefined, 'a result per transaction');
-          s.insertTx.run(height, i, hexToBytes(result.id), block.txs[i], txCodeToNumber(result.code), result.opIndex);
-        }
-        for (const id of consumedIds) s.insertConsumed.run(id, height);
-        for (const change of block.changes) s.putState.run(change.key, encodeStateEntry(change.after));
-        s.putMeta.run('commitment', block.commitmentBytes);
+        this.statements.insertBlock.run(height, block.hash, encodeHeader(block.header), encodeIdList(block.expired));
+        this.insertRows('txs', txRows);
+        this.insertRows(
+          'consumed',
+          consumedIds.map((id) => [id, height]),
+        );
+        this.insertRows(
+          'state',
+          block.changes.map((c) => [c.key, encodeStateEntry(c.after)]),
+        );
+        this.statements.putMeta.run('commitment', block.commitmentBytes);
       })(),
     );
     // Only after the commit: a failed block must not mark its ids as used.
     if (this.idFilter !== null) for (const id of consumedIds) this.idFilter.add(id);
+  }
+
+  /**
+   * Inserts rows ROWS_PER_STATEMENT at a time: one statement per row costs more in the
+   * binding layer than SQLite spends on the row. State rows replace the previous value.
+   */
+  private insertRows(table: keyof typeof ROW_SQL, rows: readonly unknown[][]): void {
+    for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + ROWS_PER_STATEMENT);
+      const key = `${table}:${chunk.length}`;
+      let statement = this.rowStatements.get(key);
+      if (statement === undefined) {
+        const { columns, conflict } = ROW_SQL[table];
+        const values = Array.from({ length: chunk.length }, () => `(${columns.map(() => '?').join(', ')})`).join(', ');
+        statement = this.db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values}${conflict}`);
+        this.rowStatements.set(key, statement);
+      }
+      statement.run(chunk.flat());
+    }
   }
 
   putCertificate(height: bigint, certificate: Certificate): void {
