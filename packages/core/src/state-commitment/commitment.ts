@@ -121,6 +121,6 @@ export function xofInputOf(entry: StateEntry): Uint8Array {
 /** XOF outputs of `inputs`, back to back: what a worker computes for `applyPrepared`. */
 export function computeElements(xof: XofFn, inputs: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(inputs.length * LTHASH_BYTES);
-  inputs.forEach((input, i) => out.set(xof(input, LTHASH_BYTES), i * LTHASH_BYTES));
+  for (const [i, input] of inputs.entries()) out.set(xof(input, LTHASH_BYTES), i * LTHASH_BYTES);
   return out;
 }
