@@ -24,6 +24,7 @@ import {
   type Role,
   type SuiteName,
 } from '@paychain/core';
+import type { ConsortiumOptions } from './consortium.ts';
 
 export class DataDirError extends Error {
   override readonly name = 'DataDirError';
@@ -250,4 +251,17 @@ export function openDataDir(dir: string): DataDir {
 
 export function ledgerPath(dir: string, org: string): string {
   return join(dir, 'orgs', org, 'ledger.sqlite');
+}
+
+/** What `Consortium.open` needs to run every organization's peer of a data directory. */
+export function consortiumOptionsOf(data: DataDir): Pick<ConsortiumOptions, 'genesis' | 'suite' | 'peers'> {
+  return {
+    genesis: data.genesis,
+    suite: data.suite,
+    peers: data.orgs.map((org) => ({
+      orgId: org,
+      dbPath: ledgerPath(data.dir, org),
+      validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null,
+    })),
+  };
 }

@@ -18,7 +18,7 @@ import {
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse as InjectResponse, RouteOptions } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Consortium } from './consortium.ts';
-import { DEFAULT_ORGS, initDataDir, ledgerPath, openDataDir } from './data-dir.ts';
+import { consortiumOptionsOf, DEFAULT_ORGS, initDataDir, openDataDir } from './data-dir.ts';
 import { API_ERROR_STATUS, BODY_BYTES_MAX_DEFAULT, createHttpApi, SSE_CLIENTS_MAX } from './http-api.ts';
 
 const CHAIN_ID = 'paychain-http-test';
@@ -48,13 +48,7 @@ function openWorld(): World {
   initDataDir({ dir, suite: 'intl', chainId: CHAIN_ID, orgs: DEFAULT_ORGS, time: BigInt(Date.now()) });
   const data = openDataDir(dir);
   const consortium = Consortium.open({
-    genesis: data.genesis,
-    suite: data.suite,
-    peers: data.orgs.map((org) => ({
-      orgId: org,
-      dbPath: ledgerPath(dir, org),
-      validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null,
-    })),
+    ...consortiumOptionsOf(data),
     blockIntervalMs: 5,
     verifyWorkers: 1,
   });

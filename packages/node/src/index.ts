@@ -11,6 +11,7 @@ export {
   SubmitError,
 } from './consortium.ts';
 export {
+  consortiumOptionsOf,
   type DataDir,
   DataDirError,
   DEFAULT_ORGS,

@@ -14,7 +14,8 @@ const PROBES = 7;
 /** About 1% false positives at this many bits per id (k = 7). */
 const BITS_PER_ID = 10;
 export const ID_FILTER_BITS_MIN = 1 << 20;
-export const ID_FILTER_BITS_MAX = 1 << 31;
+/** 2^30 bits (128 MiB): the mask arithmetic stays within a positive 32-bit integer. */
+export const ID_FILTER_BITS_MAX = 2 ** 30;
 
 export class IdFilter {
   private bits: Uint32Array;
@@ -41,30 +42,27 @@ export class IdFilter {
     return this.count;
   }
 
-  add(id: Uint8Array): void {
+  /** The PROBES bit positions of an id, into a reused array (no allocation per call). */
+  private readonly positions = new Uint32Array(PROBES);
+
+  private probe(id: Uint8Array): Uint32Array {
     assert(id.length === 16, 'ids are 16 bytes');
     const view = new DataView(id.buffer, id.byteOffset, 16);
     const h1 = view.getUint32(0) ^ view.getUint32(8);
     const h2 = (view.getUint32(4) ^ view.getUint32(12)) | 1;
     const mask = this.bitCount - 1;
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & mask;
-      this.bits[bit >>> 5] = (this.bits[bit >>> 5] as number) | (1 << (bit & 31));
-    }
+    for (let i = 0; i < PROBES; i++) this.positions[i] = (h1 + Math.imul(i, h2)) & mask;
+    return this.positions;
+  }
+
+  add(id: Uint8Array): void {
+    for (const bit of this.probe(id)) this.bits[bit >>> 5] = (this.bits[bit >>> 5] as number) | (1 << (bit & 31));
     this.count++;
   }
 
   /** False: certainly never added. True: maybe added. */
   mightContain(id: Uint8Array): boolean {
-    assert(id.length === 16, 'ids are 16 bytes');
-    const view = new DataView(id.buffer, id.byteOffset, 16);
-    const h1 = view.getUint32(0) ^ view.getUint32(8);
-    const h2 = (view.getUint32(4) ^ view.getUint32(12)) | 1;
-    const mask = this.bitCount - 1;
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & mask;
-      if (((this.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
-    }
+    for (const bit of this.probe(id)) if (((this.bits[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return false;
     return true;
   }
 }

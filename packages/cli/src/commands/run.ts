@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { formatAmount, type TxCode } from '@paychain/core';
 import {
   Consortium,
+  consortiumOptionsOf,
   createHttpApi,
   DEFAULT_ORGS,
   type FinalOutcome,
   initDataDir,
-  ledgerPath,
   openDataDir,
 } from '@paychain/node';
 import type { Command } from 'commander';
@@ -21,16 +21,7 @@ export function openConsortium(
   options: { blockIntervalMs?: number; blockTxsMax?: number } = {},
 ): Consortium {
   const data = openDataDir(dir);
-  return Consortium.open({
-    genesis: data.genesis,
-    suite: data.suite,
-    peers: data.orgs.map((org) => ({
-      orgId: org,
-      dbPath: ledgerPath(dir, org),
-      validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null,
-    })),
-    ...options,
-  });
+  return Consortium.open({ ...consortiumOptionsOf(data), ...options });
 }
 
 async function serve(consortium: Consortium, host: string, port: number): Promise<() => Promise<void>> {

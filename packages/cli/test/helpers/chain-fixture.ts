@@ -7,10 +7,10 @@
 import type { Genesis, SuiteName } from '@paychain/core';
 import {
   Consortium,
+  consortiumOptionsOf,
   DEFAULT_ORGS,
   type FinalOutcome,
   initDataDir,
-  ledgerPath,
   type OrgSpec,
   openDataDir,
 } from '@paychain/node';
@@ -81,13 +81,7 @@ export async function buildChainFixture(options: ChainFixtureOptions): Promise<C
   if (issuer === undefined) throw new Error('fixture needs an issuer organization');
   const clock = simulatedClock(data.genesis.time);
   const consortium = Consortium.open({
-    genesis: data.genesis,
-    suite: data.suite,
-    peers: data.orgs.map((org) => ({
-      orgId: org,
-      dbPath: ledgerPath(options.dir, org),
-      validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null,
-    })),
+    ...consortiumOptionsOf(data),
     clock,
     blockTxsMax: options.blockTxsMax,
     blockIntervalMs: 2,

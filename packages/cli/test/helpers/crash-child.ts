@@ -19,7 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { hexToBytes } from '@paychain/core';
-import { Consortium, ledgerPath, openDataDir, SubmitError } from '@paychain/node';
+import { Consortium, consortiumOptionsOf, openDataDir, SubmitError } from '@paychain/node';
 
 /** Transactions in flight at once: a client pool, enough to fill several blocks. */
 const CHILD_SUBMIT_WINDOW_MAX = 512;
@@ -49,13 +49,7 @@ const data = openDataDir(dir);
 // A fixed clock: block times and expiry are relative to genesis, not to the wall clock.
 const now = data.genesis.time + 2_000n;
 const consortium = Consortium.open({
-  genesis: data.genesis,
-  suite: data.suite,
-  peers: data.orgs.map((org) => ({
-    orgId: org,
-    dbPath: ledgerPath(dir, org),
-    validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null,
-  })),
+  ...consortiumOptionsOf(data),
   clock: () => now,
   blockTxsMax,
   blockIntervalMs: 5,
