@@ -3,7 +3,15 @@
  * payments the way a wallet would (each payer signs with its own key). Used by `demo`,
  * `simulate` and `bench`. Payers are many; a share of payments goes to a few hot merchants.
  */
-import { type CryptoSuite, type Genesis, type KeyPair, type Signer, signAndEncode, type TxBody } from '@paychain/core';
+import {
+  assert,
+  type CryptoSuite,
+  type Genesis,
+  type KeyPair,
+  type Signer,
+  signAndEncode,
+  type TxBody,
+} from '@paychain/core';
 import type { OrgKeys } from '@paychain/node';
 import { SeededRng } from './rng.ts';
 
@@ -96,14 +104,16 @@ export class Workload {
 
   /** One signed payment: from a random payer to a hot merchant (hotSharePercent) or to another random account. */
   payment(now: bigint, maxMinor = 10_000): { bytes: Uint8Array; source: string; target: string; amount: bigint } {
-    const payer = this.payers[this.rng.below(this.payers.length)]!;
-    let target: WorkloadAccount;
+    const payer = this.payers[this.rng.below(this.payers.length)];
+    assert(payer !== undefined, 'an index below the length picks an account');
+    let target: WorkloadAccount | undefined;
     if (this.rng.below(100) < this.hotSharePercent && this.merchants.length > 0) {
-      target = this.merchants[this.rng.below(this.merchants.length)]!;
+      target = this.merchants[this.rng.below(this.merchants.length)];
     } else {
-      do target = this.payers[this.rng.below(this.payers.length)]!;
+      do target = this.payers[this.rng.below(this.payers.length)];
       while (target === payer && this.payers.length > 1);
     }
+    assert(target !== undefined, 'an index below the length picks an account');
     const amount = BigInt(1 + this.rng.below(maxMinor));
     const bytes = this.tx(
       { type: 'transfer', source: payer.id, target: target.id, asset: this.asset, amount, memo: '' },

@@ -186,14 +186,18 @@ export function verifyCertificate(
 ): CertificateStatus {
   if (certificate.height !== height) return 'height_mismatch';
   if (!equalBytes(certificate.headerHash, headerHashBytes)) return 'header_hash_mismatch';
-  for (let i = 1; i < certificate.signatures.length; i++) {
-    if (certificate.signatures[i - 1]!.org >= certificate.signatures[i]!.org) return 'signatures_unordered';
+  let previousOrg: OrgId | undefined;
+  for (const { org } of certificate.signatures) {
+    if (previousOrg !== undefined && previousOrg >= org) return 'signatures_unordered';
+    previousOrg = org;
   }
   const message = certificateMessage(headerHashBytes);
   for (const entry of certificate.signatures) {
     const index = validators.orgs.indexOf(entry.org);
     if (index < 0) return 'unknown_validator';
-    if (!suite.verify(validators.keys[index]!, message, entry.signature)) return 'signature_invalid';
+    const key = validators.keys[index];
+    assert(key !== undefined, 'validator set has a key for every org, in the same order');
+    if (!suite.verify(key, message, entry.signature)) return 'signature_invalid';
   }
   return certificate.signatures.length >= validators.quorum ? 'ok' : 'below_quorum';
 }

@@ -2,11 +2,12 @@
 import { assert } from './assert.ts';
 
 const HEX = '0123456789abcdef';
-const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => HEX[i >> 4]! + HEX[i & 15]!);
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => HEX.charAt(i >> 4) + HEX.charAt(i & 15));
 
 export function bytesToHex(bytes: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i]!];
+  // `as number`: i < bytes.length, so the read is in range (an index loop: for…of measured ~1.3–2× slower here).
+  for (let i = 0; i < bytes.length; i++) out += HEX_BYTE[bytes[i] as number];
   return out;
 }
 
@@ -54,7 +55,8 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  // `as number`: i < a.length === b.length, so both reads are in range (kept cast-only: hot loop, no allocation).
+  for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
   return diff === 0;
 }
 
@@ -62,7 +64,8 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    const d = a[i]! - b[i]!;
+    // `as number`: i < min(a.length, b.length), so both reads are in range (kept cast-only: hot loop).
+    const d = (a[i] as number) - (b[i] as number);
     if (d !== 0) return d;
   }
   return a.length - b.length;

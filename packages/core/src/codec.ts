@@ -120,7 +120,7 @@ export class Reader {
 
   u8(what = 'u8'): number {
     this.need(1, what);
-    return this.buffer[this.offset++]!;
+    return this.view.getUint8(this.offset++);
   }
 
   u16(what = 'u16'): number {

@@ -206,13 +206,13 @@ class Executor {
   }
 
   private runBatch(ops: readonly MoneyOp[]): Outcome {
-    for (let i = 0; i < ops.length; i++) {
-      const auth = this.authorize(ops[i]!);
+    for (const [i, op] of ops.entries()) {
+      const auth = this.authorize(op);
       if (auth !== 'ok') return { code: auth, opIndex: i };
     }
     this.state.beginSavepoint();
-    for (let i = 0; i < ops.length; i++) {
-      const code = this.apply(ops[i]!);
+    for (const [i, op] of ops.entries()) {
+      const code = this.apply(op);
       if (code !== 'ok') {
         this.state.rollbackSavepoint();
         return { code, opIndex: i };

@@ -242,8 +242,7 @@ export class LedgerState {
     const log = this.savepoint;
     assert(log !== null, 'no savepoint to roll back');
     this.savepoint = null;
-    for (let i = log.length - 1; i >= 0; i--) {
-      const [key, previous] = log[i]!;
+    for (const [key, previous] of log.toReversed()) {
       if (previous === undefined) {
         const current = this.entries.get(key);
         this.entries.delete(key);

@@ -261,7 +261,11 @@ export function sortSignatures(signatures: readonly Signature[]): Signature[] {
 // ---- reading ----
 
 function isStrictlyAscending(keys: readonly Uint8Array[]): boolean {
-  for (let i = 1; i < keys.length; i++) if (compareBytes(keys[i - 1]!, keys[i]!) >= 0) return false;
+  let previous: Uint8Array | undefined;
+  for (const key of keys) {
+    if (previous !== undefined && compareBytes(previous, key) >= 0) return false;
+    previous = key;
+  }
   return true;
 }
 

@@ -370,6 +370,17 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
       this.settle(result.id, { id: result.id, height, index, code: result.code, opIndex: result.opIndex });
     });
     this.emit('block', { header: sealed.header, hash: sealed.hash, certificate, results });
+    // Owners of accounts opened or re-keyed here will pay soon: parse their keys now, on the
+    // worker that will verify them, instead of on their first payment.
+    const keys: Uint8Array[] = [];
+    for (const change of sealed.execution.changes) {
+      if (change.after.kind !== 'account') continue;
+      if (change.before?.kind === 'account' && change.before.owners === change.after.owners) continue;
+      keys.push(...change.after.owners);
+    }
+    this.pool.prepareKeys(keys).catch((error: unknown) => {
+      this.emit('alarm', `preparing account keys failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   private majorityHash(hashes: Uint8Array[]): Uint8Array {

@@ -11,6 +11,7 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  assert,
   bytesToHex,
   type CryptoSuite,
   type Genesis,
@@ -109,13 +110,17 @@ export function initDataDir(options: InitOptions): { genesis: Genesis; keys: Org
       validatorPublicKey: validator?.publicKey ?? null,
     };
   });
-  const orgs: Org[] = options.orgs.map((spec, i) => ({
-    id: spec.id,
-    name: spec.name,
-    roles: spec.roles,
-    adminKeys: [keys[i]!.adminPublicKey],
-    validatorKey: keys[i]!.validatorPublicKey,
-  }));
+  const orgs: Org[] = options.orgs.map((spec, i) => {
+    const key = keys[i];
+    assert(key !== undefined, 'keys were made one per organization, in the same order');
+    return {
+      id: spec.id,
+      name: spec.name,
+      roles: spec.roles,
+      adminKeys: [key.adminPublicKey],
+      validatorKey: key.validatorPublicKey,
+    };
+  });
   const issuer = options.orgs.find((o) => o.roles.includes('issuer'));
   const draft = {
     chainId: options.chainId,

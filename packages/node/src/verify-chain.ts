@@ -5,6 +5,7 @@
  * height and what is wrong; a damaged database file is reported as such.
  */
 import {
+  assert,
   bytesToHex,
   type CryptoSuite,
   computeTxRoot,
@@ -118,9 +119,9 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
       txs: block.txs.map((bytes) => ({ bytes, signaturesValid: verifyTransactionSignatures(suite, bytes) })),
       consumed: { has: (id) => consumed.has(id) },
     });
-    for (let i = 0; i < block.results.length; i++) {
-      const stored = block.results[i]!;
-      const replayed = sealed.execution.results[i]!;
+    for (const [i, stored] of block.results.entries()) {
+      const replayed = sealed.execution.results[i];
+      assert(replayed !== undefined, 'the store and the replay both give one result per transaction');
       if (stored.id !== replayed.id || stored.code !== replayed.code || stored.opIndex !== replayed.opIndex) {
         return bad(height, `transaction ${i}: stored result ${stored.code} differs from replay ${replayed.code}`);
       }

@@ -32,14 +32,14 @@ interface PendingJob {
  * length byte end the key. Routing only: a malformed transaction lands in some lane and fails there.
  */
 function signerLane(tx: Uint8Array, lanes: number): number {
-  const end = tx.length - 65;
+  return laneOfKeyEnd(tx, tx.length - 65, lanes);
+}
+
+/** The lane of a key whose last byte is at `end − 1`: its last four bytes, big-endian, mod lanes. */
+function laneOfKeyEnd(bytes: Uint8Array, end: number, lanes: number): number {
   if (end < 4) return 0;
-  const word =
-    ((tx[end - 4] as number) << 24) |
-    ((tx[end - 3] as number) << 16) |
-    ((tx[end - 2] as number) << 8) |
-    (tx[end - 1] as number);
-  return (word >>> 0) % lanes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + end - 4, 4);
+  return view.getUint32(0) % lanes;
 }
 
 export class VerifyPool {
@@ -75,7 +75,21 @@ export class VerifyPool {
     this.jobs.clear();
   }
 
-  private run(worker: Worker, kind: 'verify' | 'xof', items: Uint8Array[]): Promise<Uint8Array> {
+  /**
+   * Parses public keys on the worker that will verify their signatures (the signer's lane),
+   * ahead of their first payment: a peer calls this for the owners of accounts it opens.
+   */
+  async prepareKeys(keys: readonly Uint8Array[]): Promise<void> {
+    const n = this.workers.length;
+    if (this.closed || n === 0 || keys.length === 0) return;
+    const lanes: Uint8Array[][] = Array.from({ length: n }, () => []);
+    for (const key of keys) lanes[laneOfKeyEnd(key, key.length, n)]?.push(key);
+    await Promise.all(
+      lanes.map((items, w) => (items.length === 0 ? undefined : this.run(this.workers[w] as Worker, 'prepare', items))),
+    );
+  }
+
+  private run(worker: Worker, kind: 'verify' | 'xof' | 'prepare', items: Uint8Array[]): Promise<Uint8Array> {
     const jobId = this.nextJobId++;
     return new Promise((resolve, reject) => {
       this.jobs.set(jobId, { resolve, reject });

@@ -6,9 +6,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { computeElements, getSuite, isSuiteName, verifyTransactionSignatures } from '@paychain/core';
 import { commitmentXof } from './commitment-xof.ts';
 
-type Job =
-  | { readonly jobId: number; readonly kind: 'verify'; readonly items: Uint8Array[] }
-  | { readonly jobId: number; readonly kind: 'xof'; readonly items: Uint8Array[] };
+interface Job {
+  readonly jobId: number;
+  readonly kind: 'verify' | 'xof' | 'prepare';
+  readonly items: Uint8Array[];
+}
 
 const suiteName: unknown = (workerData as { suite?: unknown }).suite;
 if (!isSuiteName(suiteName)) throw new Error(`verify worker: unknown suite ${String(suiteName)}`);
@@ -24,8 +26,13 @@ port.on('message', (job: Job) => {
     job.items.forEach((tx, i) => {
       result[i] = verifyTransactionSignatures(suite, tx) ? 1 : 0;
     });
-  } else {
+  } else if (job.kind === 'xof') {
     result = computeElements(xof, job.items);
+  } else {
+    result = new Uint8Array(job.items.length);
+    job.items.forEach((key, i) => {
+      result[i] = suite.prepareVerifyKey(key) ? 1 : 0;
+    });
   }
   port.postMessage({ jobId: job.jobId, result }, [result.buffer as ArrayBuffer]);
 });

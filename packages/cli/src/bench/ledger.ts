@@ -13,7 +13,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { SuiteName } from '@paychain/core';
+import { assert, type SuiteName } from '@paychain/core';
 import { Consortium, initDataDir, ledgerPath, openDataDir, VerifyPool } from '@paychain/node';
 import { Workload } from '../workload.ts';
 
@@ -52,7 +52,9 @@ const SUBMIT_WINDOW = 8_000;
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  const value = sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  assert(value !== undefined, 'percentile: p is within 0..100');
+  return value;
 }
 
 async function submitWindowed(consortium: Consortium, txs: readonly Uint8Array[]): Promise<number> {
@@ -60,7 +62,9 @@ async function submitWindowed(consortium: Consortium, txs: readonly Uint8Array[]
   let failed = 0;
   const lane = async () => {
     while (next < txs.length) {
-      const outcome = await consortium.submit(txs[next++]!);
+      const tx = txs[next++];
+      assert(tx !== undefined, 'next < txs.length by the loop condition');
+      const outcome = await consortium.submit(tx);
       if (outcome.code !== 'ok') failed++;
     }
   };

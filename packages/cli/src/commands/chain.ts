@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  assert,
   bytesToHex,
   type CryptoSuite,
   createReceipt,
@@ -136,7 +137,9 @@ export function registerChain(program: Command): void {
     .action((txid: string, opts: { data: string; org?: string; out?: string }) => {
       if (!isId128(txid)) throw new CliError('transaction id must be 32 lowercase hex characters', 2);
       const data = openDataDir(opts.data);
-      const org = opts.org ?? data.orgs[0]!;
+      const firstOrg = data.orgs[0];
+      assert(firstOrg !== undefined, 'openDataDir refuses a directory without organizations');
+      const org = opts.org ?? firstOrg;
       if (!data.orgs.includes(org)) throw new CliError(`no organization ${org} in ${opts.data}`);
       const store = BlockStore.open(ledgerPath(opts.data, org), { readonly: true });
       try {
@@ -179,9 +182,12 @@ function checkAgreement(dir: string, orgs: readonly string[]): string | null {
       return h < min ? h : min;
     }, BigInt(Number.MAX_SAFE_INTEGER));
     for (let height = 1n; height <= common; height++) {
-      const hashes = stores.map((s) => bytesToHex(s.store.getBlock(height)?.hash ?? new Uint8Array()));
-      if (new Set(hashes).size > 1)
-        return `peers disagree at height ${height}: ${stores.map((s, i) => `${s.org} ${hashes[i]!.slice(0, 12)}`).join(', ')}`;
+      const heads = stores.map((s) => ({
+        org: s.org,
+        hash: bytesToHex(s.store.getBlock(height)?.hash ?? new Uint8Array()),
+      }));
+      if (new Set(heads.map((h) => h.hash)).size > 1)
+        return `peers disagree at height ${height}: ${heads.map((h) => `${h.org} ${h.hash.slice(0, 12)}`).join(', ')}`;
     }
     return null;
   } finally {

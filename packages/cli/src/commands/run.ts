@@ -1,7 +1,7 @@
 /** `paychain start`, `demo` and `simulate`: running the consortium's peers in this process. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatAmount, type TxCode } from '@paychain/core';
+import { assert, formatAmount, type TxCode } from '@paychain/core';
 import {
   Consortium,
   consortiumOptionsOf,
@@ -110,7 +110,8 @@ export function registerRun(program: Command): void {
         const payments = Array.from({ length: burst }, () => workload.payment(now(), 20_000));
         const outcomes = await Promise.all(payments.map((p) => consortium.submit(p.bytes)));
         outcomes.forEach((o, i) => {
-          const p = payments[i]!;
+          const p = payments[i];
+          assert(p !== undefined, 'one outcome per payment');
           console.log(
             `  payment ${o.id.slice(0, 8)}… ¥${formatAmount(p.amount, 2)} ${p.source.slice(0, 6)}→${p.target.slice(0, 6)}: ${o.code}`,
           );
@@ -186,7 +187,9 @@ async function submitAll(consortium: Consortium, txs: readonly Uint8Array[]): Pr
   const lane = async () => {
     while (next < txs.length) {
       const i = next++;
-      outcomes[i] = await consortium.submit(txs[i]!);
+      const tx = txs[i];
+      assert(tx !== undefined, 'i < txs.length by the loop condition');
+      outcomes[i] = await consortium.submit(tx);
     }
   };
   await Promise.all(Array.from({ length: Math.min(SUBMIT_WINDOW_MAX, txs.length) }, lane));

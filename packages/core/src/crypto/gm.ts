@@ -113,6 +113,10 @@ export const gmSuite: CryptoSuite = {
 
   hash: sm3,
 
+  prepareVerifyKey(publicKey: Uint8Array): boolean {
+    return publicEntry(publicKey) !== null;
+  },
+
   isValidPublicKey(publicKey: Uint8Array): boolean {
     return publicEntry(publicKey) !== null;
   },

@@ -105,6 +105,10 @@ export const intlSuite: CryptoSuite = {
     return bufferToBytes(hash('sha256', bytes, 'buffer'));
   },
 
+  prepareVerifyKey(publicKey: Uint8Array): boolean {
+    return publicKeyObject(publicKey, isEd25519VerifyKey) !== null;
+  },
+
   isValidPublicKey(publicKey: Uint8Array): boolean {
     // A cached KeyObject may have passed only the cheap check, so full checks are cached apart.
     if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES) return false;

@@ -72,6 +72,15 @@ describe.each(SUITE_NAMES.map((name) => ({ name, suite: getSuite(name) })))(
       }
     });
 
+    it('prepares a valid key for verification ahead of use, and refuses a malformed one', () => {
+      const pair = suite.generateKeyPair();
+      expect(suite.prepareVerifyKey(pair.publicKey)).toBe(true);
+      const message = Uint8Array.of(1, 2, 3);
+      expect(suite.verify(pair.publicKey, message, suite.sign(pair.privateKey, message))).toBe(true);
+      expect(suite.prepareVerifyKey(new Uint8Array(suite.publicKeyBytes - 1))).toBe(false);
+      expect(suite.prepareVerifyKey(new Uint8Array(suite.publicKeyBytes))).toBe(false);
+    });
+
     it('sign → verify round trip; outputs are plain Uint8Arrays of the declared sizes', () => {
       fc.assert(
         fc.property(privateKeyArb, fc.uint8Array({ maxLength: 512 }), (privateKey, message) => {

@@ -34,6 +34,11 @@ export interface CryptoSuite {
   hash(bytes: Uint8Array): Uint8Array;
   /** Canonical encoding of a point on the curve; for intl also not of small order. */
   isValidPublicKey(publicKey: Uint8Array): boolean;
+  /**
+   * Parses a public key into this thread's verification cache ahead of its first use (a
+   * parsed key costs about one verification). False for a key verification would refuse.
+   */
+  prepareVerifyKey(publicKey: Uint8Array): boolean;
 }
 
 export const SUITE_NAMES: readonly SuiteName[] = ['intl', 'gm'];
