@@ -290,7 +290,7 @@ export class BlockStore {
   /** Whether a block consumed this id. Fresh ids are answered by the in-memory filter. */
   isConsumed(id: string): boolean {
     const bytes = hexToBytes(id);
-    if (this.idFilter === null || this.idFilter.isFull) this.idFilter = this.buildIdFilter();
+    if (this.idFilter === null) this.idFilter = this.buildIdFilter();
     if (!this.idFilter.mightContain(bytes)) return false;
     return wrapSqlite('reading consumed ids', () => this.statements.isConsumed.get(bytes) !== undefined);
   }

@@ -26,10 +26,12 @@ describe('IdFilter', () => {
     expect(falsePositives / others.length).toBeLessThan(0.02);
   });
 
-  it('says when it has outgrown its sizing', () => {
+  it('grows by layers past its sizing, without false negatives', () => {
     const filter = new IdFilter(0);
     const ids = fc.sample(fc.uint8Array({ minLength: 16, maxLength: 16 }), { numRuns: 120_000, seed: 7 });
     for (const id of ids) filter.add(id);
-    expect(filter.isFull).toBe(true);
+    expect(filter.layerCount).toBe(2);
+    expect(filter.size).toBe(ids.length);
+    expect(ids.every((id) => filter.mightContain(id))).toBe(true);
   });
 });
