@@ -8,6 +8,7 @@
  * the store see (see `state-codec.ts`).
  */
 import { assert } from './assert.ts';
+import { TimeoutQueue } from './timeout-queue.ts';
 import type { AccountFlags, AccountId, Asset, AssetId, KycTier, Org, OrgId, TxId } from './types.ts';
 
 export interface OrgEntry {
@@ -138,6 +139,7 @@ export class LedgerState {
   private savepoint: Array<[string, StateEntry | undefined]> | null = null;
   /** Pending transfers still open, by timeout: kept sorted on demand for expiry. */
   private readonly openPendings = new Map<TxId, bigint>();
+  private readonly timeouts = new TimeoutQueue();
   /** Asset ids, kept so closing an account checks a handful of balances, not the whole state. */
   private readonly assets = new Set<AssetId>();
   /** Organization ids, kept so quorum checks read a handful of entries, not the whole state. */
@@ -216,16 +218,15 @@ export class LedgerState {
     if (entry.kind === 'asset') this.assets.add(entry.asset.id);
     if (entry.kind === 'org') this.orgIds.add(entry.org.id);
     if (entry.kind !== 'pending') return;
-    if (entry.state === 'pending') this.openPendings.set(entry.id, entry.timeoutAt);
-    else this.openPendings.delete(entry.id);
+    if (entry.state === 'pending') {
+      if (this.openPendings.get(entry.id) !== entry.timeoutAt) this.timeouts.push(entry.id, entry.timeoutAt);
+      this.openPendings.set(entry.id, entry.timeoutAt);
+    } else this.openPendings.delete(entry.id);
   }
 
   /** Open pending transfers whose timeout is at or before `time`, by (timeout, id). */
   pendingsDue(time: bigint): TxId[] {
-    const due: Array<[TxId, bigint]> = [];
-    for (const [id, timeoutAt] of this.openPendings) if (timeoutAt <= time) due.push([id, timeoutAt]);
-    due.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return due.map(([id]) => id);
+    return this.timeouts.due(time, (id, timeoutAt) => this.openPendings.get(id) === timeoutAt);
   }
 
   beginSavepoint(): void {
