@@ -9,3 +9,9 @@ export function parsePositive(name: string) {
     return n;
   };
 }
+
+/** The passphrase that seals and opens private keys: from the environment only, never an argument. */
+export function keyPassphrase(): { passphrase: string | undefined } {
+  const value = process.env.PAYCHAIN_KEY_PASSPHRASE;
+  return { passphrase: value === undefined || value.length === 0 ? undefined : value };
+}

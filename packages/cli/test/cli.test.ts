@@ -99,7 +99,7 @@ describe('paychain init', () => {
     const first = await cli(['init', '--data', dir]);
     expect(first.result.code, first.why).toBe(0);
     expect(first.result.stdout, first.why).toMatch(
-      /^initialized .*: chain paychain-local, suite intl, organizations bank \(issuer\+validator\), network \(operator\+validator\), regulator \(auditor\+validator\)$/m,
+      /^initialized .*: chain paychain-local, suite intl, organizations bank \(issuer\+validator\), network \(operator\+validator\), regulator \(auditor\+validator\); private keys in the clear/m,
     );
     const genesis = readFileSync(join(dir, 'genesis.json'), 'utf8');
     const keys = readFileSync(join(dir, 'orgs', 'bank', 'keys.json'), 'utf8');
@@ -107,6 +107,23 @@ describe('paychain init', () => {
     expectRefused(second, /genesis\.json exists already: this directory is initialized/);
     expect(readFileSync(join(dir, 'genesis.json'), 'utf8')).toBe(genesis);
     expect(readFileSync(join(dir, 'orgs', 'bank', 'keys.json'), 'utf8')).toBe(keys);
+  });
+
+  it('seals private keys under PAYCHAIN_KEY_PASSPHRASE; running needs it, auditing does not', async () => {
+    const dir = join(root, 'sealed');
+    const env = { PAYCHAIN_KEY_PASSPHRASE: 'a long operator passphrase' };
+    const init = await runCli(['init', '--data', dir, '--orgs', 'bank:issuer+validator'], { env });
+    expect(init.code, describeRun(['init'], init)).toBe(0);
+    expect(init.stdout).toMatch(/private keys sealed with PAYCHAIN_KEY_PASSPHRASE/);
+    expect(readFileSync(join(dir, 'orgs', 'bank', 'keys.json'), 'utf8')).not.toMatch(/PrivateKey"/);
+    const locked = await runCli(['simulate', '--data', dir, '--payments', '5', '--accounts', '5']);
+    expect(locked.code).not.toBe(0);
+    expect(locked.stderr).toMatch(/sealed; set PAYCHAIN_KEY_PASSPHRASE/);
+    expect(stackTraceLines(locked.stderr)).toEqual([]);
+    const run = await runCli(['simulate', '--data', dir, '--payments', '5', '--accounts', '5'], { env });
+    expect(run.code, describeRun(['simulate'], run)).toBe(0);
+    const audit = await runCli(['verify', '--data', dir]);
+    expect(audit.code, describeRun(['verify'], audit)).toBe(0);
   });
 
   it('refuses an unknown --suite with exit code 2 and writes nothing', async () => {

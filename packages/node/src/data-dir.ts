@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import {
   assert,
   bytesToHex,
+  bytesToUtf8,
   type CryptoSuite,
   type Genesis,
   genesisToJson,
@@ -24,8 +25,10 @@ import {
   parseGenesis,
   type Role,
   type SuiteName,
+  utf8ToBytes,
 } from '@paychain/core';
 import type { ConsortiumOptions } from './consortium.ts';
+import { KEY_PASSPHRASE_ENV, openSecret, sealSecret, VaultError } from './key-vault.ts';
 
 export class DataDirError extends Error {
   override readonly name = 'DataDirError';
@@ -80,6 +83,8 @@ export interface InitOptions {
   readonly orgs: readonly OrgSpec[];
   /** Genesis time, ms since the epoch. */
   readonly time: bigint;
+  /** Seals the private keys under this passphrase; without it they are written in the clear (mode 0600). */
+  readonly passphrase?: string | undefined;
 }
 
 export function defaultChainParams(): Genesis['params'] {
@@ -138,21 +143,28 @@ export function initDataDir(options: InitOptions): { genesis: Genesis; keys: Org
     const orgDir = join(options.dir, 'orgs', k.org);
     mkdirSync(orgDir, { recursive: true });
     const path = join(orgDir, 'keys.json');
-    writeFileSync(path, `${JSON.stringify(keysToJson(k), null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(path, `${JSON.stringify(keysToJson(k, options.suite, options.passphrase), null, 2)}\n`, {
+      mode: 0o600,
+    });
     chmodSync(path, 0o600);
   }
   writeFileSync(genesisPath, `${JSON.stringify(genesisToJson(parsed.value), null, 2)}\n`);
   return { genesis: parsed.value, keys };
 }
 
-function keysToJson(k: OrgKeys) {
-  return {
-    org: k.org,
+/** keys.json: public keys in the clear; private keys sealed when a passphrase is given. */
+function keysToJson(k: OrgKeys, suite: SuiteName, passphrase: string | undefined) {
+  const privateKeys = {
     adminPrivateKey: bytesToHex(k.adminPrivateKey),
-    adminPublicKey: bytesToHex(k.adminPublicKey),
     validatorPrivateKey: k.validatorPrivateKey === null ? null : bytesToHex(k.validatorPrivateKey),
+  };
+  const publicKeys = {
+    org: k.org,
+    adminPublicKey: bytesToHex(k.adminPublicKey),
     validatorPublicKey: k.validatorPublicKey === null ? null : bytesToHex(k.validatorPublicKey),
   };
+  if (passphrase === undefined) return { ...publicKeys, ...privateKeys };
+  return { ...publicKeys, sealedPrivateKeys: sealSecret(utf8ToBytes(JSON.stringify(privateKeys)), passphrase, suite) };
 }
 
 function readJson(path: string): unknown {
@@ -191,11 +203,26 @@ function keyField(
   return bytes;
 }
 
-export function loadOrgKeys(dir: string, org: string, suite: CryptoSuite): OrgKeys {
+export function loadOrgKeys(dir: string, org: string, suite: CryptoSuite, passphrase?: string): OrgKeys {
   const path = join(dir, 'orgs', org, 'keys.json');
   const json = readJson(path);
   if (typeof json !== 'object' || json === null) throw new DataDirError(`${path}: expected an object`);
-  const record = json as Record<string, unknown>;
+  let record = json as Record<string, unknown>;
+  if (record.sealedPrivateKeys !== undefined) {
+    if (passphrase === undefined) {
+      throw new DataDirError(`${path}: the private keys are sealed; set ${KEY_PASSPHRASE_ENV} to open them`);
+    }
+    let opened: unknown;
+    try {
+      opened = JSON.parse(bytesToUtf8(openSecret(record.sealedPrivateKeys, passphrase)));
+    } catch (error) {
+      if (error instanceof VaultError) throw new DataDirError(`${path}: ${error.message}`);
+      throw new DataDirError(`${path}: the sealed private keys are not valid JSON`);
+    }
+    if (typeof opened !== 'object' || opened === null)
+      throw new DataDirError(`${path}: sealed keys: expected an object`);
+    record = { ...record, ...(opened as Record<string, unknown>) };
+  }
   const adminPrivateKey = keyField(record, 'adminPrivateKey', path, suite, false);
   const adminPublicKey = keyField(record, 'adminPublicKey', path, suite, true);
   if (adminPrivateKey === null || adminPublicKey === null) throw new DataDirError(`${path}: admin keys missing`);
@@ -235,7 +262,11 @@ export interface DataDir {
   readonly keys: ReadonlyMap<string, OrgKeys>;
 }
 
-export function openDataDir(dir: string): DataDir {
+/** Opens a data directory; `passphrase` opens sealed private keys (the CLI reads PAYCHAIN_KEY_PASSPHRASE). */
+export function openDataDir(
+  dir: string,
+  options: { passphrase?: string | undefined; withKeys?: boolean } = {},
+): DataDir {
   if (!existsSync(join(dir, 'genesis.json'))) {
     throw new DataDirError(`${dir} has no genesis.json: run "paychain init --data ${dir}" first`);
   }
@@ -243,7 +274,9 @@ export function openDataDir(dir: string): DataDir {
   const present = existsSync(join(dir, 'orgs')) ? readdirSync(join(dir, 'orgs')) : [];
   const orgs = genesis.orgs.map((o) => o.id).filter((id) => present.includes(id));
   if (orgs.length === 0) throw new DataDirError(`${dir}/orgs has no organization of this genesis`);
-  const keys = new Map(orgs.map((org) => [org, loadOrgKeys(dir, org, suite)] as const));
+  // Auditing tools (verify) need no private keys, so they work without the passphrase.
+  if (options.withKeys === false) return { dir, genesis, suite, orgs, keys: new Map() };
+  const keys = new Map(orgs.map((org) => [org, loadOrgKeys(dir, org, suite, options.passphrase)] as const));
   for (const [org, k] of keys) {
     const member = genesis.orgs.find((o) => o.id === org);
     if (member === undefined) continue;

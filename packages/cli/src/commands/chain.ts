@@ -28,6 +28,7 @@ import {
 import { BlockStore } from '@paychain/store';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
+import { keyPassphrase } from '../options.ts';
 
 export function registerChain(program: Command): void {
   program
@@ -49,9 +50,10 @@ export function registerChain(program: Command): void {
         chainId: opts.chainId,
         orgs,
         time: BigInt(Date.now()),
+        ...keyPassphrase(),
       });
       console.log(
-        `initialized ${opts.data}: chain ${genesis.chainId}, suite ${genesis.suite}, organizations ${genesis.orgs.map((o) => `${o.id} (${o.roles.join('+')})`).join(', ')}`,
+        `initialized ${opts.data}: chain ${genesis.chainId}, suite ${genesis.suite}, organizations ${genesis.orgs.map((o) => `${o.id} (${o.roles.join('+')})`).join(', ')}; private keys ${keyPassphrase().passphrase === undefined ? 'in the clear (mode 0600): set PAYCHAIN_KEY_PASSPHRASE to seal them' : 'sealed with PAYCHAIN_KEY_PASSPHRASE'}`,
       );
     });
 
@@ -63,7 +65,7 @@ export function registerChain(program: Command): void {
     .requiredOption('--data <dir>', 'data directory')
     .option('--json', 'print the result as JSON')
     .action((opts: { data: string; json?: boolean }) => {
-      const data = openDataDir(opts.data);
+      const data = openDataDir(opts.data, { withKeys: false });
       const audits = data.orgs.map((org) => ({
         org,
         audit: auditPeerStore(ledgerPath(opts.data, org), data.genesis, data.suite),
@@ -136,7 +138,7 @@ export function registerChain(program: Command): void {
     .option('--out <file>', 'write to a file instead of standard output')
     .action((txid: string, opts: { data: string; org?: string; out?: string }) => {
       if (!isId128(txid)) throw new CliError('transaction id must be 32 lowercase hex characters', 2);
-      const data = openDataDir(opts.data);
+      const data = openDataDir(opts.data, { withKeys: false });
       const firstOrg = data.orgs[0];
       assert(firstOrg !== undefined, 'openDataDir refuses a directory without organizations');
       const org = opts.org ?? firstOrg;

@@ -13,14 +13,14 @@ import {
 } from '@paychain/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
-import { parsePositive } from '../options.ts';
+import { keyPassphrase, parsePositive } from '../options.ts';
 import { Workload } from '../workload.ts';
 
 export function openConsortium(
   dir: string,
   options: { blockIntervalMs?: number; blockTxsMax?: number } = {},
 ): Consortium {
-  const data = openDataDir(dir);
+  const data = openDataDir(dir, keyPassphrase());
   return Consortium.open({ ...consortiumOptionsOf(data), ...options });
 }
 
@@ -94,7 +94,7 @@ export function registerRun(program: Command): void {
         const codes = countCodes(b.results.map((r) => r.code));
         console.log(`block ${b.header.height} · ${b.header.txCount} tx (${codes}) · final, signed by ${signers}`);
       });
-      const data = openDataDir(opts.data);
+      const data = openDataDir(opts.data, keyPassphrase());
       const issuerOrg = data.genesis.assets[0]?.issuer;
       const issuer = issuerOrg === undefined ? undefined : data.keys.get(issuerOrg);
       if (issuer === undefined)
@@ -155,7 +155,7 @@ function countCodes(codes: readonly TxCode[]): string {
 const SUBMIT_WINDOW_MAX = 4_000;
 
 export async function simulate(dir: string, payments: number, seed: bigint, accounts: number) {
-  const data = openDataDir(dir);
+  const data = openDataDir(dir, keyPassphrase());
   const issuerOrg = data.genesis.assets[0]?.issuer;
   const issuer = issuerOrg === undefined ? undefined : data.keys.get(issuerOrg);
   if (issuer === undefined) throw new CliError('simulate needs an issuer organization with keys in the data directory');

@@ -15,9 +15,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string } = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; env?: Readonly<Record<string, string>> } = {},
+): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   delete env.PAYCHAIN_DEBUG;
+  if (options.env?.PAYCHAIN_KEY_PASSPHRASE === undefined) delete env.PAYCHAIN_KEY_PASSPHRASE;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [PAYCHAIN_BIN, ...args], {
       cwd: options.cwd ?? process.cwd(),
