@@ -12,7 +12,7 @@ import {
   signAndEncode,
   type TxBody,
 } from '@paychain/core';
-import type { OrgKeys } from '@paychain/node';
+import type { Consortium, FinalOutcome, OrgKeys } from '@paychain/node';
 import { SeededRng } from './rng.ts';
 
 export interface WorkloadAccount {
@@ -122,4 +122,27 @@ export class Workload {
     );
     return { bytes, source: payer.id, target: target.id, amount };
   }
+}
+
+/**
+ * Submits transactions with at most `window` in flight, as a pool of clients would, and
+ * returns each one's final outcome in input order.
+ */
+export async function submitAll(
+  consortium: Consortium,
+  txs: readonly Uint8Array[],
+  window: number,
+): Promise<FinalOutcome[]> {
+  const outcomes: FinalOutcome[] = new Array(txs.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < txs.length) {
+      const i = next++;
+      const tx = txs[i];
+      assert(tx !== undefined, 'i < txs.length by the loop condition');
+      outcomes[i] = await consortium.submit(tx);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, txs.length) }, lane));
+  return outcomes;
 }

@@ -21,7 +21,7 @@ import {
   type ValidatorSet,
   verifyCertificate,
 } from './block.ts';
-import { bytesToHex, equalBytes, hexToBytes, isHex } from './bytes.ts';
+import { bytesToHex, hexToBytes, isHex } from './bytes.ts';
 import type { CryptoSuite } from './crypto/suite.ts';
 import type { TxResult } from './execute.ts';
 import {

@@ -15,7 +15,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { assert, type SuiteName } from '@paychain/core';
 import { Consortium, initDataDir, ledgerPath, openDataDir, VerifyPool } from '@paychain/node';
-import { Workload } from '../workload.ts';
+import { submitAll, Workload } from '../workload.ts';
 
 export interface LedgerBenchOptions {
   readonly suite: SuiteName;
@@ -57,19 +57,10 @@ function percentile(sorted: readonly number[], p: number): number {
   return value;
 }
 
+/** Submits with SUBMIT_WINDOW in flight; the number of transactions that did not apply. */
 async function submitWindowed(consortium: Consortium, txs: readonly Uint8Array[]): Promise<number> {
-  let next = 0;
-  let failed = 0;
-  const lane = async () => {
-    while (next < txs.length) {
-      const tx = txs[next++];
-      assert(tx !== undefined, 'next < txs.length by the loop condition');
-      const outcome = await consortium.submit(tx);
-      if (outcome.code !== 'ok') failed++;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SUBMIT_WINDOW, txs.length) }, lane));
-  return failed;
+  const outcomes = await submitAll(consortium, txs, SUBMIT_WINDOW);
+  return outcomes.filter((o) => o.code !== 'ok').length;
 }
 
 export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBenchResult> {

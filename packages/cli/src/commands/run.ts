@@ -7,14 +7,13 @@ import {
   consortiumOptionsOf,
   createHttpApi,
   DEFAULT_ORGS,
-  type FinalOutcome,
   initDataDir,
   openDataDir,
 } from '@paychain/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 import { keyPassphrase, parsePositive } from '../options.ts';
-import { Workload } from '../workload.ts';
+import { submitAll, Workload } from '../workload.ts';
 
 export function openConsortium(
   dir: string,
@@ -164,12 +163,13 @@ export async function simulate(dir: string, payments: number, seed: bigint, acco
     const workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer, seed });
     const now = () => BigInt(Date.now());
     const merchants = Math.max(1, Math.floor(accounts / 100));
-    await submitAll(consortium, workload.setup(accounts, merchants, now()));
-    await submitAll(consortium, workload.funding(100_000_000n, now()));
+    await submitAll(consortium, workload.setup(accounts, merchants, now()), SUBMIT_WINDOW_MAX);
+    await submitAll(consortium, workload.funding(100_000_000n, now()), SUBMIT_WINDOW_MAX);
     const started = performance.now();
     const outcomes = await submitAll(
       consortium,
       Array.from({ length: payments }, () => workload.payment(now()).bytes),
+      SUBMIT_WINDOW_MAX,
     );
     const seconds = (performance.now() - started) / 1000;
     const codes: Record<string, number> = {};
@@ -178,20 +178,4 @@ export async function simulate(dir: string, payments: number, seed: bigint, acco
   } finally {
     await consortium.close();
   }
-}
-
-/** Submits with at most SUBMIT_WINDOW_MAX in flight, as a client pool would. */
-async function submitAll(consortium: Consortium, txs: readonly Uint8Array[]): Promise<FinalOutcome[]> {
-  const outcomes: FinalOutcome[] = new Array(txs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < txs.length) {
-      const i = next++;
-      const tx = txs[i];
-      assert(tx !== undefined, 'i < txs.length by the loop condition');
-      outcomes[i] = await consortium.submit(tx);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SUBMIT_WINDOW_MAX, txs.length) }, lane));
-  return outcomes;
 }

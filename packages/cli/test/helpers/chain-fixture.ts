@@ -14,7 +14,7 @@ import {
   type OrgSpec,
   openDataDir,
 } from '@paychain/node';
-import { Workload } from '../../src/workload.ts';
+import { submitAll, Workload } from '../../src/workload.ts';
 
 /** 2026-01-01T00:00:00Z: genesis time of every fixture, so no test reads the wall clock. */
 export const FIXTURE_GENESIS_TIME_MS = 1_767_225_600_000n;
@@ -52,19 +52,8 @@ export function simulatedClock(genesisTimeMs: bigint): () => bigint {
   };
 }
 
-export async function submitAllFinal(consortium: Consortium, txs: readonly Uint8Array[]): Promise<FinalOutcome[]> {
-  const outcomes: FinalOutcome[] = new Array(txs.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < txs.length) {
-      const i = next++;
-      const tx = txs[i];
-      if (tx === undefined) return;
-      outcomes[i] = await consortium.submit(tx);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(FIXTURE_SUBMIT_WINDOW_MAX, txs.length) }, lane));
-  return outcomes;
+export function submitAllFinal(consortium: Consortium, txs: readonly Uint8Array[]): Promise<FinalOutcome[]> {
+  return submitAll(consortium, txs, FIXTURE_SUBMIT_WINDOW_MAX);
 }
 
 export async function buildChainFixture(options: ChainFixtureOptions): Promise<ChainFixture> {
