@@ -2,14 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert, formatAmount, type TxCode } from '@paychain/core';
-import {
-  Consortium,
-  consortiumOptionsOf,
-  createHttpApi,
-  DEFAULT_ORGS,
-  initDataDir,
-  openDataDir,
-} from '@paychain/node';
+import { Consortium, consortiumOptionsOf, createHttpApi, DEFAULT_ORGS, initDataDir, openDataDir } from '@paychain/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 import { keyPassphrase, parsePositive } from '../options.ts';
