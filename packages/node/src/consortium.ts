@@ -17,11 +17,9 @@ import {
   bytesToHex,
   type Certificate,
   type CryptoSuite,
-  createReceipt,
   decodeTransaction,
   equalBytes,
   type Genesis,
-  type Receipt,
   TX_EXPIRY_WINDOW_MS,
   type TxCode,
   type TxResult,
@@ -392,16 +390,6 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
       counts.set(key, entry);
     }
     return [...counts.values()].reduce((a, b) => (b.n > a.n ? b : a)).hash;
-  }
-
-  /** The receipt of a final transaction, or null when it is not (yet) in a certified block. */
-  receipt(id: string): Receipt | null {
-    const store = this.primary.store;
-    const tx = store.getTx(id);
-    if (tx === null) return null;
-    const block = store.getBlock(tx.height);
-    if (block === null || block.certificate === null) return null;
-    return createReceipt(this.suite, { ...block, certificate: block.certificate }, tx.index);
   }
 
   /** Whether a transaction with this id is waiting to be ordered or finalized. */

@@ -23,6 +23,7 @@ import {
   isOrgId,
   type Org,
   parseGenesis,
+  ROLES,
   type Role,
   type SuiteName,
   utf8ToBytes,
@@ -61,7 +62,7 @@ export function parseOrgSpecs(text: string): OrgSpec[] {
     if (!isOrgId(id)) throw new DataDirError(`--orgs: "${id}" is not an organization id (1..32 of a-z, 0-9, -)`);
     const roles = (roleText ?? '').split('+').filter((r) => r.length > 0);
     for (const r of roles) {
-      if (!['issuer', 'operator', 'auditor', 'funder', 'validator'].includes(r)) {
+      if (!ROLES.includes(r as Role)) {
         throw new DataDirError(`--orgs: unknown role "${r}" for ${id}`);
       }
     }

@@ -35,7 +35,6 @@ import {
   formatAmount,
   hexToBytes,
   isHex,
-  type Receipt,
   receiptToJson,
   TX_BYTES_MAX,
   TX_CODE_MESSAGES,
@@ -52,6 +51,7 @@ import {
 } from './consortium.ts';
 import { NodeMetrics } from './metrics.ts';
 import { createHttpApiSchemas, openApiDocument } from './openapi.ts';
+import { storedReceipt } from './stored-receipt.ts';
 
 /** The longest a client may hold a submission open waiting for finality. */
 export const SUBMIT_WAIT_MS_MAX = 30_000;
@@ -352,15 +352,9 @@ class NodeApi {
 
   transaction(id: string) {
     if (this.consortium.isInFlight(id)) return { id, status: 'pending' };
-    const store = this.consortium.primary.store;
-    const stored = store.getTx(id);
-    if (stored === null) throw new HttpApiError('tx_not_found', `no transaction ${id}`, { id });
-    const block = store.getBlock(stored.height);
-    assert(block !== null, 'a stored transaction has a stored block');
-    const receipt: Receipt | null =
-      block.certificate === null
-        ? null
-        : createReceipt(this.consortium.suite, { ...block, certificate: block.certificate }, stored.index);
+    const found = storedReceipt(this.consortium.primary.store, this.consortium.suite, id);
+    if (found === null) throw new HttpApiError('tx_not_found', `no transaction ${id}`, { id });
+    const { tx: stored, receipt } = found;
     return {
       id,
       status: receipt === null ? 'committed' : 'final',

@@ -162,28 +162,21 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     return bad(headHeight, `state has ${storedCount} entries, the replay ${replayed.size}: an entry was removed`);
   // The consumed-id index decides whether a payment may apply again: it must hold exactly the
   // ids the replay consumed, each at the height that consumed it.
-  const storedConsumed = store.database.prepare('SELECT id, height FROM consumed ORDER BY id').all() as Array<{
+  const storedConsumed = store.database.prepare('SELECT id, height FROM consumed').all() as Array<{
     id: Uint8Array;
     height: number;
   }>;
-  const replayConsumed = [...consumed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (let i = 0; i < Math.max(storedConsumed.length, replayConsumed.length); i++) {
-    const stored = storedConsumed[i];
-    const expected = replayConsumed[i];
-    const storedId = stored === undefined ? undefined : bytesToHex(new Uint8Array(stored.id));
-    if (expected === undefined || storedId === undefined || storedId !== expected[0]) {
-      const id =
-        storedId !== undefined && (expected === undefined || storedId < expected[0]) ? storedId : expected?.[0];
-      const inReplay = id !== undefined && consumed.has(id);
-      return bad(
-        inReplay ? (consumed.get(id) ?? headHeight) : BigInt(stored?.height ?? Number(headHeight)),
-        inReplay
-          ? `consumed id ${id} is missing from the index`
-          : `consumed id ${id} is in the index but no block consumed it`,
-      );
-    }
-    if (BigInt(stored?.height ?? -1) !== expected[1])
-      return bad(expected[1], `consumed id ${expected[0]} is indexed at the wrong height`);
+  const indexed = new Set<string>();
+  for (const row of storedConsumed) {
+    const id = bytesToHex(new Uint8Array(row.id));
+    indexed.add(id);
+    const height = consumed.get(id);
+    if (height === undefined)
+      return bad(BigInt(row.height), `consumed id ${id} is in the index but no block consumed it`);
+    if (BigInt(row.height) !== height) return bad(height, `consumed id ${id} is indexed at the wrong height`);
+  }
+  for (const [id, height] of consumed) {
+    if (!indexed.has(id)) return bad(height, `consumed id ${id} is missing from the index`);
   }
   const commitmentBytes = store.getMeta('commitment');
   if (commitmentBytes === undefined || !equalBytes(commitmentBytes, commitment.toBytes())) {

@@ -5,7 +5,6 @@ import {
   assert,
   bytesToHex,
   type CryptoSuite,
-  createReceipt,
   type Genesis,
   genesisState,
   isId128,
@@ -24,6 +23,7 @@ import {
   loadGenesis,
   openDataDir,
   parseOrgSpecs,
+  storedReceipt,
 } from '@paychain/node';
 import { BlockStore } from '@paychain/store';
 import type { Command } from 'commander';
@@ -145,11 +145,10 @@ export function registerChain(program: Command): void {
       if (!data.orgs.includes(org)) throw new CliError(`no organization ${org} in ${opts.data}`);
       const store = BlockStore.open(ledgerPath(opts.data, org), { readonly: true });
       try {
-        const tx = store.getTx(txid);
-        if (tx === null) throw new CliError(`transaction ${txid} is not in ${org}'s chain`);
-        const block = store.getBlock(tx.height);
-        if (block === null || block.certificate === null) throw new CliError(`transaction ${txid} is not final yet`);
-        const text = `${JSON.stringify(receiptToJson(createReceipt(data.suite, { ...block, certificate: block.certificate }, tx.index)), null, 2)}\n`;
+        const found = storedReceipt(store, data.suite, txid);
+        if (found === null) throw new CliError(`transaction ${txid} is not in ${org}'s chain`);
+        if (found.receipt === null) throw new CliError(`transaction ${txid} is not final yet`);
+        const text = `${JSON.stringify(receiptToJson(found.receipt), null, 2)}\n`;
         if (opts.out === undefined) process.stdout.write(text);
         else writeFileSync(opts.out, text);
       } finally {
