@@ -478,18 +478,20 @@ describe('paychain verify on a tampered peer store', () => {
     expectReported(args, result, { org: c.org, heights: c.heights, problem: c.problem });
   });
 
-  // Regression: verify once compared only the NUMBER of consumed ids. Replacing a consumed
-  // payment id by another keeps the count, yet the peer would accept that payment again.
-  it('a consumed payment id replaced by another id → FAIL (the replay consumed set differs)', async () => {
+  // The transaction rows' id column is the consumed-id index. Replacing a payment's id there
+  // keeps every count, yet the peer would accept that payment again.
+  it('a consumed payment id replaced by another id in the index → FAIL (the id differs from the transaction)', async () => {
     const dir = copyFixture();
     const victim = fixture.payments[0];
     if (victim === undefined) throw new Error('no payment');
     editLedger(dir, 'network', (db) => {
-      expect(db.prepare('DELETE FROM consumed WHERE id = ?').run(Buffer.from(victim.id, 'hex')).changes).toBe(1);
-      db.prepare('INSERT INTO consumed (id, height) VALUES (?, ?)').run(Buffer.alloc(16, 0xee), victim.height);
+      const info = db
+        .prepare('UPDATE txs SET id = ? WHERE id = ?')
+        .run(Buffer.alloc(16, 0xee), Buffer.from(victim.id, 'hex'));
+      expect(info.changes).toBe(1);
     });
     const { args, result } = await verifyCopy(dir);
-    expectReported(args, result, { org: 'network', heights: () => [head, victim.height], problem: /consumed/ });
+    expectReported(args, result, { org: 'network', heights: () => [victim.height], problem: /stored id/ });
   });
 
   // Regression: rows at a height without a block were never read. Such a row is not harmless:

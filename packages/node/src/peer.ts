@@ -228,7 +228,7 @@ export class Peer {
    * stores the block durably and only then signs it. A store failure leaves memory ahead of
    * disk: the error propagates and this peer must stop (a restart reloads from disk).
    */
-  finish(begun: BegunBlock, elements: Uint8Array): ExecutedBlock {
+  finish(begun: BegunBlock, elements: readonly Uint8Array[]): ExecutedBlock {
     const { body, work } = begun;
     assert(body.height === this.tipValue.height + 1n, `peer ${this.orgId} finishes blocks in order`);
     this.commitment.applyPrepared(body.execution.changes, work, elements);
@@ -239,7 +239,6 @@ export class Peer {
       txs: body.txs,
       results: sealed.execution.results,
       expired: sealed.execution.expired,
-      consumed: sealed.execution.consumed,
       changes: sealed.execution.changes,
       commitmentBytes: this.commitment.toBytes(),
     });

@@ -52,7 +52,6 @@ function block(height: bigint, ids: number[]) {
     txs: ids.map((n) => new Uint8Array([n])),
     results: ids.map((n) => ({ id: id(n), code: 'ok' as const, opIndex: 0 })),
     expired: [],
-    consumed: ids.map((n) => ({ id: id(n) })),
     changes: ids.map((n) => ({ key: `balance:${id(n)}:CNY`, before: null, after: balance(n, BigInt(n)) })),
     commitmentBytes: new Uint8Array(2048),
   };
@@ -78,6 +77,24 @@ describe('BlockStore', () => {
     expect(reopened.isConsumed(id(1_001))).toBe(false);
     expect(reopened.getTx(id(7))?.index).toBe(6);
     expect([...reopened.stateEntries()].length).toBe(300);
+    reopened.close();
+  });
+
+  it('counts an id as consumed only by a result that consumes it, in memory and after a reopen', () => {
+    const path = tempPath();
+    const store = BlockStore.open(path, { create: true });
+    const refused = block(1n, [1, 2, 3]);
+    // A forged copy (bad signature) and an unknown signer leave the id free; insufficient funds takes it.
+    const codes = ['signature_invalid', 'account_not_found', 'insufficient_funds'] as const;
+    store.commitBlock({ ...refused, results: refused.results.map((r, i) => ({ ...r, code: codes[i] ?? 'ok' })) });
+    expect([1, 2, 3].map((n) => store.isConsumed(id(n)))).toEqual([false, false, true]);
+    // The real payment with id 1 comes later and applies: now the id is taken.
+    store.commitBlock(block(2n, [1]));
+    expect(store.isConsumed(id(1))).toBe(true);
+    expect(store.getTx(id(1))?.height).toBe(2n);
+    store.close();
+    const reopened = BlockStore.open(path);
+    expect([1, 2, 3].map((n) => reopened.isConsumed(id(n)))).toEqual([true, false, true]);
     reopened.close();
   });
 

@@ -1,6 +1,6 @@
 /**
- * A peer's durable storage in one SQLite file: blocks, the transaction index, consumed
- * transaction ids and the world state. Each block is written in one SQLite transaction
+ * A peer's durable storage in one SQLite file: blocks, the transaction index (which is also
+ * the index of consumed ids: a row whose result code consumes its id) and the world state. Each block is written in one SQLite transaction
  * with synchronous=FULL, so after a crash the file holds every block whose commit
  * returned, and nothing of a block whose commit did not.
  *
@@ -20,8 +20,11 @@ import {
   encodeStateEntry,
   entryKey,
   hexToBytes,
+  isIdConsumed,
   type StateChange,
   type StateEntry,
+  TX_CODES,
+  type TxCode,
   type TxResult,
   txCodeFromNumber,
   txCodeToNumber,
@@ -41,14 +44,20 @@ export class StoreError extends Error {
   }
 }
 
-const SCHEMA_VERSION = 1;
+/** 2: the consumed-id table is gone; `txs_by_id` answers "consumed?" (one random-key index per payment, not two). */
+const SCHEMA_VERSION = 2;
 /** Rows per multi-row INSERT; 6 columns × 128 stays far below SQLite's 32,766 parameters. */
 const ROWS_PER_STATEMENT = 128;
 const ROW_SQL = {
   txs: { columns: ['height', 'idx', 'id', 'bytes', 'code', 'op_index'], conflict: '' },
-  consumed: { columns: ['id', 'height'], conflict: '' },
   state: { columns: ['key', 'value'], conflict: ' ON CONFLICT (key) DO UPDATE SET value = excluded.value' },
 } as const;
+
+/** The stored numbers of the result codes that consume a transaction id, for SQL `IN (…)`. */
+const CONSUMING_CODES = (Object.keys(TX_CODES) as TxCode[])
+  .filter((code) => isIdConsumed(code))
+  .map((code) => txCodeToNumber(code))
+  .join(', ');
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
@@ -69,7 +78,6 @@ CREATE TABLE IF NOT EXISTS txs (
   PRIMARY KEY (height, idx)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS txs_by_id ON txs (id);
-CREATE TABLE IF NOT EXISTS consumed (id BLOB PRIMARY KEY, height INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 `;
 
@@ -88,7 +96,6 @@ export interface BlockToCommit {
   readonly txs: readonly Uint8Array[];
   readonly results: readonly TxResult[];
   readonly expired: readonly string[];
-  readonly consumed: ReadonlyArray<{ readonly id: string }>;
   readonly changes: readonly StateChange[];
   /** The LtHash accumulator after the block, so a restart needs no rescan to go on. */
   readonly commitmentBytes: Uint8Array;
@@ -137,7 +144,7 @@ export class BlockStore {
   private readonly statements: ReturnType<BlockStore['prepare']>;
 
   private readonly rowStatements = new Map<string, Database.Statement>();
-  /** Built on first use from the consumed table; kept in step by commitBlock. */
+  /** Built on first use from the consuming transaction rows; kept in step by commitBlock. */
   private idFilter: IdFilter | null = null;
 
   private constructor(db: Database.Database) {
@@ -191,7 +198,7 @@ export class BlockStore {
       putState: db.prepare(
         'INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       ),
-      isConsumed: db.prepare('SELECT 1 FROM consumed WHERE id = ?').pluck(),
+      isConsumed: db.prepare(`SELECT 1 FROM txs WHERE id = ? AND code IN (${CONSUMING_CODES}) LIMIT 1`).pluck(),
       putCertificate: db.prepare('UPDATE blocks SET certificate = ? WHERE height = ?'),
       head: db.prepare('SELECT height, hash, header FROM blocks ORDER BY height DESC LIMIT 1'),
       block: db.prepare('SELECT height, hash, header, expired, certificate FROM blocks WHERE height = ?'),
@@ -236,20 +243,18 @@ export class BlockStore {
 
   commitBlock(block: BlockToCommit): void {
     const height = block.header.height;
-    const consumedIds = block.consumed.map(({ id }) => hexToBytes(id));
+    const consumedIds: Uint8Array[] = [];
     const txRows = block.txs.map((bytes, i) => {
       const result = block.results[i];
       assert(result !== undefined, 'a result per transaction');
-      return [height, i, hexToBytes(result.id), bytes, txCodeToNumber(result.code), result.opIndex];
+      const id = hexToBytes(result.id);
+      if (isIdConsumed(result.code)) consumedIds.push(id);
+      return [height, i, id, bytes, txCodeToNumber(result.code), result.opIndex];
     });
     wrapSqlite(`committing block ${height}`, () =>
       this.db.transaction(() => {
         this.statements.insertBlock.run(height, block.hash, encodeHeader(block.header), encodeIdList(block.expired));
         this.insertRows('txs', txRows);
-        this.insertRows(
-          'consumed',
-          consumedIds.map((id) => [id, height]),
-        );
         this.insertRows(
           'state',
           block.changes.map((c) => [c.key, encodeStateEntry(c.after)]),
@@ -297,9 +302,10 @@ export class BlockStore {
 
   private buildIdFilter(): IdFilter {
     return wrapSqlite('reading consumed ids', () => {
-      const count = this.db.prepare('SELECT COUNT(*) FROM consumed').pluck().get() as number;
+      const where = `WHERE code IN (${CONSUMING_CODES})`;
+      const count = this.db.prepare(`SELECT COUNT(*) FROM txs ${where}`).pluck().get() as number;
       const filter = new IdFilter(count);
-      const ids = this.db.prepare('SELECT id FROM consumed').pluck().iterate() as IterableIterator<Buffer>;
+      const ids = this.db.prepare(`SELECT id FROM txs ${where}`).pluck().iterate() as IterableIterator<Buffer>;
       for (const id of ids) filter.add(new Uint8Array(id.buffer, id.byteOffset, id.byteLength));
       return filter;
     });
