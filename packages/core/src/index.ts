@@ -107,7 +107,9 @@ export { decodeStateEntry, encodeStateEntry } from './state-codec.ts';
 export {
   type CommitmentWork,
   computeElements,
+  computeElementsPacked,
   StateCommitment,
+  unpackElements,
   xofInputOf,
 } from './state-commitment/commitment.ts';
 export { LTHASH_BYTES, LtHash, type XofFn, xofFromHash } from './state-commitment/lthash.ts';

@@ -305,7 +305,7 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
           const elements = await Promise.all(begun.map((b) => b.elements));
           if (this.failure !== null) return;
           this.finishBlock(
-            begun.map((b, i) => ({ peer: b.peer, block: b.block, elements: elements[i] as Uint8Array })),
+            begun.map((b, i) => ({ peer: b.peer, block: b.block, elements: elements[i] as Uint8Array[] })),
           );
         })
         .catch((error: unknown) => this.fail(error))
@@ -329,7 +329,7 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
   }
 
   /** Every peer finishes the block; a quorum of signatures makes it final. */
-  private finishBlock(begun: ReadonlyArray<{ peer: Peer; block: BegunBlock; elements: Uint8Array }>): void {
+  private finishBlock(begun: ReadonlyArray<{ peer: Peer; block: BegunBlock; elements: readonly Uint8Array[] }>): void {
     const executed: Array<{ peer: Peer; block: ExecutedBlock }> = [];
     // A peer stopped for divergence while this block was in flight takes no further part.
     for (const b of begun)

@@ -9,8 +9,8 @@ import { Worker } from 'node:worker_threads';
 import {
   type CryptoSuite,
   computeElements,
-  concatBytes,
   type SuiteName,
+  unpackElements,
   verifyTransactionSignatures,
   type XofFn,
 } from '@paychain/core';
@@ -97,8 +97,8 @@ export class VerifyPool {
     });
   }
 
-  /** The commitment's XOF elements of `inputs`, back to back, computed on the workers. */
-  async elements(inputs: readonly Uint8Array[]): Promise<Uint8Array> {
+  /** The commitment's XOF element of each input, computed on the workers (views, no copy). */
+  async elements(inputs: readonly Uint8Array[]): Promise<Uint8Array[]> {
     if (this.closed) throw new Error('verify pool is closed');
     const n = this.workers.length;
     if (n === 0 || inputs.length <= INLINE_BATCH_MAX) return computeElements(this.xof, inputs);
@@ -107,7 +107,9 @@ export class VerifyPool {
     for (let w = 0; w * slice < inputs.length; w++) {
       parts.push(this.run(this.workers[w] as Worker, 'xof', inputs.slice(w * slice, (w + 1) * slice)));
     }
-    return concatBytes(...(await Promise.all(parts)));
+    const elements: Uint8Array[] = [];
+    for (const packed of await Promise.all(parts)) unpackElements(packed, elements);
+    return elements;
   }
 
   /** One boolean per transaction: all its signatures verify. */

@@ -3,7 +3,7 @@
  * encoded transactions, and computing the state commitment's XOF elements of changed entries.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { computeElements, getSuite, isSuiteName, verifyTransactionSignatures } from '@paychain/core';
+import { computeElementsPacked, getSuite, isSuiteName, verifyTransactionSignatures } from '@paychain/core';
 import { commitmentXof } from './commitment-xof.ts';
 
 interface Job {
@@ -27,7 +27,7 @@ port.on('message', (job: Job) => {
       result[i] = verifyTransactionSignatures(suite, tx) ? 1 : 0;
     });
   } else if (job.kind === 'xof') {
-    result = computeElements(xof, job.items);
+    result = computeElementsPacked(xof, job.items);
   } else {
     result = new Uint8Array(job.items.length);
     job.items.forEach((key, i) => {

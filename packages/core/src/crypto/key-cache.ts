@@ -7,8 +7,11 @@ import { assert } from '../assert.ts';
 
 /** Public keys seen by a verifier: accounts and validators of a busy chain. */
 export const PUBLIC_KEY_CACHE_ENTRIES_MAX = 65_536;
-/** Private keys a process signs with: a node's own keys, a client's or a test's. */
-export const PRIVATE_KEY_CACHE_ENTRIES_MAX = 1_024;
+/**
+ * Private keys a process signs with: a node's own keys, a client's, or the simulated wallets of
+ * `simulate` and `bench` (20,000 payers by default; each KeyObject is a few hundred bytes).
+ */
+export const PRIVATE_KEY_CACHE_ENTRIES_MAX = 32_768;
 
 assert(PRIVATE_KEY_CACHE_ENTRIES_MAX <= PUBLIC_KEY_CACHE_ENTRIES_MAX, 'a signer holds fewer keys than a verifier sees');
 

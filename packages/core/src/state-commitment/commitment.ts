@@ -70,18 +70,22 @@ export class StateCommitment {
   }
 
   /**
-   * Removes each changed entry's old element and adds its new one, with `elements` holding
-   * the XOF outputs of `work.inputs` back to back. Blocks must be applied in order.
+   * Removes each changed entry's old element and adds its new one, with `elements[i]` the
+   * XOF output of `work.inputs[i]`. Blocks must be applied in order.
    */
-  applyPrepared(changes: readonly StateChange[], work: CommitmentWork, elements: Uint8Array): void {
-    assert(elements.length === work.inputs.length * LTHASH_BYTES, 'one element per XOF input');
+  applyPrepared(changes: readonly StateChange[], work: CommitmentWork, elements: readonly Uint8Array[]): void {
+    assert(elements.length === work.inputs.length, 'one element per XOF input');
     assert(work.plan.length === changes.length, 'one plan step per change');
-    const elementAt = (i: number) => elements.subarray(i * LTHASH_BYTES, (i + 1) * LTHASH_BYTES);
+    const elementAt = (i: number) => {
+      const element = elements[i];
+      assert(element !== undefined && element.length === LTHASH_BYTES, 'an element of LTHASH_BYTES per input');
+      return element;
+    };
     changes.forEach((change, i) => {
       const step = work.plan[i] as CommitmentWork['plan'][number];
       if (step.before !== null)
         this.lthash.remove(typeof step.before === 'number' ? elementAt(step.before) : step.before);
-      // A view into the block's element buffer: the cache keeps at most a few blocks' buffers alive.
+      // Often a view into a worker's element buffer: the cache keeps some of those buffers alive.
       const element = elementAt(step.after);
       this.lthash.add(element);
       this.recentElements.delete(change.key);
@@ -118,9 +122,23 @@ export function xofInputOf(entry: StateEntry): Uint8Array {
   return encodeStateEntry(entry, ENTRY_DOMAIN);
 }
 
-/** XOF outputs of `inputs`, back to back: what a worker computes for `applyPrepared`. */
-export function computeElements(xof: XofFn, inputs: readonly Uint8Array[]): Uint8Array {
+/** The XOF output of each input: what `applyPrepared` takes. */
+export function computeElements(xof: XofFn, inputs: readonly Uint8Array[]): Uint8Array[] {
+  return inputs.map((input) => xof(input, LTHASH_BYTES));
+}
+
+/** XOF outputs of `inputs` back to back in one buffer: what a worker thread sends back (one transfer). */
+export function computeElementsPacked(xof: XofFn, inputs: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(inputs.length * LTHASH_BYTES);
   for (const [i, input] of inputs.entries()) out.set(xof(input, LTHASH_BYTES), i * LTHASH_BYTES);
   return out;
+}
+
+/** Views of each element in a packed buffer, no copy; `into` collects them across buffers. */
+export function unpackElements(packed: Uint8Array, into: Uint8Array[] = []): Uint8Array[] {
+  assert(packed.length % LTHASH_BYTES === 0, 'a packed buffer holds whole elements');
+  for (let offset = 0; offset < packed.length; offset += LTHASH_BYTES) {
+    into.push(packed.subarray(offset, offset + LTHASH_BYTES));
+  }
+  return into;
 }
