@@ -106,10 +106,9 @@ export {
 export { decodeStateEntry, encodeStateEntry } from './state-codec.ts';
 export {
   type CommitmentWork,
-  computeElements,
-  computeElementsPacked,
+  commitmentDelta,
   StateCommitment,
-  unpackElements,
+  sumDeltas,
   xofInputOf,
 } from './state-commitment/commitment.ts';
 export { LTHASH_BYTES, LtHash, type XofFn, xofFromHash } from './state-commitment/lthash.ts';

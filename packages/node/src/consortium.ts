@@ -281,7 +281,7 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
 
   /**
    * Cuts the next block: every peer executes it at once (on this thread), the commitment's
-   * XOF elements are computed on the worker threads, and the block is finished — sealed,
+   * commitment delta is computed on the worker threads, and the block is finished — sealed,
    * stored, signed, certified — after the one before it. Up to BLOCKS_IN_FLIGHT_MAX blocks
    * overlap, so the next block executes while the workers hash the last one's changes.
    */
@@ -297,15 +297,15 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
       };
       const begun = this.peersValue.map((peer) => {
         const block = peer.begin(proposal);
-        return { peer, block, elements: this.pool.elements(block.work.inputs) };
+        return { peer, block, delta: this.pool.commitmentDelta(block.work) };
       });
       this.blocksInFlight++;
       this.sealing = this.sealing
         .then(async () => {
-          const elements = await Promise.all(begun.map((b) => b.elements));
+          const deltas = await Promise.all(begun.map((b) => b.delta));
           if (this.failure !== null) return;
           this.finishBlock(
-            begun.map((b, i) => ({ peer: b.peer, block: b.block, elements: elements[i] as Uint8Array[] })),
+            begun.map((b, i) => ({ peer: b.peer, block: b.block, delta: deltas[i] as Uint8Array })),
           );
         })
         .catch((error: unknown) => this.fail(error))
@@ -329,11 +329,11 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
   }
 
   /** Every peer finishes the block; a quorum of signatures makes it final. */
-  private finishBlock(begun: ReadonlyArray<{ peer: Peer; block: BegunBlock; elements: readonly Uint8Array[] }>): void {
+  private finishBlock(begun: ReadonlyArray<{ peer: Peer; block: BegunBlock; delta: Uint8Array }>): void {
     const executed: Array<{ peer: Peer; block: ExecutedBlock }> = [];
     // A peer stopped for divergence while this block was in flight takes no further part.
     for (const b of begun)
-      if (this.peersValue.includes(b.peer)) executed.push({ peer: b.peer, block: b.peer.finish(b.block, b.elements) });
+      if (this.peersValue.includes(b.peer)) executed.push({ peer: b.peer, block: b.peer.finish(b.block, b.delta) });
     assert(executed.length > 0, 'a peer finished the block');
     const reference = this.majorityHash(executed.map((e) => e.block.sealed.hash));
     const diverged = executed.filter((e) => !equalBytes(e.block.sealed.hash, reference));

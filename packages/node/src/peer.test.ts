@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   bytesToHex,
-  computeElements,
+  commitmentDelta,
   encodeStateEntry,
   type KeyPair,
   signAndEncode,
@@ -123,7 +123,7 @@ describe('Peer: begin ahead, finish in order', () => {
     blocks.push(payments.slice(0, 30), [...payments.slice(30), payments[0] as Uint8Array]);
     for (const txs of blocks) serial.execute({ time: t, txs: valid(txs) });
     const begun = blocks.map((txs) => pipelined.begin({ time: t, txs: valid(txs) }));
-    const finished = begun.map((b) => pipelined.finish(b, computeElements(xof, b.work.inputs)));
+    const finished = begun.map((b) => pipelined.finish(b, commitmentDelta(xof, b.work)));
     const last = finished.at(-1);
     expect(last?.sealed.execution.results.at(-1)?.code).toBe('duplicate_id');
     expect(pipelined.tip.height).toBe(serial.tip.height);

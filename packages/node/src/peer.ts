@@ -15,7 +15,7 @@ import {
   type ChainTip,
   type CommitmentWork,
   type CryptoSuite,
-  computeElements,
+  commitmentDelta,
   computeResultRoot,
   computeTxRoot,
   type ExecutedBody,
@@ -67,7 +67,7 @@ export interface PeerOptions {
   readonly durable?: boolean;
 }
 
-/** A block executed on a peer's state, waiting for its commitment elements. */
+/** A block executed on a peer's state, waiting for its commitment delta. */
 export interface BegunBlock {
   readonly body: ExecutedBody;
   readonly work: CommitmentWork;
@@ -204,9 +204,9 @@ export class Peer {
   }
 
   /**
-   * Phase one of a block: executes it on the in-memory state and says which XOF elements the
+   * Phase one of a block: executes it on the in-memory state and lists the XOF work the
    * commitment needs. Blocks may be begun ahead of the ones still being finished (the shell
-   * computes elements on worker threads meanwhile); ids they consume are remembered until
+   * computes the commitment delta on worker threads meanwhile); ids they consume are remembered until
    * stored, so a later block cannot apply them again.
    */
   begin(proposal: BlockProposal): BegunBlock {
@@ -220,18 +220,19 @@ export class Peer {
     });
     for (const c of body.execution.consumed) this.unstoredConsumed.add(c.id);
     this.executedTip = { height: body.height, time: body.time };
-    return { body, work: this.commitment.prepare(body.execution.changes) };
+    return { body, work: StateCommitment.prepare(body.execution.changes) };
   }
 
   /**
-   * Phase two, in block order: applies the elements to the commitment, seals the header,
+   * Phase two, in block order: applies the commitment delta of the block's work (see
+   * `commitmentDelta`), seals the header,
    * stores the block durably and only then signs it. A store failure leaves memory ahead of
    * disk: the error propagates and this peer must stop (a restart reloads from disk).
    */
-  finish(begun: BegunBlock, elements: readonly Uint8Array[]): ExecutedBlock {
+  finish(begun: BegunBlock, delta: Uint8Array): ExecutedBlock {
     const { body, work } = begun;
     assert(body.height === this.tipValue.height + 1n, `peer ${this.orgId} finishes blocks in order`);
-    this.commitment.applyPrepared(body.execution.changes, work, elements);
+    this.commitment.applyDelta(delta);
     const sealed = sealHeader(this.suite, this.genesis.chainId, body, this.tipValue.hash, this.commitment.digest());
     this.store.commitBlock({
       header: sealed.header,
@@ -240,6 +241,7 @@ export class Peer {
       results: sealed.execution.results,
       expired: sealed.execution.expired,
       changes: sealed.execution.changes,
+      values: work.added,
       commitmentBytes: this.commitment.toBytes(),
     });
     for (const c of body.execution.consumed) this.unstoredConsumed.delete(c.id);
@@ -251,7 +253,7 @@ export class Peer {
   execute(proposal: BlockProposal): ExecutedBlock {
     assert(this.executedTip.height === this.tipValue.height, 'no block is half done');
     const begun = this.begin(proposal);
-    return this.finish(begun, computeElements(this.xof, begun.work.inputs));
+    return this.finish(begun, commitmentDelta(this.xof, begun.work));
   }
 
   /** Signs the stored block at `height` (again after a restart: the same block, the same signature for Ed25519). */

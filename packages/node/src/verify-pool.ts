@@ -1,6 +1,6 @@
 /**
  * Worker threads for the CPU-heavy pure steps: signature verification (each transaction's
- * signatures are a pure function of its bytes) and the state commitment's XOF elements.
+ * signatures are a pure function of its bytes) and the state commitment's delta.
  * Results come back in order. Queue depth is bounded by the caller (the pipeline keeps at
  * most a few batches and blocks in flight).
  */
@@ -8,9 +8,10 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   type CryptoSuite,
-  computeElements,
+  type CommitmentWork,
+  commitmentDelta,
   type SuiteName,
-  unpackElements,
+  sumDeltas,
   verifyTransactionSignatures,
   type XofFn,
 } from '@paychain/core';
@@ -89,27 +90,38 @@ export class VerifyPool {
     );
   }
 
-  private run(worker: Worker, kind: 'verify' | 'xof' | 'prepare', items: Uint8Array[]): Promise<Uint8Array> {
+  private run(
+    worker: Worker,
+    kind: 'verify' | 'delta' | 'prepare',
+    items: Uint8Array[],
+    addedCount = 0,
+  ): Promise<Uint8Array> {
     const jobId = this.nextJobId++;
     return new Promise((resolve, reject) => {
       this.jobs.set(jobId, { resolve, reject });
-      worker.postMessage({ jobId, kind, items });
+      worker.postMessage({ jobId, kind, items, addedCount });
     });
   }
 
-  /** The commitment's XOF element of each input, computed on the workers (views, no copy). */
-  async elements(inputs: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  /**
+   * The commitment delta of a block's work, each worker summing its share of the entries: the
+   * main thread gets one 2 KiB delta per worker back instead of an element per entry.
+   */
+  async commitmentDelta(work: CommitmentWork): Promise<Uint8Array> {
     if (this.closed) throw new Error('verify pool is closed');
     const n = this.workers.length;
-    if (n === 0 || inputs.length <= INLINE_BATCH_MAX) return computeElements(this.xof, inputs);
-    const slice = Math.ceil(inputs.length / n);
+    const total = work.added.length + work.removed.length;
+    if (n === 0 || total <= INLINE_BATCH_MAX) return commitmentDelta(this.xof, work);
+    const addedShare = Math.ceil(work.added.length / n);
+    const removedShare = Math.ceil(work.removed.length / n);
     const parts: Promise<Uint8Array>[] = [];
-    for (let w = 0; w * slice < inputs.length; w++) {
-      parts.push(this.run(this.workers[w] as Worker, 'xof', inputs.slice(w * slice, (w + 1) * slice)));
+    for (let w = 0; w < n; w++) {
+      const added = work.added.slice(w * addedShare, (w + 1) * addedShare);
+      const removed = work.removed.slice(w * removedShare, (w + 1) * removedShare);
+      if (added.length + removed.length === 0) continue;
+      parts.push(this.run(this.workers[w] as Worker, 'delta', [...added, ...removed], added.length));
     }
-    const elements: Uint8Array[] = [];
-    for (const packed of await Promise.all(parts)) unpackElements(packed, elements);
-    return elements;
+    return sumDeltas(await Promise.all(parts));
   }
 
   /** One boolean per transaction: all its signatures verify. */

@@ -1,15 +1,17 @@
 /**
  * Worker thread for the two pure, CPU-heavy steps of a block: verifying the signatures of
- * encoded transactions, and computing the state commitment's XOF elements of changed entries.
+ * encoded transactions, and computing the state commitment's delta (XOF elements of changed entries, summed).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { computeElementsPacked, getSuite, isSuiteName, verifyTransactionSignatures } from '@paychain/core';
+import { commitmentDelta, getSuite, isSuiteName, verifyTransactionSignatures } from '@paychain/core';
 import { commitmentXof } from './commitment-xof.ts';
 
 interface Job {
   readonly jobId: number;
-  readonly kind: 'verify' | 'xof' | 'prepare';
+  readonly kind: 'verify' | 'delta' | 'prepare';
   readonly items: Uint8Array[];
+  /** For 'delta': items[0, addedCount) are added entries, the rest removed ones. */
+  readonly addedCount?: number;
 }
 
 const suiteName: unknown = (workerData as { suite?: unknown }).suite;
@@ -26,8 +28,9 @@ port.on('message', (job: Job) => {
     job.items.forEach((tx, i) => {
       result[i] = verifyTransactionSignatures(suite, tx) ? 1 : 0;
     });
-  } else if (job.kind === 'xof') {
-    result = computeElementsPacked(xof, job.items);
+  } else if (job.kind === 'delta') {
+    const added = job.addedCount ?? 0;
+    result = commitmentDelta(xof, { added: job.items.slice(0, added), removed: job.items.slice(added) });
   } else {
     result = new Uint8Array(job.items.length);
     job.items.forEach((key, i) => {

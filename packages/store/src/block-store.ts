@@ -97,6 +97,8 @@ export interface BlockToCommit {
   readonly results: readonly TxResult[];
   readonly expired: readonly string[];
   readonly changes: readonly StateChange[];
+  /** `encodeStateEntry(changes[i].after)` when the caller has them already (the commitment work's `added`). */
+  readonly values?: readonly Uint8Array[];
   /** The LtHash accumulator after the block, so a restart needs no rescan to go on. */
   readonly commitmentBytes: Uint8Array;
 }
@@ -243,6 +245,7 @@ export class BlockStore {
 
   commitBlock(block: BlockToCommit): void {
     const height = block.header.height;
+    assert(block.values === undefined || block.values.length === block.changes.length, 'a value per state change');
     const consumedIds: Uint8Array[] = [];
     const txRows = block.txs.map((bytes, i) => {
       const result = block.results[i];
@@ -257,7 +260,7 @@ export class BlockStore {
         this.insertRows('txs', txRows);
         this.insertRows(
           'state',
-          block.changes.map((c) => [c.key, encodeStateEntry(c.after)]),
+          block.changes.map((c, i) => [c.key, block.values?.[i] ?? encodeStateEntry(c.after)]),
         );
         this.statements.putMeta.run('commitment', block.commitmentBytes);
       })(),
