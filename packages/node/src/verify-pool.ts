@@ -7,8 +7,8 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
-  type CryptoSuite,
   type CommitmentWork,
+  type CryptoSuite,
   commitmentDelta,
   type SuiteName,
   sumDeltas,
@@ -16,6 +16,7 @@ import {
   type XofFn,
 } from '@paychain/core';
 import { commitmentXof } from './commitment-xof.ts';
+import { packBytes, transferListOf } from './packed-bytes.ts';
 
 const WORKER_URL = new URL('./verify-worker.ts', import.meta.url);
 const TSX_API_URL = import.meta.resolve('tsx/esm/api');
@@ -99,7 +100,8 @@ export class VerifyPool {
     const jobId = this.nextJobId++;
     return new Promise((resolve, reject) => {
       this.jobs.set(jobId, { resolve, reject });
-      worker.postMessage({ jobId, kind, items, addedCount });
+      const packed = packBytes(items);
+      worker.postMessage({ jobId, kind, packed, addedCount }, transferListOf(packed));
     });
   }
 

@@ -5,11 +5,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { commitmentDelta, getSuite, isSuiteName, verifyTransactionSignatures } from '@paychain/core';
 import { commitmentXof } from './commitment-xof.ts';
+import { type PackedBytes, unpackBytes } from './packed-bytes.ts';
 
 interface Job {
   readonly jobId: number;
   readonly kind: 'verify' | 'delta' | 'prepare';
-  readonly items: Uint8Array[];
+  readonly packed: PackedBytes;
   /** For 'delta': items[0, addedCount) are added entries, the rest removed ones. */
   readonly addedCount?: number;
 }
@@ -22,18 +23,19 @@ const port = parentPort;
 if (port === null) throw new Error('verify worker: must run as a worker thread');
 
 port.on('message', (job: Job) => {
+  const items = unpackBytes(job.packed);
   let result: Uint8Array;
   if (job.kind === 'verify') {
-    result = new Uint8Array(job.items.length);
-    job.items.forEach((tx, i) => {
+    result = new Uint8Array(items.length);
+    items.forEach((tx, i) => {
       result[i] = verifyTransactionSignatures(suite, tx) ? 1 : 0;
     });
   } else if (job.kind === 'delta') {
     const added = job.addedCount ?? 0;
-    result = commitmentDelta(xof, { added: job.items.slice(0, added), removed: job.items.slice(added) });
+    result = commitmentDelta(xof, { added: items.slice(0, added), removed: items.slice(added) });
   } else {
-    result = new Uint8Array(job.items.length);
-    job.items.forEach((key, i) => {
+    result = new Uint8Array(items.length);
+    items.forEach((key, i) => {
       result[i] = suite.prepareVerifyKey(key) ? 1 : 0;
     });
   }
