@@ -24,6 +24,7 @@ import {
   type TxCode,
   type TxResult,
 } from '@paychain/core';
+import type { LedgerNode, LedgerNodeEvents } from './ledger-node.ts';
 import { type BegunBlock, type BlockProposal, type ExecutedBlock, Peer, type PeerOptions } from './peer.ts';
 import { VerifyPool } from './verify-pool.ts';
 
@@ -96,7 +97,7 @@ interface ReadyTx {
   readonly arrivedMs: number;
 }
 
-export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: [string] }> {
+export class Consortium extends EventEmitter<LedgerNodeEvents> implements LedgerNode {
   readonly genesis: Genesis;
   readonly suite: CryptoSuite;
   private peersValue: Peer[];
@@ -304,9 +305,7 @@ export class Consortium extends EventEmitter<{ block: [FinalBlockEvent]; alarm: 
         .then(async () => {
           const deltas = await Promise.all(begun.map((b) => b.delta));
           if (this.failure !== null) return;
-          this.finishBlock(
-            begun.map((b, i) => ({ peer: b.peer, block: b.block, delta: deltas[i] as Uint8Array })),
-          );
+          this.finishBlock(begun.map((b, i) => ({ peer: b.peer, block: b.block, delta: deltas[i] as Uint8Array })));
         })
         .catch((error: unknown) => this.fail(error))
         .finally(() => {

@@ -1,5 +1,5 @@
 /**
- * The node's JSON API under `/v1` (fastify), over an embedded `Consortium`:
+ * The node's JSON API under `/v1` (fastify), over a `LedgerNode` (embedded or cluster-ordered):
  *
  *   POST /v1/transactions           submit; 200 when final within `wait` ms, else 202 + status URL
  *   GET  /v1/transactions/:id       pending | committed | final, with result, receipt and decoded tx
@@ -42,13 +42,8 @@ import {
 } from '@paychain/core';
 import type { StoredBlock } from '@paychain/store';
 import { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';
-import {
-  type Consortium,
-  type FinalBlockEvent,
-  type FinalOutcome,
-  type RejectCode,
-  SubmitError,
-} from './consortium.ts';
+import { type FinalBlockEvent, type FinalOutcome, type RejectCode, SubmitError } from './consortium.ts';
+import type { LedgerNode } from './ledger-node.ts';
 import { NodeMetrics } from './metrics.ts';
 import { createHttpApiSchemas, openApiDocument } from './openapi.ts';
 import { storedReceipt } from './stored-receipt.ts';
@@ -126,7 +121,7 @@ export interface HttpApiOptions {
   readonly logger?: boolean;
 }
 
-export function createHttpApi(consortium: Consortium, options: HttpApiOptions = {}): FastifyInstance {
+export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = {}): FastifyInstance {
   const submitWaitMsMax = options.submitWaitMsMax ?? SUBMIT_WAIT_MS_MAX;
   const bodyBytesMax = options.bodyBytesMax ?? BODY_BYTES_MAX_DEFAULT;
   assert(Number.isSafeInteger(submitWaitMsMax) && submitWaitMsMax >= 0, 'submitWaitMsMax is a whole number of ms');
@@ -289,11 +284,11 @@ function settleWithin<T>(promise: Promise<T>, ms: number): Promise<Settled<T>> {
 
 /** What the routes answer, as plain JSON values: bigints as decimal strings, bytes as hex. */
 class NodeApi {
-  private readonly consortium: Consortium;
+  private readonly consortium: LedgerNode;
   private readonly metrics: NodeMetrics;
   private readonly log: FastifyBaseLogger;
 
-  constructor(consortium: Consortium, metrics: NodeMetrics, log: FastifyBaseLogger) {
+  constructor(consortium: LedgerNode, metrics: NodeMetrics, log: FastifyBaseLogger) {
     this.consortium = consortium;
     this.metrics = metrics;
     this.log = log;
@@ -612,12 +607,12 @@ function blockEventFrame(event: FinalBlockEvent): string {
  * only while it has clients, builds each frame once, and drops a client that cannot keep up.
  */
 class BlockEventStream {
-  private readonly consortium: Consortium;
+  private readonly consortium: LedgerNode;
   private readonly clients = new Set<ServerResponse>();
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly onBlock = (event: FinalBlockEvent): void => this.broadcast(blockEventFrame(event));
 
-  constructor(consortium: Consortium) {
+  constructor(consortium: LedgerNode) {
     this.consortium = consortium;
   }
 

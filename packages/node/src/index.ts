@@ -37,6 +37,7 @@ export {
   SUBMIT_WAIT_MS_DEFAULT,
   SUBMIT_WAIT_MS_MAX,
 } from './http-api.ts';
+export type { LedgerNode, LedgerNodeEvents } from './ledger-node.ts';
 export { createNodeMetrics, NodeMetrics } from './metrics.ts';
 export { openApiDocument } from './openapi.ts';
 export {

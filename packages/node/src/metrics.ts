@@ -17,7 +17,8 @@
  */
 import { BLOCK_TXS_MAX } from '@paychain/core';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { Consortium, FinalBlockEvent, RejectCode } from './consortium.ts';
+import type { FinalBlockEvent, RejectCode } from './consortium.ts';
+import type { LedgerNode } from './ledger-node.ts';
 
 /** Upper bounds of the transactions-per-block histogram; the last finite bucket is the block limit. */
 export const BLOCK_TXS_BUCKETS: readonly number[] = [
@@ -43,7 +44,7 @@ export const FINAL_LATENCY_BUCKETS_SECONDS: readonly number[] = [
 
 export class NodeMetrics {
   readonly registry: Registry;
-  private readonly consortium: Consortium;
+  private readonly consortium: LedgerNode;
   private readonly submitted: Counter;
   private readonly refused: Counter<'code'>;
   private readonly final: Counter<'code'>;
@@ -52,7 +53,7 @@ export class NodeMetrics {
   private readonly onBlock: (event: FinalBlockEvent) => void;
   private closed = false;
 
-  constructor(consortium: Consortium) {
+  constructor(consortium: LedgerNode) {
     this.consortium = consortium;
     const registry = new Registry();
     this.registry = registry;
@@ -148,6 +149,6 @@ export class NodeMetrics {
   }
 }
 
-export function createNodeMetrics(consortium: Consortium): NodeMetrics {
+export function createNodeMetrics(consortium: LedgerNode): NodeMetrics {
   return new NodeMetrics(consortium);
 }
