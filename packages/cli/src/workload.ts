@@ -12,7 +12,7 @@ import {
   signAndEncode,
   type TxBody,
 } from '@paychain/core';
-import type { Consortium, FinalOutcome, OrgKeys } from '@paychain/node';
+import type { FinalOutcome, LedgerNode, OrgKeys } from '@paychain/node';
 import { SeededRng } from './rng.ts';
 
 export interface WorkloadAccount {
@@ -129,7 +129,7 @@ export class Workload {
  * returns each one's final outcome in input order.
  */
 export async function submitAll(
-  consortium: Consortium,
+  consortium: Pick<LedgerNode, 'submit'>,
   txs: readonly Uint8Array[],
   window: number,
 ): Promise<FinalOutcome[]> {

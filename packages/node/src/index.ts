@@ -1,3 +1,4 @@
+export { ClusterPeer, type ClusterPeerOptions, UNCERTIFIED_BLOCKS_MAX } from './cluster-peer.ts';
 export { commitmentXof } from './commitment-xof.ts';
 export {
   BLOCK_INTERVAL_MS_DEFAULT,
@@ -39,6 +40,21 @@ export {
 } from './http-api.ts';
 export type { LedgerNode, LedgerNodeEvents } from './ledger-node.ts';
 export { createNodeMetrics, NodeMetrics } from './metrics.ts';
+export {
+  NatsCluster,
+  NatsClusterError,
+  type NatsClusterOptions,
+  type NatsServerStatus,
+  openNatsCluster,
+  startNatsCluster,
+} from './nats/cluster.ts';
+export {
+  ensureOrderingStreams,
+  OrderingError,
+  type OrderingErrorCode,
+  type OrderingStreams,
+  orderingNames,
+} from './nats/ordering.ts';
 export { openApiDocument } from './openapi.ts';
 export {
   type BlockProposal,

@@ -55,7 +55,15 @@ export class PeerError extends Error {
 export interface BlockProposal {
   readonly time: bigint;
   readonly txs: readonly BlockTxInput[];
+  /**
+   * Cluster ordering: the stream sequence of the last message this block was cut from. Stored
+   * with the block in the same SQLite transaction, so a restarted peer resumes right after it.
+   */
+  readonly streamSeq?: number;
 }
+
+/** Meta key of the ordering stream position (u64 big-endian) stored with each cluster-ordered block. */
+const STREAM_SEQ_META = 'stream_seq';
 
 export interface PeerOptions {
   readonly orgId: string;
@@ -71,6 +79,7 @@ export interface PeerOptions {
 export interface BegunBlock {
   readonly body: ExecutedBody;
   readonly work: CommitmentWork;
+  readonly streamSeq?: number;
 }
 
 export interface ExecutedBlock {
@@ -186,6 +195,17 @@ export class Peer {
     return this.tipValue;
   }
 
+  /** Cluster ordering: the stream sequence the stored head was cut up to (0 when none is stored). */
+  get streamSeq(): number {
+    const bytes = this.store.getMeta(STREAM_SEQ_META);
+    if (bytes === undefined) return 0;
+    if (bytes.length !== 8) throw new PeerError('block_mismatch', `meta ${STREAM_SEQ_META} is not 8 bytes`);
+    const value = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new PeerError('block_mismatch', `meta ${STREAM_SEQ_META} too large`);
+    return Number(value);
+  }
+
   get certifiedHeight(): bigint {
     return this.certifiedHeightValue;
   }
@@ -220,7 +240,8 @@ export class Peer {
     });
     for (const c of body.execution.consumed) this.unstoredConsumed.add(c.id);
     this.executedTip = { height: body.height, time: body.time };
-    return { body, work: StateCommitment.prepare(body.execution.changes) };
+    const work = StateCommitment.prepare(body.execution.changes);
+    return proposal.streamSeq === undefined ? { body, work } : { body, work, streamSeq: proposal.streamSeq };
   }
 
   /**
@@ -242,6 +263,7 @@ export class Peer {
       expired: sealed.execution.expired,
       changes: sealed.execution.changes,
       values: work.added,
+      meta: begun.streamSeq === undefined ? [] : [[STREAM_SEQ_META, u64ToBytes(begun.streamSeq)]],
       commitmentBytes: this.commitment.toBytes(),
     });
     for (const c of body.execution.consumed) this.unstoredConsumed.delete(c.id);
@@ -300,4 +322,11 @@ export class Peer {
   close(): void {
     this.store.close();
   }
+}
+
+function u64ToBytes(value: number): Uint8Array {
+  assert(Number.isSafeInteger(value) && value >= 0, 'a stream sequence is a safe non-negative integer');
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(value));
+  return bytes;
 }

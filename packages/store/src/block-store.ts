@@ -101,6 +101,8 @@ export interface BlockToCommit {
   readonly values?: readonly Uint8Array[];
   /** The LtHash accumulator after the block, so a restart needs no rescan to go on. */
   readonly commitmentBytes: Uint8Array;
+  /** Meta rows written with the block, atomically (e.g. where the ordering stream stands). */
+  readonly meta?: ReadonlyArray<readonly [string, Uint8Array]>;
 }
 
 export interface StoredTx {
@@ -263,6 +265,7 @@ export class BlockStore {
           block.changes.map((c, i) => [c.key, block.values?.[i] ?? encodeStateEntry(c.after)]),
         );
         this.statements.putMeta.run('commitment', block.commitmentBytes);
+        for (const [key, value] of block.meta ?? []) this.statements.putMeta.run(key, value);
       })(),
     );
     // Only after the commit: a failed block must not mark its ids as used.

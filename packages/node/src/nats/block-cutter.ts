@@ -179,4 +179,3 @@ export class BlockCutter {
     return block;
   }
 }
-

@@ -1,0 +1,191 @@
+// Goal: three organizations' peers ordered by a real 3-server NATS JetStream cluster form one
+// chain: every payment submitted to any peer becomes final on all of them, a stopped peer
+// catches up from the stream when it comes back, a peer that lost its store rebuilds the whole
+// chain and its certificates from the streams, and a validator signing a wrong header is
+// reported without stopping the honest majority.
+// Method: real nats-server processes (Debian's 2.9.10) on loopback ports, peers in this process
+// on SQLite files, the CLI's seeded workload for signed payments.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bytesToHex } from '@paychain/core';
+import {
+  ClusterPeer,
+  type DataDir,
+  DEFAULT_ORGS,
+  initDataDir,
+  ledgerPath,
+  type NatsCluster,
+  openDataDir,
+  startNatsCluster,
+} from '@paychain/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submitAll, Workload } from '../src/workload.ts';
+
+const ORGS = DEFAULT_ORGS.map((o) => o.id);
+const BLOCK_INTERVAL_MS = 50;
+
+let dir: string;
+let cluster: NatsCluster;
+let data: DataDir;
+let workload: Workload;
+const open = new Map<string, ClusterPeer>();
+const alarms: string[] = [];
+
+async function openPeer(org: string, extra: { testSignWrongHash?: boolean } = {}): Promise<ClusterPeer> {
+  const keys = data.keys.get(org);
+  if (keys === undefined) throw new Error(`no keys for ${org}`);
+  const peer = await ClusterPeer.open({
+    genesis: data.genesis,
+    suite: data.suite,
+    orgId: org,
+    dbPath: ledgerPath(data.dir, org),
+    validatorKey: keys.validatorPrivateKey,
+    servers: cluster.urls,
+    blockTxsMax: 100,
+    blockIntervalMs: BLOCK_INTERVAL_MS,
+    verifyWorkers: 1,
+    ...extra,
+  });
+  peer.on('alarm', (message) => alarms.push(`${org}: ${message}`));
+  open.set(org, peer);
+  return peer;
+}
+
+async function closePeer(org: string): Promise<void> {
+  await open.get(org)?.close();
+  open.delete(org);
+}
+
+/** Waits until every open peer has certified `height` (bounded). */
+async function allCertified(height: bigint, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ([...open.values()].every((p) => p.primary.certifiedHeight >= height)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const heights = [...open].map(([org, p]) => `${org} ${p.primary.tip.height}/${p.primary.certifiedHeight}`);
+  throw new Error(`not every peer certified ${height} within ${timeoutMs} ms: ${heights.join(', ')}`);
+}
+
+function headHashes(height: bigint): string[] {
+  return [...open.values()].map((p) => {
+    const block = p.primary.store.getBlock(height);
+    return block === null ? 'missing' : bytesToHex(block.hash);
+  });
+}
+
+function payments(n: number): Uint8Array[] {
+  return Array.from({ length: n }, () => workload.payment(BigInt(Date.now())).bytes);
+}
+
+/** Submits round-robin through the open peers, as clients of different banks would. */
+async function submitSpread(txs: readonly Uint8Array[]): Promise<string[]> {
+  const peers = [...open.values()];
+  const outcomes = await Promise.all(
+    peers.map((peer, k) =>
+      submitAll(
+        peer,
+        txs.filter((_, i) => i % peers.length === k),
+        32,
+      ),
+    ),
+  );
+  return outcomes.flat().map((o) => o.code);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'paychain-cluster-peer-'));
+  cluster = await startNatsCluster({ dir: join(dir, 'nats'), servers: 3 });
+  initDataDir({
+    dir: join(dir, 'data'),
+    suite: 'intl',
+    chainId: 'cluster-test',
+    orgs: DEFAULT_ORGS,
+    time: BigInt(Date.now()) - 1_000n,
+  });
+  data = openDataDir(join(dir, 'data'));
+  const bank = data.keys.get('bank');
+  if (bank === undefined) throw new Error('no bank keys');
+  workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer: bank, seed: 7n });
+  for (const org of ORGS) await openPeer(org);
+}, 60_000);
+
+afterAll(async () => {
+  for (const org of [...open.keys()]) await closePeer(org);
+  await cluster?.stopAll();
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+describe('peers ordered by a NATS JetStream cluster', () => {
+  it('makes every payment final on all three peers with one chain', async () => {
+    const bank = open.get('bank');
+    if (bank === undefined) throw new Error('bank peer');
+    const now = BigInt(Date.now());
+    expect(new Set(await submitSpread(workload.setup(30, 3, now)))).toEqual(new Set(['ok']));
+    expect(new Set(await submitSpread(workload.funding(1_000_000n, now)))).toEqual(new Set(['ok']));
+    const codes = await submitSpread(payments(300));
+    expect(codes.filter((c) => c !== 'ok' && c !== 'insufficient_funds')).toEqual([]);
+    const height = bank.primary.tip.height;
+    await allCertified(height);
+    expect(new Set(headHashes(height)).size).toBe(1);
+    expect(bank.streams.durability).toMatchObject({ storage: 'file', replicas: 3, finality: 'peer-signatures' });
+  }, 60_000);
+
+  it('a resubmitted payment is applied once and answers with its first outcome', async () => {
+    const [tx] = payments(1);
+    if (tx === undefined) throw new Error('payment');
+    const bank = open.get('bank');
+    const network = open.get('network');
+    if (bank === undefined || network === undefined) throw new Error('peers');
+    const [first, again] = await Promise.all([bank.submit(tx), network.submit(tx)]);
+    const third = await bank.submit(tx);
+    expect(third).toEqual(first);
+    expect(again.height).toBe(first.height);
+  }, 30_000);
+
+  it('a stopped peer catches up from the stream, and the other two keep finalizing meanwhile', async () => {
+    await closePeer('network');
+    const codes = await submitSpread(payments(100));
+    expect(codes.filter((c) => c !== 'ok' && c !== 'insufficient_funds')).toEqual([]);
+    const bank = open.get('bank');
+    if (bank === undefined) throw new Error('bank peer');
+    const height = bank.primary.tip.height;
+    await openPeer('network');
+    await allCertified(height);
+    expect(new Set(headHashes(height)).size).toBe(1);
+  }, 60_000);
+
+  it('a peer that lost its store rebuilds the chain and its certificates from the streams', async () => {
+    await closePeer('regulator');
+    rmSync(ledgerPath(data.dir, 'regulator'), { force: true });
+    rmSync(`${ledgerPath(data.dir, 'regulator')}-wal`, { force: true });
+    rmSync(`${ledgerPath(data.dir, 'regulator')}-shm`, { force: true });
+    const bank = open.get('bank');
+    if (bank === undefined) throw new Error('bank peer');
+    const height = bank.primary.tip.height;
+    const regulator = await openPeer('regulator');
+    await allCertified(height);
+    expect(new Set(headHashes(height)).size).toBe(1);
+    expect(regulator.primary.certifiedHeight).toBeGreaterThanOrEqual(height);
+  }, 60_000);
+
+  it('a validator that signs a wrong header is reported and the honest quorum still finalizes', async () => {
+    await closePeer('regulator');
+    alarms.length = 0;
+    await openPeer('regulator', { testSignWrongHash: true });
+    const codes = await submitSpread(payments(60));
+    expect(codes.filter((c) => c !== 'ok' && c !== 'insufficient_funds')).toEqual([]);
+    const bank = open.get('bank');
+    if (bank === undefined) throw new Error('bank peer');
+    await allCertified(bank.primary.tip.height);
+    const reported = (a: string) =>
+      a.startsWith('bank: ') &&
+      /validator regulator signed header [0-9a-f]{64}, (this peer stored|the certified header is)/.test(a);
+    for (let i = 0; i < 100 && !alarms.some(reported); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alarms.some(reported), alarms.slice(0, 5).join('\n')).toBe(true);
+    for (const org of ['bank', 'network']) expect(open.get(org)?.stoppedBecause).toBeNull();
+    await closePeer('regulator');
+    await openPeer('regulator');
+  }, 60_000);
+});
