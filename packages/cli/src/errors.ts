@@ -1,5 +1,5 @@
 /** Errors the CLI reports as one line and an exit code, never a stack trace. */
-import { DataDirError, PeerError, SubmitError } from '@paychain/node';
+import { DataDirError, NatsClusterError, OrderingError, PeerError, SubmitError } from '@paychain/node';
 import { StoreError } from '@paychain/store';
 
 export class CliError extends Error {
@@ -21,7 +21,9 @@ export function reportError(error: unknown): number {
     error instanceof DataDirError ||
     error instanceof StoreError ||
     error instanceof PeerError ||
-    error instanceof SubmitError
+    error instanceof SubmitError ||
+    error instanceof OrderingError ||
+    error instanceof NatsClusterError
   ) {
     console.error(`paychain: ${error.message}`);
     return 1;

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.ts';
 import { registerChain } from './commands/chain.ts';
+import { registerNetwork } from './commands/network.ts';
 import { registerRun } from './commands/run.ts';
 import { reportError } from './errors.ts';
 
@@ -18,6 +19,7 @@ program
 
 registerChain(program);
 registerRun(program);
+registerNetwork(program);
 registerBench(program);
 
 try {

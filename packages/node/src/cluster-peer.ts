@@ -68,6 +68,11 @@ export interface ClusterPeerOptions extends Omit<PeerOptions, 'genesis' | 'suite
   readonly suite: CryptoSuite;
   /** NATS server URLs of the ordering cluster. */
   readonly servers: readonly string[];
+  /**
+   * Also connect to servers the cluster announces (default true). Off when the peer must reach
+   * the cluster only through the listed addresses (a proxy, a firewall's allowed hosts).
+   */
+  readonly discoverServers?: boolean;
   /** Replicas of streams this peer creates (default 3). */
   readonly replicas?: number;
   /** Accept streams below the durability floor (file storage, 3 replicas): tests and single-server demos only. */
@@ -151,6 +156,7 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
         name: `paychain-peer-${options.orgId}`,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
+        ignoreClusterUpdates: options.discoverServers === false,
       });
       const streams = await ensureOrderingStreams(await jetstreamManager(nc), {
         chainId: options.genesis.chainId,

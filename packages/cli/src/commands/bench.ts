@@ -1,6 +1,7 @@
 /** `paychain bench …`: benchmarks that print JSON with ratios against baselines from the same run. */
 import { isSuiteName } from '@paychain/core';
 import type { Command } from 'commander';
+import { benchCluster } from '../bench/cluster.ts';
 import { benchLedger } from '../bench/ledger.ts';
 import { CliError } from '../errors.ts';
 import { parsePositive } from '../options.ts';
@@ -46,4 +47,20 @@ export function registerBench(program: Command): void {
         console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
       },
     );
+  bench
+    .command('cluster')
+    .description(
+      'committed transfers/s and p99 finality latency of 3 peer processes on 3 NATS servers, against one embedded peer',
+    )
+    .option('--transfers <n>', 'transfers in the peak run', parsePositive('--transfers'), 10_000)
+    .option('--payers <n>', 'paying accounts', parsePositive('--payers'), 2_000)
+    .option('--json', 'print only the JSON result')
+    .action(async (opts: { transfers: number; payers: number; json?: boolean }) => {
+      const result = await benchCluster({
+        transfers: opts.transfers,
+        payers: opts.payers,
+        log: opts.json ? () => {} : (line) => console.error(line),
+      });
+      console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
+    });
 }

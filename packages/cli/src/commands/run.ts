@@ -2,7 +2,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert, formatAmount, type TxCode } from '@paychain/core';
-import { Consortium, consortiumOptionsOf, createHttpApi, DEFAULT_ORGS, initDataDir, openDataDir } from '@paychain/node';
+import {
+  BLOCK_INTERVAL_MS_DEFAULT,
+  BLOCK_TXS_DEFAULT,
+  ClusterPeer,
+  Consortium,
+  consortiumOptionsOf,
+  createHttpApi,
+  DEFAULT_ORGS,
+  initDataDir,
+  type LedgerNode,
+  ledgerPath,
+  openDataDir,
+} from '@paychain/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
 import { keyPassphrase, parsePositive } from '../options.ts';
@@ -16,7 +28,47 @@ export function openConsortium(
   return Consortium.open({ ...consortiumOptionsOf(data), ...options });
 }
 
-async function serve(consortium: Consortium, host: string, port: number): Promise<() => Promise<void>> {
+/** The NATS URLs of `--orderer nats://HOST:PORT[,nats://HOST:PORT…]`. */
+export function parseOrderer(text: string): string[] {
+  const urls = text.split(',').map((u) => u.trim());
+  for (const url of urls) {
+    if (!/^nats:\/\/[A-Za-z0-9.-]+:\d{1,5}$/.test(url)) {
+      throw new CliError(`--orderer: "${url}" is not nats://HOST:PORT (several are separated by commas)`);
+    }
+  }
+  return urls;
+}
+
+/**
+ * A peer of one organization ordered by a NATS JetStream cluster. The data directory holds
+ * that organization's keys only: on a real network each member runs its own machine.
+ */
+export async function openClusterPeer(
+  dir: string,
+  options: { servers: string[]; unsafe: boolean; blockTxsMax: number; blockIntervalMs: number },
+): Promise<ClusterPeer> {
+  const data = openDataDir(dir, keyPassphrase());
+  const [org, ...others] = data.orgs;
+  if (org === undefined || others.length > 0) {
+    throw new CliError(
+      `with --orderer, ${dir} must hold exactly one organization's keys (it holds ${data.orgs.join(', ')}); ` +
+        'each member runs its own peer (paychain network up makes such directories)',
+    );
+  }
+  return ClusterPeer.open({
+    genesis: data.genesis,
+    suite: data.suite,
+    orgId: org,
+    dbPath: ledgerPath(dir, org),
+    validatorKey: data.keys.get(org)?.validatorPrivateKey ?? null,
+    servers: options.servers,
+    unsafe: options.unsafe,
+    blockTxsMax: options.blockTxsMax,
+    blockIntervalMs: options.blockIntervalMs,
+  });
+}
+
+async function serve(consortium: LedgerNode, host: string, port: number): Promise<() => Promise<void>> {
   const app = createHttpApi(consortium, {});
   const address = await app.listen({ host, port });
   console.log(`peer API on ${address}/v1 (OpenAPI: ${address}/v1/openapi.json, metrics: ${address}/metrics)`);
@@ -47,18 +99,58 @@ function onShutdown(stop: () => Promise<void>): void {
 export function registerRun(program: Command): void {
   program
     .command('start')
-    .description("start this data directory's peers with the embedded orderer and the peer HTTP API")
+    .description(
+      "start this data directory's peers and the peer HTTP API: with the embedded orderer, or with --orderer as one organization's peer of a NATS JetStream cluster",
+    )
     .requiredOption('--data <dir>', 'data directory (made by paychain init)')
     .option('--port <n>', 'HTTP port', parsePositive('--port'), 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(async (opts: { data: string; port: number; host: string }) => {
-      const consortium = openConsortium(opts.data);
-      consortium.on('alarm', (message) => console.error(`ALARM ${message}`));
-      onShutdown(await serve(consortium, opts.host, opts.port));
-      console.log(
-        `peers ${consortium.peers.map((p) => p.orgId).join(', ')} at height ${consortium.primary.tip.height}`,
-      );
-    });
+    .option('--orderer <urls>', 'order on a NATS JetStream cluster: nats://HOST:PORT[,nats://HOST:PORT…]')
+    .option('--unsafe', 'accept ordering streams below file storage and 3 replicas (tests and single-server demos)')
+    .option(
+      '--block-txs <n>',
+      'with --orderer: transactions per block, the same on every peer',
+      parsePositive('--block-txs'),
+      BLOCK_TXS_DEFAULT,
+    )
+    .option(
+      '--block-interval-ms <n>',
+      'with --orderer: longest wait for a block that is not full',
+      parsePositive('--block-interval-ms'),
+      BLOCK_INTERVAL_MS_DEFAULT,
+    )
+    .action(
+      async (opts: {
+        data: string;
+        port: number;
+        host: string;
+        orderer?: string;
+        unsafe?: boolean;
+        blockTxs: number;
+        blockIntervalMs: number;
+      }) => {
+        let node: LedgerNode;
+        if (opts.orderer === undefined) {
+          node = openConsortium(opts.data);
+        } else {
+          const peer = await openClusterPeer(opts.data, {
+            servers: parseOrderer(opts.orderer),
+            unsafe: opts.unsafe === true,
+            blockTxsMax: opts.blockTxs,
+            blockIntervalMs: opts.blockIntervalMs,
+          });
+          const { durability, warnings } = peer.streams;
+          console.log(
+            `ordering on ${opts.orderer}: ${durability.storage} storage, ${durability.replicas} replicas; final on a quorum of peer signatures`,
+          );
+          for (const warning of warnings) console.log(`warning: ${warning}`);
+          node = peer;
+        }
+        node.on('alarm', (message) => console.error(`ALARM ${message}`));
+        onShutdown(await serve(node, opts.host, opts.port));
+        console.log(`peers ${node.peers.map((p) => p.orgId).join(', ')} at height ${node.primary.tip.height}`);
+      },
+    );
 
   program
     .command('demo')

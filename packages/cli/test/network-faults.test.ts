@@ -1,0 +1,229 @@
+// Goal: a consortium of real processes — three peer processes, each its own organization, and
+// three nats-server processes — loses no acknowledged payment and applies none twice when a
+// peer or a NATS server is killed (SIGKILL) or paused (SIGSTOP) in the middle of a load, and
+// every peer ends with the same chain once the process is back.
+// Method: `paychain network up` on loopback ports; clients sign with the CLI's workload and
+// POST to the peers' HTTP API, moving to another peer when one does not answer and resending
+// the same bytes (the same id) until the payment is final; afterwards every peer is asked for
+// every acknowledged payment, and the SQLite files are checked for an id applied twice.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bytesToHex, decodeTransaction, isIdConsumed, TX_CODES, type TxCode } from '@paychain/core';
+import { type DataDir, openDataDir, openNatsCluster } from '@paychain/node';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, readNetworkFile } from '../src/commands/network.ts';
+import { Workload } from '../src/workload.ts';
+import { runCli } from './helpers/cli.ts';
+
+const PAYMENTS_PER_ROUND = Number(process.env.PAYCHAIN_FAULT_PAYMENTS ?? 2_000);
+const CLIENTS = 48;
+/** A payment not final after this long fails the test: the network did not recover. */
+const PAYMENT_DEADLINE_MS = 90_000;
+
+let dir: string;
+let data: DataDir;
+let workload: Workload;
+const acknowledged = new Map<string, { height: string; index: number; code: string }>();
+
+function ports(): number[] {
+  return readNetworkFile(dir).peers.map((p) => p.port);
+}
+
+interface Final {
+  id: string;
+  status: string;
+  height: string;
+  index: number;
+  result: { code: string };
+}
+
+/** Sends one signed payment until it is final, trying the peers in turn; the same bytes every time. */
+async function pay(tx: Uint8Array, start: number): Promise<Final> {
+  const deadline = Date.now() + PAYMENT_DEADLINE_MS;
+  const body = JSON.stringify({ tx: bytesToHex(tx) });
+  for (let attempt = start; Date.now() < deadline; attempt++) {
+    const list = ports();
+    const port = list[attempt % list.length];
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/transactions?wait=5000`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(8_000),
+      });
+      const json = (await response.json()) as Final;
+      if (response.status === 200 && json.status === 'final') return json;
+    } catch {
+      // A killed or paused peer: try the next one.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`payment not final within ${PAYMENT_DEADLINE_MS} ms\n${diagnostics()}`);
+}
+
+/** The alarms and last lines of every peer's log, for a failure message. */
+function diagnostics(): string {
+  return readNetworkFile(dir)
+    .peers.map((peer) => {
+      let lines: string[] = [];
+      try {
+        lines = readFileSync(peer.logPath, 'utf8').split('\n');
+      } catch {
+        lines = ['(no log)'];
+      }
+      const alarms = lines.filter((l) => l.startsWith('ALARM')).slice(-8);
+      return `${peer.org} (pid ${peer.pid}, alive ${isAlive(peer.pid)}):\n  ${[...alarms, ...lines.slice(-4)].join('\n  ')}`;
+    })
+    .join('\n');
+}
+
+async function payAll(txs: readonly Uint8Array[], during?: () => Promise<void>): Promise<void> {
+  let next = 0;
+  let sent = 0;
+  let fault: Promise<void> | undefined;
+  const client = async (k: number) => {
+    while (next < txs.length) {
+      const i = next++;
+      const tx = txs[i] as Uint8Array;
+      const final = await pay(tx, k + i);
+      sent++;
+      if (during !== undefined && fault === undefined && sent >= txs.length / 3) fault = during();
+      const decoded = decodeTransaction(tx);
+      if (!decoded.ok) throw new Error('signed payment decodes');
+      const id = decoded.value.tx.id;
+      const outcome = { height: final.height, index: final.index, code: final.result.code };
+      const before = acknowledged.get(id);
+      if (before !== undefined) expect(outcome).toEqual(before);
+      acknowledged.set(id, outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, (_, k) => client(k)));
+  await fault;
+}
+
+async function networkUp(): Promise<void> {
+  const result = await runCli(['network', 'up', '--dir', dir]);
+  expect(result.code, result.stderr).toBe(0);
+}
+
+/** Waits until every peer answers with one certified height, then checks that they hold one chain. */
+async function converged(): Promise<bigint> {
+  const deadline = Date.now() + 60_000;
+  let heights: string[] = [];
+  while (Date.now() < deadline) {
+    heights = await Promise.all(
+      ports().map(async (port) => {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/v1/health`, { signal: AbortSignal.timeout(2_000) });
+          const h = (await r.json()) as { height: string; certifiedHeight: string };
+          return h.height === h.certifiedHeight ? h.height : `uncertified ${h.height}`;
+        } catch {
+          return 'down';
+        }
+      }),
+    );
+    if (new Set(heights).size === 1 && /^\d+$/.test(heights[0] ?? '')) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(new Set(heights).size, `peer heights ${heights.join(', ')}`).toBe(1);
+  const height = BigInt(heights[0] as string);
+  const hashes = await Promise.all(
+    ports().map(async (port) => {
+      const r = await fetch(`http://127.0.0.1:${port}/v1/blocks/${height}`);
+      return ((await r.json()) as { hash: string }).hash;
+    }),
+  );
+  expect(new Set(hashes).size).toBe(1);
+  return height;
+}
+
+function payments(n: number): Uint8Array[] {
+  return Array.from({ length: n }, () => workload.payment(BigInt(Date.now())).bytes);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'paychain-network-'));
+  const up = await runCli(['network', 'up', '--dir', dir, '--peers', '3', '--nats', '3']);
+  expect(up.code, up.stderr).toBe(0);
+  data = openDataDir(join(dir, 'consortium'));
+  const bank = data.keys.get('bank');
+  if (bank === undefined) throw new Error('bank keys');
+  workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer: bank, seed: 11n });
+  const now = BigInt(Date.now());
+  await payAll(workload.setup(400, 5, now));
+  await payAll(workload.funding(10_000_000n, now));
+}, 120_000);
+
+afterAll(async () => {
+  if (dir === undefined) return;
+  await runCli(['network', 'down', '--dir', dir]);
+  if (process.env.PAYCHAIN_KEEP_TEST_DIR === undefined) rmSync(dir, { recursive: true, force: true });
+  else console.log(`kept ${dir}`);
+}, 60_000);
+
+describe('a local consortium of processes under faults', () => {
+  it('SIGKILL of a peer during the load: nothing acknowledged is lost, the peer catches up', async () => {
+    const victim = readNetworkFile(dir).peers[1];
+    if (victim?.pid === null || victim === undefined) throw new Error('peer pid');
+    await payAll(payments(PAYMENTS_PER_ROUND), async () => {
+      process.kill(victim.pid as number, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 1_000));
+      await networkUp();
+    });
+    await converged();
+  }, 300_000);
+
+  it('SIGKILL of a NATS server during the load: ordering goes on, nothing is lost', async () => {
+    const cluster = openNatsCluster(readNetworkFile(dir).natsDir);
+    await payAll(payments(PAYMENTS_PER_ROUND), async () => {
+      await cluster.kill(0);
+      await new Promise((r) => setTimeout(r, 2_000));
+      await networkUp();
+    });
+    await converged();
+  }, 300_000);
+
+  it('a paused peer (SIGSTOP, then SIGCONT) catches up and the others keep finalizing', async () => {
+    const victim = readNetworkFile(dir).peers[2];
+    if (victim?.pid === null || victim === undefined) throw new Error('peer pid');
+    await payAll(payments(PAYMENTS_PER_ROUND), async () => {
+      process.kill(victim.pid as number, 'SIGSTOP');
+      await new Promise((r) => setTimeout(r, 3_000));
+      process.kill(victim.pid as number, 'SIGCONT');
+    });
+    await converged();
+  }, 300_000);
+
+  it('every acknowledged payment is on every peer with its acknowledged outcome, and no id applies twice', async () => {
+    await converged();
+    for (const port of ports()) {
+      const ids = [...acknowledged.keys()];
+      for (let i = 0; i < ids.length; i += 200) {
+        await Promise.all(
+          ids.slice(i, i + 200).map(async (id) => {
+            const r = await fetch(`http://127.0.0.1:${port}/v1/transactions/${id}`);
+            const json = (await r.json()) as Final;
+            expect({ height: json.height, index: json.index, code: json.result.code }).toEqual(acknowledged.get(id));
+          }),
+        );
+      }
+    }
+    const network = readNetworkFile(dir);
+    const down = await runCli(['network', 'down', '--dir', dir]);
+    expect(down.code, down.stderr).toBe(0);
+    for (const peer of network.peers) expect(isAlive(peer.pid)).toBe(false);
+    const consuming = (Object.keys(TX_CODES) as TxCode[]).filter(isIdConsumed).map((c) => TX_CODES[c]);
+    for (const peer of network.peers) {
+      const db = new Database(join(peer.dataDir, 'orgs', peer.org, 'ledger.sqlite'), { readonly: true });
+      const twice = db
+        .prepare(
+          `SELECT hex(id) AS id, COUNT(*) AS n FROM txs WHERE code IN (${consuming.join(',')}) GROUP BY id HAVING n > 1`,
+        )
+        .all();
+      db.close();
+      expect(twice, `${peer.org}: ids applied twice`).toEqual([]);
+    }
+  }, 300_000);
+});
