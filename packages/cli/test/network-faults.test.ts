@@ -6,7 +6,7 @@
 // POST to the peers' HTTP API, moving to another peer when one does not answer and resending
 // the same bytes (the same id) until the payment is final; afterwards every peer is asked for
 // every acknowledged payment, and the SQLite files are checked for an id applied twice.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToHex, decodeTransaction, isIdConsumed, TX_CODES, type TxCode } from '@paychain/core';
