@@ -76,8 +76,10 @@ export {
 export { formatAmount, parseAmount } from './money.ts';
 export {
   createReceipt,
+  createReceiptBuilder,
   parseReceipt,
   type Receipt,
+  type ReceiptBlock,
   type ReceiptJson,
   type ReceiptStatus,
   receiptToJson,

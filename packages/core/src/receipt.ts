@@ -44,17 +44,19 @@ export interface Receipt {
 }
 
 /** Builds the receipt of transaction `index` from a block's transactions and results. */
-export function createReceipt(
-  suite: CryptoSuite,
-  block: {
-    header: BlockHeader;
-    certificate: Certificate;
-    txs: readonly Uint8Array[];
-    results: readonly TxResult[];
-    expired: readonly string[];
-  },
-  index: number,
-): Receipt {
+export interface ReceiptBlock {
+  readonly header: BlockHeader;
+  readonly certificate: Certificate;
+  readonly txs: readonly Uint8Array[];
+  readonly results: readonly TxResult[];
+  readonly expired: readonly string[];
+}
+
+/**
+ * Receipts of a block's transactions, with both Merkle trees built once: answering every
+ * payer of a block costs one pass over it, not one pass per payer.
+ */
+export function createReceiptBuilder(suite: CryptoSuite, block: ReceiptBlock): (index: number) => Receipt {
   const txTree = createMerkleTree(
     suite.hash,
     block.txs.map((t) => merkleLeafHash(suite.hash, t)),
@@ -63,17 +65,23 @@ export function createReceipt(
     suite.hash,
     resultLeaves(block.results, block.expired).map((l) => merkleLeafHash(suite.hash, l)),
   );
-  const tx = block.txs[index];
-  const result = block.results[index];
-  if (tx === undefined || result === undefined) throw new RangeError(`no transaction ${index} in block`);
-  return {
-    tx,
-    result,
-    txProof: txTree.proof(index),
-    resultProof: resultTree.proof(index),
-    header: block.header,
-    certificate: block.certificate,
+  return (index) => {
+    const tx = block.txs[index];
+    const result = block.results[index];
+    if (tx === undefined || result === undefined) throw new RangeError(`no transaction ${index} in block`);
+    return {
+      tx,
+      result,
+      txProof: txTree.proof(index),
+      resultProof: resultTree.proof(index),
+      header: block.header,
+      certificate: block.certificate,
+    };
   };
+}
+
+export function createReceipt(suite: CryptoSuite, block: ReceiptBlock, index: number): Receipt {
+  return createReceiptBuilder(suite, block)(index);
 }
 
 export type ReceiptStatus =

@@ -29,12 +29,13 @@ import {
   balanceAvailable,
   balancePosted,
   bytesToHex,
-  createReceipt,
+  createReceiptBuilder,
   decodeHeader,
   decodeTransaction,
   formatAmount,
   hexToBytes,
   isHex,
+  type Receipt,
   receiptToJson,
   TX_BYTES_MAX,
   TX_CODE_MESSAGES,
@@ -61,6 +62,8 @@ export const SSE_HEARTBEAT_MS = 15_000;
 export const SSE_CLIENT_BUFFER_BYTES_MAX = 1024 * 1024;
 /** Depth of the decoded transaction JSON (tx → batch → op → field); bounds `toJsonValue`. */
 const JSON_DEPTH_MAX = 8;
+/** Final blocks whose receipt builders (both Merkle trees) are kept: the ones payers are being answered from. */
+const RECEIPT_BLOCKS_CACHED_MAX = 8;
 
 /** Every error code of the API and its HTTP status: the one table. */
 export const API_ERROR_STATUS = {
@@ -287,6 +290,7 @@ class NodeApi {
   private readonly consortium: LedgerNode;
   private readonly metrics: NodeMetrics;
   private readonly log: FastifyBaseLogger;
+  private readonly receiptBuilders = new Map<bigint, (index: number) => Receipt>();
 
   constructor(consortium: LedgerNode, metrics: NodeMetrics, log: FastifyBaseLogger) {
     this.consortium = consortium;
@@ -331,8 +335,7 @@ class NodeApi {
   }
 
   finalToJson(outcome: FinalOutcome) {
-    const block = this.certifiedBlock(outcome.height);
-    const receipt = createReceipt(this.consortium.suite, block, outcome.index);
+    const receipt = this.receiptsOf(outcome.height)(outcome.index);
     assert(receipt.result.id === outcome.id, 'the outcome names its own position in the block');
     return {
       id: outcome.id,
@@ -429,6 +432,23 @@ class NodeApi {
       openedAt: account.openedAt.toString(),
       balances,
     };
+  }
+
+  /**
+   * Receipts of a final block, its trees built once for all the payers waiting on it (building
+   * them per answer made each block cost O(n²)). A final block never changes, so caching is safe.
+   */
+  private receiptsOf(height: bigint): (index: number) => Receipt {
+    let builder = this.receiptBuilders.get(height);
+    if (builder === undefined) {
+      builder = createReceiptBuilder(this.consortium.suite, this.certifiedBlock(height));
+      if (this.receiptBuilders.size >= RECEIPT_BLOCKS_CACHED_MAX) {
+        const oldest = this.receiptBuilders.keys().next();
+        if (oldest.done !== true) this.receiptBuilders.delete(oldest.value);
+      }
+      this.receiptBuilders.set(height, builder);
+    }
+    return builder;
   }
 
   private certifiedBlock(height: bigint): StoredBlock & { certificate: NonNullable<StoredBlock['certificate']> } {
