@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytesToHex } from '@paychain/core';
+import { bytesToHex, signAndEncode, type TxBody } from '@paychain/core';
 import {
   ClusterPeer,
   type DataDir,
@@ -244,5 +244,61 @@ describe('peers ordered by a NATS JetStream cluster', () => {
     if (bank === undefined) throw new Error('bank peer');
     await allCertified(bank.primary.tip.height);
     expect(new Set(headHashes(bank.primary.tip.height)).size).toBe(1);
+  }, 90_000);
+
+  it('a validator added by a quorum counts from the next height: then its signature is needed, and enough', async () => {
+    const bank = open.get('bank');
+    const bankKeys = data.keys.get('bank');
+    const networkKeys = data.keys.get('network');
+    if (bank === undefined || bankKeys === undefined || networkKeys === undefined) throw new Error('bank and network');
+    const admin = data.suite.generateKeyPair();
+    const validator = data.suite.generateKeyPair();
+    const body: TxBody = {
+      type: 'org.add',
+      org: {
+        id: 'member4',
+        name: 'Member 4',
+        roles: ['validator'],
+        adminKeys: [admin.publicKey],
+        validatorKey: validator.publicKey,
+      },
+    };
+    const tx = signAndEncode(
+      data.suite,
+      { chainId: data.genesis.chainId, id: 'f'.repeat(32), expiresAt: BigInt(Date.now()) + 60_000n, body },
+      [
+        { privateKey: bankKeys.adminPrivateKey, publicKey: bankKeys.adminPublicKey },
+        { privateKey: networkKeys.adminPrivateKey, publicKey: networkKeys.adminPublicKey },
+      ],
+    );
+    const added = await bank.submit(tx);
+    expect(added.code).toBe('ok');
+    expect(bank.primary.validatorSet(added.height + 1n)).toMatchObject({ quorum: 3 });
+    // Two of the four validators are no longer a quorum: blocks are stored but not final.
+    await closePeer('regulator');
+    const outcomes = submitSpread(payments(10), ['bank', 'network']);
+    for (let i = 0; i < 100 && bank.primary.tip.height <= added.height; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(bank.primary.tip.height).toBeGreaterThan(added.height);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(bank.primary.certifiedHeight).toBe(added.height);
+    // The new member's peer starts from nothing, replays the chain, and its signature completes the quorum.
+    const member = await ClusterPeer.open({
+      genesis: data.genesis,
+      suite: data.suite,
+      orgId: 'member4',
+      dbPath: join(dir, 'member4.sqlite'),
+      validatorKey: validator.privateKey,
+      servers: cluster.urls,
+      blockTxsMax: 100,
+      blockIntervalMs: BLOCK_INTERVAL_MS,
+      verifyWorkers: 1,
+    });
+    open.set('member4', member);
+    const codes = await outcomes;
+    expect(codes.filter((c) => c !== 'ok' && c !== 'insufficient_funds')).toEqual([]);
+    const final = bank.primary.store.getBlock(bank.primary.certifiedHeight);
+    expect(final?.certificate?.signatures.map((s) => s.org)).toEqual(['bank', 'member4', 'network']);
+    await openPeer('regulator');
   }, 90_000);
 });
