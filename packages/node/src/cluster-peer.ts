@@ -62,6 +62,16 @@ import { VerifyPool } from './verify-pool.ts';
 export const UNCERTIFIED_BLOCKS_MAX = 1_024;
 /** Pause between attempts to publish this peer's signature while the stream is unavailable. */
 const SIGNATURE_RETRY_MS = 1_000;
+/**
+ * A block still without a quorum this long after this peer signed it has its signature
+ * published again (the same message id, so a stream that has it keeps one copy): JetStream can
+ * lose acknowledged messages when a server dies, and a lost signature must not stall finality.
+ */
+export const SIGNATURE_REPUBLISH_MS = 3_000;
+/** Signatures published again per SIGNATURE_REPUBLISH_MS at most (the oldest blocks first). */
+const SIGNATURES_REPUBLISHED_MAX = 64;
+/** A resubmitted transaction still waiting is published again at most this often. */
+const REPUBLISH_TX_MS_MIN = 1_000;
 
 export interface ClusterPeerOptions extends Omit<PeerOptions, 'genesis' | 'suite'> {
   readonly genesis: Genesis;
@@ -91,6 +101,8 @@ export interface ClusterPeerOptions extends Omit<PeerOptions, 'genesis' | 'suite
 
 interface Waiter {
   readonly bytes: Uint8Array;
+  /** When the transaction was last handed to the stream (performance.now()). */
+  publishedAtMs: number;
   readonly resolve: (outcome: FinalOutcome) => void;
   readonly reject: (error: Error) => void;
   readonly promise: Promise<FinalOutcome>;
@@ -100,6 +112,8 @@ interface Waiter {
 interface Uncertified {
   readonly hash: Uint8Array;
   readonly event: Omit<FinalBlockEvent, 'certificate'>;
+  /** When this peer last published its signature of the block (performance.now()). */
+  signedAtMs: number;
 }
 
 export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements LedgerNode {
@@ -126,6 +140,7 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
   private signatureFeed: SignatureFeed | null = null;
   private cutDriver: CutDriver | null = null;
   private loops: Promise<void>[] = [];
+  private republishTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private failure: string | null = null;
 
@@ -213,6 +228,22 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
     });
     this.signatureFeed = await openSignatureFeed({ js: this.js, chainId, fromHeight: this.peer.certifiedHeight + 1n });
     this.loops = [this.followBlocks(this.blockFeed), this.followSignatures(this.signatureFeed)];
+    this.republishTimer = setInterval(() => this.republishSignatures(), SIGNATURE_REPUBLISH_MS);
+    this.republishTimer.unref();
+  }
+
+  /** Signs again, to the stream, the oldest blocks still without a quorum (see SIGNATURE_REPUBLISH_MS). */
+  private republishSignatures(): void {
+    if (this.closed || this.failure !== null) return;
+    const now = performance.now();
+    let published = 0;
+    for (const [height, block] of this.uncertified) {
+      if (published >= SIGNATURES_REPUBLISHED_MAX) break;
+      if (now - block.signedAtMs < SIGNATURE_REPUBLISH_MS) continue;
+      block.signedAtMs = now;
+      this.publishOwnSignature(height, block.hash);
+      published++;
+    }
   }
 
   private async followBlocks(feed: BlockFeed): Promise<void> {
@@ -233,6 +264,14 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
         if (!entry.ok) {
           this.emit('alarm', `signature stream seq ${entry.seq}: ${entry.error}`);
           continue;
+        }
+        // Backpressure for a peer catching up: signatures far ahead of its chain wait in the stream.
+        while (
+          entry.value.height > this.peer.tip.height + BigInt(UNCERTIFIED_BLOCKS_MAX) &&
+          !this.closed &&
+          this.failure === null
+        ) {
+          await new Promise((r) => setTimeout(r, 20));
         }
         this.addSignature(entry.value);
       }
@@ -267,7 +306,7 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
   }
 
   private remember(height: bigint, hash: Uint8Array, event: Omit<FinalBlockEvent, 'certificate'>): void {
-    this.uncertified.set(height, { hash, event });
+    this.uncertified.set(height, { hash, event, signedAtMs: performance.now() });
     // Far-behind certification (a lost quorum) must not grow memory without bound: the oldest
     // results are dropped, their submitters get the outcome from GET /v1/transactions/:id.
     while (this.uncertified.size > UNCERTIFIED_BLOCKS_MAX) {
@@ -349,7 +388,8 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
    * force there signed one header hash: ours makes it final, another one means we diverged.
    */
   private tryCertify(height: bigint): void {
-    if (height > this.peer.tip.height || height <= this.peer.certifiedHeight || this.failure !== null) return;
+    // In height order: a certified height means every height below it is certified too.
+    if (height > this.peer.tip.height || height !== this.peer.certifiedHeight + 1n || this.failure !== null) return;
     const mine = this.uncertified.get(height);
     const storedHash = mine?.hash ?? this.peer.store.getBlock(height)?.hash;
     assert(storedHash !== undefined, 'a stored block up to the tip');
@@ -439,8 +479,16 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
     }
     const existing = this.waiters.get(tx.id);
     if (existing !== undefined) {
-      if (equalBytes(existing.bytes, bytes)) return existing.promise;
-      return Promise.reject(new SubmitError('id_in_flight', 'another transaction with this id is being processed'));
+      if (!equalBytes(existing.bytes, bytes)) {
+        return Promise.reject(new SubmitError('id_in_flight', 'another transaction with this id is being processed'));
+      }
+      // A client retrying a payment that is not final: publish it again (the stream keeps one
+      // copy of a message id), in case the stream lost the first one.
+      if (performance.now() - existing.publishedAtMs >= REPUBLISH_TX_MS_MIN) {
+        existing.publishedAtMs = performance.now();
+        this.order(tx.id, bytes, false);
+      }
+      return existing.promise;
     }
     if (this.waiters.size >= INTAKE_QUEUE_MAX) {
       return Promise.reject(new SubmitError('busy', 'too many transactions in flight'));
@@ -451,12 +499,13 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
       resolve = res;
       reject = rej;
     });
-    this.waiters.set(tx.id, { bytes, resolve, reject, promise });
+    this.waiters.set(tx.id, { bytes, publishedAtMs: performance.now(), resolve, reject, promise });
     this.order(tx.id, bytes);
     return promise;
   }
 
-  private order(id: string, bytes: Uint8Array): void {
+  /** Verifies and publishes; a first publish that fails refuses the submission, a republish only reports. */
+  private order(id: string, bytes: Uint8Array, first = true): void {
     this.pool
       .verify([bytes])
       .then((valid) => {
@@ -464,6 +513,10 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
         return publishTransaction(this.js, this.genesis.chainId, bytes, id);
       })
       .catch((error: unknown) => {
+        if (!first) {
+          this.emit('alarm', `publishing transaction ${id} again failed: ${messageOf(error)}`);
+          return;
+        }
         // Not in the stream: nothing was acknowledged, the client may retry with the same id.
         const refusal =
           error instanceof SubmitError
@@ -499,6 +552,7 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
     if (this.closed) return;
     this.closed = true;
     this.cutDriver?.stop();
+    if (this.republishTimer !== null) clearInterval(this.republishTimer);
     await Promise.allSettled([this.blockFeed?.stop(), this.signatureFeed?.stop()]);
     await Promise.allSettled(this.loops);
     for (const id of [...this.waiters.keys()]) {
