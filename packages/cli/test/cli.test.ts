@@ -58,7 +58,10 @@ describe('paychain --help', () => {
     { command: ['receipt'], options: ['--help'] },
     { command: ['receipt', 'get'], options: ['<txid>', '--data <dir>', '--org <org>', '--out <file>'] },
     { command: ['receipt', 'verify'], options: ['<file>', '--genesis <file>', '--data <dir>'] },
-    { command: ['start'], options: ['--data <dir>', '--port <n>', '--host <host>'] },
+    {
+      command: ['start'],
+      options: ['--data <dir>', '--port <n>', '--host <host>', '--orderer <urls>', '--unsafe', '--block-txs <n>'],
+    },
     { command: ['demo'], options: ['--data <dir>', '--port <n>', '--host <host>', '--payments <n>'] },
     {
       command: ['simulate'],
@@ -69,6 +72,11 @@ describe('paychain --help', () => {
       command: ['bench', 'ledger'],
       options: ['--suite <suite>', '--transfers <n>', '--payers <n>', '--hot-merchants <n>', '--no-postgres', '--json'],
     },
+    { command: ['bench', 'cluster'], options: ['--transfers <n>', '--payers <n>', '--json'] },
+    { command: ['network'], options: ['--help'] },
+    { command: ['network', 'up'], options: ['--dir <dir>', '--peers <n>', '--nats <n>', '--block-txs <n>'] },
+    { command: ['network', 'status'], options: ['--dir <dir>', '--json'] },
+    { command: ['network', 'down'], options: ['--dir <dir>'] },
   ];
 
   it('exits 0 and lists the options of every command', async () => {
@@ -85,11 +93,13 @@ describe('paychain --help', () => {
     }
     // The top level and the command groups name their subcommands.
     const top = runs[0]?.result.stdout ?? '';
-    for (const name of ['init', 'verify', 'receipt', 'start', 'demo', 'simulate', 'bench'])
+    for (const name of ['init', 'verify', 'receipt', 'start', 'demo', 'simulate', 'network', 'bench'])
       expect(top).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(runs[3]?.result.stdout).toMatch(/^ {2}verify \[options\] <file>/m);
     expect(runs[3]?.result.stdout).toMatch(/^ {2}get \[options\] <txid>/m);
     expect(runs[9]?.result.stdout).toMatch(/^ {2}ledger \[options\]/m);
+    expect(runs[9]?.result.stdout).toMatch(/^ {2}cluster \[options\]/m);
+    expect(runs[12]?.result.stdout).toMatch(/^ {2}up \[options\]/m);
   });
 });
 
@@ -526,5 +536,27 @@ describe('refusals of other bad input', () => {
     expectRefused(zero, /--payments must be a positive integer/);
     expectRefused(badSeed, /--seed must be a non-negative integer/, 2);
     expect(existsSync(dir)).toBe(false);
+  });
+
+  it('start --orderer: a malformed address, and a directory holding several organizations', async () => {
+    const dir = join(root, 'orderer-refusals');
+    const init = await cli(['init', '--data', dir]);
+    expect(init.result.code, init.why).toBe(0);
+    const [badUrl, several] = await Promise.all([
+      cli(['start', '--data', dir, '--orderer', 'http://127.0.0.1:4222']),
+      cli(['start', '--data', dir, '--orderer', 'nats://127.0.0.1:4222']),
+    ]);
+    expectRefused(badUrl, /--orderer: "http:\/\/127\.0\.0\.1:4222" is not nats:\/\/HOST:PORT/);
+    expectRefused(several, /must hold exactly one organization's keys \(it holds bank, network, regulator\)/);
+  });
+
+  it('network status and down: a directory without a network', async () => {
+    const dir = join(root, 'no-network');
+    const [status, down] = await Promise.all([
+      cli(['network', 'status', '--dir', dir]),
+      cli(['network', 'down', '--dir', dir]),
+    ]);
+    expectRefused(status, /has no network\.json: run "paychain network up --dir .*"/);
+    expectRefused(down, /has no network\.json/);
   });
 });

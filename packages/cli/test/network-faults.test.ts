@@ -200,6 +200,18 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'paychain-network-'));
   const up = await runCli(['network', 'up', '--dir', dir, '--peers', '3', '--nats', '3']);
   expect(up.code, up.stderr).toBe(0);
+  const status = await runCli(['network', 'status', '--dir', dir, '--json']);
+  expect(status.code, status.stderr).toBe(0);
+  const parsed = JSON.parse(status.stdout) as {
+    peers: Array<{ org: string; alive: boolean; height: string | null; lag: string | null }>;
+    nats: Array<{ answering: boolean }>;
+  };
+  expect(parsed.peers.map((p) => [p.org, p.alive, p.lag])).toEqual([
+    ['bank', true, '0'],
+    ['network', true, '0'],
+    ['regulator', true, '0'],
+  ]);
+  expect(parsed.nats.map((n) => n.answering)).toEqual([true, true, true]);
   data = openDataDir(join(dir, 'consortium'));
   const bank = data.keys.get('bank');
   if (bank === undefined) throw new Error('bank keys');
