@@ -146,6 +146,9 @@ function spawnPeer(network: NetworkFile, peer: NetworkPeer): void {
     String(network.blockTxsMax),
     '--block-interval-ms',
     String(network.blockIntervalMs),
+    // Every peer of a local network shares this machine's cores: one checking thread each.
+    '--verify-workers',
+    '1',
   ];
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', out, out], env: process.env });
   child.unref();

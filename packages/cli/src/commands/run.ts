@@ -45,7 +45,7 @@ export function parseOrderer(text: string): string[] {
  */
 export async function openClusterPeer(
   dir: string,
-  options: { servers: string[]; unsafe: boolean; blockTxsMax: number; blockIntervalMs: number },
+  options: { servers: string[]; unsafe: boolean; blockTxsMax: number; blockIntervalMs: number; verifyWorkers?: number },
 ): Promise<ClusterPeer> {
   const data = openDataDir(dir, keyPassphrase());
   const [org, ...others] = data.orgs;
@@ -65,6 +65,7 @@ export async function openClusterPeer(
     unsafe: options.unsafe,
     blockTxsMax: options.blockTxsMax,
     blockIntervalMs: options.blockIntervalMs,
+    ...(options.verifyWorkers === undefined ? {} : { verifyWorkers: options.verifyWorkers }),
   });
 }
 
@@ -119,6 +120,11 @@ export function registerRun(program: Command): void {
       parsePositive('--block-interval-ms'),
       BLOCK_INTERVAL_MS_DEFAULT,
     )
+    .option(
+      '--verify-workers <n>',
+      'with --orderer: signature-checking threads (default: one per core)',
+      parsePositive('--verify-workers'),
+    )
     .action(
       async (opts: {
         data: string;
@@ -128,6 +134,7 @@ export function registerRun(program: Command): void {
         unsafe?: boolean;
         blockTxs: number;
         blockIntervalMs: number;
+        verifyWorkers?: number;
       }) => {
         let node: LedgerNode;
         if (opts.orderer === undefined) {
@@ -138,6 +145,7 @@ export function registerRun(program: Command): void {
             unsafe: opts.unsafe === true,
             blockTxsMax: opts.blockTxs,
             blockIntervalMs: opts.blockIntervalMs,
+            ...(opts.verifyWorkers === undefined ? {} : { verifyWorkers: opts.verifyWorkers }),
           });
           const { durability, warnings } = peer.streams;
           console.log(
