@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerBench } from './commands/bench.ts';
 import { registerChain } from './commands/chain.ts';
 import { registerNetwork } from './commands/network.ts';
+import { registerQr } from './commands/qr.ts';
 import { registerRun } from './commands/run.ts';
 import { reportError } from './errors.ts';
 
@@ -21,6 +22,7 @@ registerChain(program);
 registerRun(program);
 registerNetwork(program);
 registerBench(program);
+registerQr(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,1071 @@
+// Goal: every GatewayDb operation behaves the same on SQLite and PostgreSQL — the valid cases, each refusal with
+// nothing changed, at-most-once under concurrent calls, exact 64-bit money, and migrations (once; newer refused).
+// Method: one suite run by describe.each against a temp SQLite file (WAL, synchronous=FULL) and against the real
+// PostgreSQL server in a fresh schema per run (skipped, saying why, when no server answers); a fixed clock; ids from
+// a counter, so every run writes the same rows.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AMOUNT_MAX, AssertionError } from '@paychain/core';
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type GatewayDb,
+  type GatewayDbBackend,
+  GatewayDbError,
+  type GatewayDbErrorCode,
+  type KeyMode,
+  type NewPayment,
+  type User,
+  WEBHOOK_DELIVERY_ATTEMPTS_MAX,
+  WEBHOOK_DELIVERY_LEASE_MS,
+  WEBHOOK_ERROR_CHARS_MAX,
+} from './gateway-db.ts';
+import { openGatewayDb, parseGatewayDbSpec } from './open-db.ts';
+import { openPostgresGatewayDb } from './postgres-db.ts';
+import { SCHEMA_VERSION } from './schema.ts';
+
+const PG_URL = process.env.PAYCHAIN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Fixed clock: 2025-06-15T15:06:40Z. */
+const T0 = 1_750_000_000_000;
+const HOUR_MS = 3_600_000;
+/** Concurrent callers in the at-most-once tests; below the pool's POSTGRES_POOL_SIZE_DEFAULT, so all truly overlap. */
+const RACERS = 8;
+/** Names every database of this run: parallel runs never share a file or a schema. */
+const RUN_TAG = randomBytes(6).toString('hex');
+
+async function isServerReachable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  const reachable = await client.connect().then(
+    () => true,
+    () => false,
+  );
+  if (reachable) await client.end();
+  return reachable;
+}
+
+const pgReachable = await isServerReachable(PG_URL);
+
+/** What the shared suite needs from each backend besides GatewayDb itself. */
+interface Harness {
+  readonly name: GatewayDbBackend;
+  /** Null when the backend can run here; otherwise why not. */
+  readonly skipReason: string | null;
+  /** Opens database `tag` (fresh the first time; lowercase letters and digits). */
+  open(tag: string): Promise<GatewayDb>;
+  /** Records a schema version directly, as a newer build would have. */
+  forceSchemaVersion(tag: string, version: number): Promise<void>;
+  /** Removes every database this harness made. */
+  cleanup(): Promise<void>;
+}
+
+function createSqliteHarness(): Harness {
+  let dir: string | null = null;
+  const pathOf = (tag: string): string => {
+    dir ??= mkdtempSync(join(tmpdir(), `paychain-gw-${RUN_TAG}-`));
+    return join(dir, `${tag}.sqlite`);
+  };
+  return {
+    name: 'sqlite',
+    skipReason: null,
+    open: (tag) => openGatewayDb(`sqlite:${pathOf(tag)}`),
+    forceSchemaVersion: async (tag, version) => {
+      const raw = new Database(pathOf(tag));
+      try {
+        raw.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, 'future', 0)").run(version);
+      } finally {
+        raw.close();
+      }
+    },
+    cleanup: async () => {
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function createPostgresHarness(): Harness {
+  const schemas = new Set<string>();
+  const schemaOf = (tag: string): string => {
+    const schema = `paychain_gw_${RUN_TAG}_${tag}`;
+    expect(schema).toMatch(/^[a-z0-9_]+$/);
+    schemas.add(schema);
+    return schema;
+  };
+  const withAdmin = async (fn: (admin: Client) => Promise<void>): Promise<void> => {
+    const admin = new Client({ connectionString: PG_URL });
+    await admin.connect();
+    try {
+      await fn(admin);
+    } finally {
+      await admin.end();
+    }
+  };
+  return {
+    name: 'postgres',
+    skipReason: pgReachable ? null : `no PostgreSQL server answers at ${PG_URL} (set PAYCHAIN_TEST_POSTGRES_URL)`,
+    open: (tag) => openGatewayDb(PG_URL, { postgresSchema: schemaOf(tag) }),
+    forceSchemaVersion: (tag, version) =>
+      withAdmin(async (admin) => {
+        await admin.query(
+          `INSERT INTO ${schemaOf(tag)}.schema_version (version, name, applied_at) VALUES ($1, 'future', 0)`,
+          [version],
+        );
+      }),
+    cleanup: () =>
+      withAdmin(async (admin) => {
+        for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      }),
+  };
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => null,
+    (error: unknown) => error,
+  );
+}
+
+async function expectDbError(promise: Promise<unknown>, code: GatewayDbErrorCode): Promise<GatewayDbError> {
+  const error = await errorOf(promise);
+  if (!(error instanceof GatewayDbError)) throw new Error(`expected GatewayDbError ${code}, got ${String(error)}`);
+  expect(error.code).toBe(code);
+  return error;
+}
+
+function countOf<T>(items: readonly T[], predicate: (item: T) => boolean): number {
+  return items.filter(predicate).length;
+}
+
+describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $name', (harness) => {
+  describe.skipIf(harness.skipReason !== null)(harness.skipReason ?? 'shared suite', () => {
+    let db: GatewayDb;
+    let counter = 0;
+    /** 128-bit ids and 256-bit hashes from one counter: unique within the run, the same every run. */
+    const nextId = (): string => (++counter).toString(16).padStart(32, '0');
+    const nextHash = (): string => (++counter).toString(16).padStart(64, '0');
+    const nextPhone = (): string => `+86138${String(++counter).padStart(8, '0')}`;
+
+    beforeAll(async () => {
+      db = await harness.open('main');
+      await db.migrate(T0);
+    });
+
+    afterAll(async () => {
+      await db?.close();
+      await harness.cleanup();
+    });
+
+    async function newUser(keyMode: KeyMode = 'browser'): Promise<User> {
+      const user = {
+        id: nextId(),
+        phone: nextPhone(),
+        passwordHash: 'scrypt$16384$8$1$c2FsdA$aGFzaA',
+        kycTier: 2 as const,
+        ledgerAccountId: nextId(),
+        keyMode,
+        sealedKey: keyMode === 'custodial' ? new Uint8Array([1, 2, 3, 255]) : null,
+        createdAtMs: T0,
+      };
+      await db.createUser(user);
+      return { ...user, status: 'active' };
+    }
+
+    async function newMerchant(ownerUserId: string): Promise<string> {
+      const id = nextId();
+      await db.createMerchant({
+        id,
+        ownerUserId,
+        name: '老王面馆 Noodles',
+        mcc: '5812',
+        city: '上海',
+        region: 'SH',
+        settlementAccountId: nextId(),
+        createdAtMs: T0,
+      });
+      return id;
+    }
+
+    function payment(fields: Partial<NewPayment> & Pick<NewPayment, 'payerUserId'>): NewPayment {
+      return {
+        txId: nextId(),
+        payeeAccountId: nextId(),
+        merchantId: null,
+        paymentRequestId: null,
+        amount: 100n,
+        currency: 'CNY',
+        kind: 'p2p',
+        createdAtMs: T0,
+        ...fields,
+      };
+    }
+
+    /** A final merchant payment of `amount` from a fresh payer to a fresh merchant. */
+    async function finalMerchantPayment(amount: bigint): Promise<{ txId: string; payer: User; merchantId: string }> {
+      const payer = await newUser();
+      const owner = await newUser();
+      const merchantId = await newMerchant(owner.id);
+      const p = payment({ payerUserId: payer.id, merchantId, kind: 'qr', amount });
+      await db.insertPayment(p);
+      expect(await db.markPaymentFinal(p.txId, 7n, 0, T0 + 1)).toBe(true);
+      return { txId: p.txId, payer, merchantId };
+    }
+
+    describe('migrations', () => {
+      it('applies the migrations once: a second run is a no-op', async () => {
+        const fresh = await harness.open('fresh');
+        try {
+          expect(await fresh.schemaVersion()).toBe(0);
+          const first = await fresh.migrate(T0);
+          expect(first).toEqual({ fromVersion: 0, toVersion: SCHEMA_VERSION, applied: [1] });
+          const second = await fresh.migrate(T0 + 1);
+          expect(second).toEqual({ fromVersion: SCHEMA_VERSION, toVersion: SCHEMA_VERSION, applied: [] });
+          expect(await fresh.schemaVersion()).toBe(SCHEMA_VERSION);
+        } finally {
+          await fresh.close();
+        }
+      });
+
+      it('refuses a database written by a newer build, on open and on migrate', async () => {
+        const current = await harness.open('future');
+        try {
+          await current.migrate(T0);
+          await harness.forceSchemaVersion('future', SCHEMA_VERSION + 1);
+          const error = await expectDbError(current.migrate(T0), 'db_schema');
+          expect(error.message).toContain(`version ${SCHEMA_VERSION + 1}`);
+        } finally {
+          await current.close();
+        }
+        await expectDbError(harness.open('future'), 'db_schema');
+      });
+    });
+
+    describe('users', () => {
+      it('creates a user and reads it by id and by phone, bytes and all', async () => {
+        const user = await newUser('custodial');
+        expect(await db.getUserById(user.id)).toEqual(user);
+        expect(await db.getUserByPhone(user.phone)).toEqual(user);
+        expect(await db.getUserById(nextId())).toBeNull();
+        expect(await db.getUserByPhone('+8613900000000')).toBeNull();
+      });
+
+      it('changes tier, status and key; unknown ids change nothing', async () => {
+        const user = await newUser('custodial');
+        expect(await db.setUserKycTier(user.id, 3)).toBe(true);
+        expect(await db.setUserStatus(user.id, 'frozen')).toBe(true);
+        expect(await db.setUserKey(user.id, 'browser', null)).toBe(true);
+        expect(await db.getUserById(user.id)).toEqual({
+          ...user,
+          kycTier: 3,
+          status: 'frozen',
+          keyMode: 'browser',
+          sealedKey: null,
+        });
+        expect(await db.setUserKey(user.id, 'custodial', new Uint8Array([9]))).toBe(true);
+        expect((await db.getUserById(user.id))?.sealedKey).toEqual(new Uint8Array([9]));
+        expect(await db.setUserKycTier(nextId(), 1)).toBe(false);
+        expect(await db.setUserStatus(nextId(), 'active')).toBe(false);
+      });
+
+      it('refuses a second user with the same phone (db_phone_taken) and keeps the first', async () => {
+        const user = await newUser();
+        const twin = { ...user, id: nextId(), ledgerAccountId: nextId() };
+        await expectDbError(db.createUser(twin), 'db_phone_taken');
+        expect(await db.getUserById(twin.id)).toBeNull();
+        expect(await db.getUserByPhone(user.phone)).toEqual(user);
+      });
+
+      it('refuses a second user with the same id (db_duplicate)', async () => {
+        const user = await newUser();
+        await expectDbError(db.createUser({ ...user, phone: nextPhone(), ledgerAccountId: nextId() }), 'db_duplicate');
+      });
+
+      it('refuses a sealed key for a browser key (a bug: assertion)', async () => {
+        const user = { ...(await newUser()), id: nextId(), phone: nextPhone(), ledgerAccountId: nextId() };
+        await expect(db.createUser({ ...user, sealedKey: new Uint8Array([1]) })).rejects.toThrow(AssertionError);
+      });
+    });
+
+    describe('devices and sessions', () => {
+      it('binds a device once, lists it, revokes it with its sessions, and binds it again', async () => {
+        const user = await newUser();
+        const deviceId = nextId();
+        const device = { userId: user.id, deviceId, label: 'iPhone 15', publicKey: new Uint8Array(65).fill(4) };
+        expect(await db.bindDevice({ ...device, boundAtMs: T0 })).toBe('bound');
+        expect(await db.bindDevice({ ...device, label: 'other', boundAtMs: T0 + 1 })).toBe('already_bound');
+        expect(await db.listDevices(user.id)).toEqual([{ ...device, boundAtMs: T0, revokedAtMs: null }]);
+
+        const tokenHash = nextHash();
+        await db.createSession({ tokenHash, userId: user.id, deviceId, createdAtMs: T0, expiresAtMs: T0 + HOUR_MS });
+        expect(await db.findSession(tokenHash, T0 + 1)).not.toBeNull();
+
+        expect(await db.revokeDevice(user.id, deviceId, T0 + 10)).toBe(true);
+        expect(await db.revokeDevice(user.id, deviceId, T0 + 11)).toBe(false);
+        expect((await db.getDevice(user.id, deviceId))?.revokedAtMs).toBe(T0 + 10);
+        expect(await db.findSession(tokenHash, T0 + 12)).toBeNull();
+
+        expect(await db.bindDevice({ ...device, label: 'iPhone 16', boundAtMs: T0 + 20 })).toBe('bound');
+        expect(await db.getDevice(user.id, deviceId)).toEqual({
+          ...device,
+          label: 'iPhone 16',
+          boundAtMs: T0 + 20,
+          revokedAtMs: null,
+        });
+        expect(await db.findSession(tokenHash, T0 + 21)).toBeNull();
+        expect(await db.revokeDevice(user.id, nextId(), T0)).toBe(false);
+      });
+
+      it('finds a live session and not one that expired or was revoked', async () => {
+        const user = await newUser();
+        const live = nextHash();
+        const revoked = nextHash();
+        const expiresAtMs = T0 + HOUR_MS;
+        for (const tokenHash of [live, revoked]) {
+          await db.createSession({ tokenHash, userId: user.id, deviceId: null, createdAtMs: T0, expiresAtMs });
+        }
+        expect(await db.findSession(live, expiresAtMs - 1)).toEqual({
+          tokenHash: live,
+          userId: user.id,
+          deviceId: null,
+          createdAtMs: T0,
+          expiresAtMs,
+          revokedAtMs: null,
+        });
+        expect(await db.findSession(live, expiresAtMs)).toBeNull();
+        expect(await db.revokeSession(revoked, T0 + 5)).toBe(true);
+        expect(await db.revokeSession(revoked, T0 + 6)).toBe(false);
+        expect(await db.findSession(revoked, T0 + 7)).toBeNull();
+        expect(await db.findSession(nextHash(), T0)).toBeNull();
+      });
+
+      it('revokes all of a user’s live sessions (logout everywhere)', async () => {
+        const user = await newUser();
+        const hashes = [nextHash(), nextHash(), nextHash()];
+        for (const tokenHash of hashes) {
+          await db.createSession({ tokenHash, userId: user.id, deviceId: null, createdAtMs: T0, expiresAtMs: T0 + 99 });
+        }
+        expect(await db.revokeUserSessions(user.id, T0 + 1)).toBe(3);
+        expect(await db.revokeUserSessions(user.id, T0 + 2)).toBe(0);
+        for (const tokenHash of hashes) expect(await db.findSession(tokenHash, T0 + 3)).toBeNull();
+      });
+
+      it('refuses a session on another user’s device or for an unknown user (db_reference)', async () => {
+        const [alice, bob] = [await newUser(), await newUser()];
+        const deviceId = nextId();
+        await db.bindDevice({ userId: alice.id, deviceId, label: 'phone', publicKey: null, boundAtMs: T0 });
+        const session = { tokenHash: nextHash(), deviceId, createdAtMs: T0, expiresAtMs: T0 + 1 };
+        await expectDbError(db.createSession({ ...session, userId: bob.id }), 'db_reference');
+        await expectDbError(db.createSession({ ...session, userId: nextId(), deviceId: null }), 'db_reference');
+      });
+    });
+
+    describe('merchants', () => {
+      it('creates, reads and lists merchants by owner; an unknown owner is db_reference', async () => {
+        const owner = await newUser();
+        const first = await newMerchant(owner.id);
+        const second = await newMerchant(owner.id);
+        const merchant = await db.getMerchant(first);
+        expect(merchant).toEqual({
+          id: first,
+          ownerUserId: owner.id,
+          name: '老王面馆 Noodles',
+          mcc: '5812',
+          city: '上海',
+          region: 'SH',
+          settlementAccountId: merchant?.settlementAccountId,
+          createdAtMs: T0,
+        });
+        expect((await db.listMerchantsByOwner(owner.id)).map((m) => m.id)).toEqual([first, second].sort());
+        expect(await db.getMerchant(nextId())).toBeNull();
+        await expectDbError(newMerchant(nextId()), 'db_reference');
+      });
+    });
+
+    describe('payment requests (dynamic QR)', () => {
+      async function newRequest(oneTime: boolean, expiresAtMs = T0 + HOUR_MS) {
+        const owner = await newUser();
+        const merchantId = await newMerchant(owner.id);
+        const request = {
+          id: nextId(),
+          merchantId,
+          amount: 1234n,
+          currency: 'CNY',
+          oneTime,
+          expiresAtMs,
+          createdAtMs: T0,
+        };
+        await db.createPaymentRequest(request);
+        return request;
+      }
+
+      /** Records a pending QR payment of the request and marks the request paid by it, in one transaction. */
+      async function pay(requestId: string, merchantId: string, nowMs: number) {
+        const payer = await newUser();
+        const p = payment({ payerUserId: payer.id, merchantId, paymentRequestId: requestId, kind: 'qr' });
+        return db.transaction(async (tx) => {
+          await tx.insertPayment(p);
+          return { txId: p.txId, result: await tx.markPaymentRequestPaid(requestId, p.txId, nowMs) };
+        });
+      }
+
+      it('marks a one-time request paid once; a second payment is refused', async () => {
+        const request = await newRequest(true);
+        expect(await db.getPaymentRequest(request.id)).toEqual({ ...request, paidTxId: null });
+        const first = await pay(request.id, request.merchantId, T0 + 1);
+        expect(first.result).toEqual({ ok: true, request: { ...request, paidTxId: first.txId } });
+        const second = await pay(request.id, request.merchantId, T0 + 2);
+        expect(second.result).toEqual({ ok: false, reason: 'already_paid' });
+        expect((await db.getPaymentRequest(request.id))?.paidTxId).toBe(first.txId);
+      });
+
+      it('refuses an expired request and an unknown one, changing nothing', async () => {
+        const request = await newRequest(true, T0 + 100);
+        expect((await pay(request.id, request.merchantId, T0 + 100)).result).toEqual({ ok: false, reason: 'expired' });
+        expect((await db.getPaymentRequest(request.id))?.paidTxId).toBeNull();
+        expect(await db.markPaymentRequestPaid(nextId(), nextId(), T0)).toEqual({ ok: false, reason: 'not_found' });
+      });
+
+      it('lets a reusable request be paid many times until it expires', async () => {
+        const request = await newRequest(false, T0 + 100);
+        for (const nowMs of [T0 + 1, T0 + 2]) {
+          expect((await pay(request.id, request.merchantId, nowMs)).result).toEqual({
+            ok: true,
+            request: { ...request, paidTxId: null },
+          });
+        }
+        expect((await pay(request.id, request.merchantId, T0 + 100)).result).toEqual({ ok: false, reason: 'expired' });
+      });
+
+      it('refuses marking it paid by a payment not recorded for it (deferred key, db_reference)', async () => {
+        const request = await newRequest(true);
+        await expectDbError(db.markPaymentRequestPaid(request.id, nextId(), T0 + 1), 'db_reference');
+        expect((await db.getPaymentRequest(request.id))?.paidTxId).toBeNull();
+      });
+
+      it('has exactly one winner among concurrent payments', async () => {
+        const request = await newRequest(true);
+        const payer = await newUser();
+        const txIds: string[] = [];
+        for (let i = 0; i < RACERS; i++) {
+          const p = payment({
+            payerUserId: payer.id,
+            merchantId: request.merchantId,
+            paymentRequestId: request.id,
+            kind: 'qr',
+          });
+          await db.insertPayment(p);
+          txIds.push(p.txId);
+        }
+        const results = await Promise.all(txIds.map((txId) => db.markPaymentRequestPaid(request.id, txId, T0 + 1)));
+        expect(countOf(results, (r) => r.ok)).toBe(1);
+        expect(countOf(results, (r) => !r.ok && r.reason === 'already_paid')).toBe(RACERS - 1);
+        const winner = txIds[results.findIndex((r) => r.ok)];
+        expect((await db.getPaymentRequest(request.id))?.paidTxId).toBe(winner);
+      });
+
+      it('becomes payable again when the ledger refuses the payment that took it', async () => {
+        const request = await newRequest(true);
+        const first = await pay(request.id, request.merchantId, T0 + 1);
+        expect(await db.markPaymentRefused(first.txId, T0 + 2)).toBe(true);
+        expect((await db.getPaymentRequest(request.id))?.paidTxId).toBeNull();
+        const second = await pay(request.id, request.merchantId, T0 + 3);
+        expect(second.result.ok).toBe(true);
+        expect((await db.getPaymentRequest(request.id))?.paidTxId).toBe(second.txId);
+      });
+    });
+
+    describe('pay codes', () => {
+      async function newCode(userId: string, expiresAtMs = T0 + 60_000): Promise<string> {
+        const codeHash = nextHash();
+        await db.createPayCode({ codeHash, userId, createdAtMs: T0, expiresAtMs });
+        return codeHash;
+      }
+
+      /** Uses the code and records the payment it pays, in one transaction, as the API does. */
+      async function useAndPay(codeHash: string, payerUserId: string, nowMs: number) {
+        const p = payment({ payerUserId, merchantId: await newMerchant(payerUserId), kind: 'paycode' });
+        return db.transaction(async (tx) => {
+          const result = await tx.usePayCode(codeHash, nowMs, p.txId);
+          if (result.ok) await tx.insertPayment({ ...p, payerUserId: result.userId });
+          return result;
+        });
+      }
+
+      it('uses a code once; the second use and an unknown code are refused', async () => {
+        const user = await newUser();
+        const codeHash = await newCode(user.id);
+        expect(await useAndPay(codeHash, user.id, T0 + 1)).toEqual({ ok: true, userId: user.id });
+        expect(await useAndPay(codeHash, user.id, T0 + 2)).toEqual({ ok: false, reason: 'used' });
+        expect(await useAndPay(nextHash(), user.id, T0 + 3)).toEqual({ ok: false, reason: 'not_found' });
+      });
+
+      it('refuses a code at and after its expiry', async () => {
+        const user = await newUser();
+        const codeHash = await newCode(user.id, T0 + 30_000);
+        expect(await useAndPay(codeHash, user.id, T0 + 30_000)).toEqual({ ok: false, reason: 'expired' });
+        expect(await useAndPay(codeHash, user.id, T0 + 29_999)).toEqual({ ok: true, userId: user.id });
+      });
+
+      it('refuses a code that lives longer than 60 s (a bug: assertion)', async () => {
+        const user = await newUser();
+        await expect(newCode(user.id, T0 + 60_001)).rejects.toThrow(AssertionError);
+      });
+
+      it('refuses a code marked used by a payment of another payer (deferred key, db_reference)', async () => {
+        const [owner, other] = [await newUser(), await newUser()];
+        const codeHash = await newCode(owner.id);
+        const p = payment({ payerUserId: other.id, merchantId: await newMerchant(other.id), kind: 'paycode' });
+        await db.insertPayment(p);
+        await expectDbError(db.usePayCode(codeHash, T0 + 1, p.txId), 'db_reference');
+        expect(await useAndPay(codeHash, owner.id, T0 + 2)).toEqual({ ok: true, userId: owner.id });
+      });
+
+      it('has exactly one winner among concurrent uses', async () => {
+        const user = await newUser();
+        const merchantId = await newMerchant(user.id);
+        const codeHash = await newCode(user.id);
+        const txIds: string[] = [];
+        for (let i = 0; i < RACERS; i++) {
+          const p = payment({ payerUserId: user.id, merchantId, kind: 'paycode' });
+          await db.insertPayment(p);
+          txIds.push(p.txId);
+        }
+        const results = await Promise.all(txIds.map((txId) => db.usePayCode(codeHash, T0 + 1, txId)));
+        expect(countOf(results, (r) => r.ok)).toBe(1);
+        expect(countOf(results, (r) => !r.ok && r.reason === 'used')).toBe(RACERS - 1);
+      });
+    });
+
+    describe('payments', () => {
+      it('records a payment pending, then final with its ledger position, once', async () => {
+        const payer = await newUser();
+        const p = payment({ payerUserId: payer.id, kind: 'topup', amount: 50_000n });
+        await db.insertPayment(p);
+        const pending = await db.getPayment(p.txId);
+        expect(pending).toEqual({
+          ...p,
+          refundOf: null,
+          status: 'pending',
+          ledgerHeight: null,
+          ledgerIndex: null,
+          refunded: 0n,
+          updatedAtMs: T0,
+        });
+        expect(await db.markPaymentFinal(p.txId, 42n, 3, T0 + 5)).toBe(true);
+        expect(await db.markPaymentFinal(p.txId, 43n, 0, T0 + 6)).toBe(false);
+        expect(await db.markPaymentRefused(p.txId, T0 + 7)).toBe(false);
+        expect(await db.getPayment(p.txId)).toEqual({
+          ...pending,
+          status: 'final',
+          ledgerHeight: 42n,
+          ledgerIndex: 3,
+          updatedAtMs: T0 + 5,
+        });
+        await expectDbError(db.insertPayment(p), 'db_duplicate');
+        await expectDbError(db.insertPayment({ ...p, txId: nextId(), payerUserId: nextId() }), 'db_reference');
+      });
+
+      it('marks a pending payment refused once', async () => {
+        const payer = await newUser();
+        const p = payment({ payerUserId: payer.id });
+        await db.insertPayment(p);
+        expect(await db.markPaymentRefused(p.txId, T0 + 1)).toBe(true);
+        expect(await db.markPaymentRefused(p.txId, T0 + 2)).toBe(false);
+        expect(await db.markPaymentFinal(p.txId, 1n, 0, T0 + 3)).toBe(false);
+        expect((await db.getPayment(p.txId))?.status).toBe('refused');
+      });
+
+      it('lists by payer, payee and merchant, newest first, page by page', async () => {
+        const payer = await newUser();
+        const merchantId = await newMerchant(payer.id);
+        const payeeAccountId = nextId();
+        const made: NewPayment[] = [];
+        // Two share each timestamp, so the cursor must order by tx id as well.
+        for (let i = 0; i < 5; i++) {
+          const p = payment({
+            payerUserId: payer.id,
+            payeeAccountId,
+            merchantId,
+            kind: 'qr',
+            createdAtMs: T0 + Math.floor(i / 2),
+          });
+          await db.insertPayment(p);
+          made.push(p);
+        }
+        const newestFirst = made.map((p) => p.txId).reverse();
+        for (const filter of [{ payerUserId: payer.id }, { payeeAccountId }, { merchantId }]) {
+          const first = await db.listPayments(filter, 2, null);
+          const second = await db.listPayments(filter, 2, first.next);
+          const third = await db.listPayments(filter, 2, second.next);
+          expect([...first.items, ...second.items, ...third.items].map((p) => p.txId)).toEqual(newestFirst);
+          expect(third.next).toBeNull();
+        }
+        expect(await db.listPayments({ payerUserId: nextId() }, 10, null)).toEqual({ items: [], next: null });
+      });
+    });
+
+    describe('refunds', () => {
+      it('refunds in parts up to the amount, and no further (state unchanged)', async () => {
+        const { txId, payer, merchantId } = await finalMerchantPayment(100n);
+        const owner = (await db.getMerchant(merchantId))?.ownerUserId;
+        const first = await db.reserveRefund({ txId: nextId(), originalTxId: txId, amount: 60n, createdAtMs: T0 + 2 });
+        if (!first.ok) throw new Error(`refund refused: ${first.reason}`);
+        expect(first.refundedTotal).toBe(60n);
+        expect(first.refund).toMatchObject({
+          payerUserId: owner,
+          payeeAccountId: payer.ledgerAccountId,
+          merchantId,
+          refundOf: txId,
+          amount: 60n,
+          currency: 'CNY',
+          kind: 'refund',
+          status: 'pending',
+          refunded: 0n,
+        });
+        expect(await db.getPayment(first.refund.txId)).toEqual(first.refund);
+
+        const tooMuchId = nextId();
+        const tooMuch = await db.reserveRefund({
+          txId: tooMuchId,
+          originalTxId: txId,
+          amount: 41n,
+          createdAtMs: T0 + 3,
+        });
+        expect(tooMuch).toEqual({ ok: false, reason: 'exceeds_paid' });
+        expect(await db.getPayment(tooMuchId)).toBeNull();
+        expect((await db.getPayment(txId))?.refunded).toBe(60n);
+
+        const rest = await db.reserveRefund({ txId: nextId(), originalTxId: txId, amount: 40n, createdAtMs: T0 + 4 });
+        expect(rest.ok && rest.refundedTotal).toBe(100n);
+      });
+
+      it('gives a refused refund’s amount back', async () => {
+        const { txId } = await finalMerchantPayment(100n);
+        const refund = await db.reserveRefund({
+          txId: nextId(),
+          originalTxId: txId,
+          amount: 100n,
+          createdAtMs: T0 + 2,
+        });
+        if (!refund.ok) throw new Error(`refund refused: ${refund.reason}`);
+        expect(await db.markPaymentRefused(refund.refund.txId, T0 + 3)).toBe(true);
+        expect((await db.getPayment(txId))?.refunded).toBe(0n);
+        const again = await db.reserveRefund({ txId: nextId(), originalTxId: txId, amount: 100n, createdAtMs: T0 + 4 });
+        expect(again.ok).toBe(true);
+      });
+
+      it('refuses refunds of unknown, non-merchant and pending payments, in that order', async () => {
+        const payer = await newUser();
+        const p2p = payment({ payerUserId: payer.id });
+        await db.insertPayment(p2p);
+        const merchantId = await newMerchant(payer.id);
+        const pendingQr = payment({ payerUserId: payer.id, merchantId, kind: 'qr' });
+        await db.insertPayment(pendingQr);
+        const cases = [
+          [nextId(), 'not_found'],
+          [p2p.txId, 'not_refundable'],
+          [pendingQr.txId, 'not_final'],
+        ] as const;
+        for (const [originalTxId, reason] of cases) {
+          const result = await db.reserveRefund({ txId: nextId(), originalTxId, amount: 1n, createdAtMs: T0 });
+          expect(result).toEqual({ ok: false, reason });
+        }
+        expect((await db.getPayment(pendingQr.txId))?.refunded).toBe(0n);
+      });
+
+      it('never goes above the amount under concurrent refunds', async () => {
+        const { txId } = await finalMerchantPayment(100n);
+        const results = await Promise.all(
+          Array.from({ length: RACERS }, () =>
+            db.reserveRefund({ txId: nextId(), originalTxId: txId, amount: 30n, createdAtMs: T0 + 2 }),
+          ),
+        );
+        expect(countOf(results, (r) => r.ok)).toBe(3);
+        expect(countOf(results, (r) => !r.ok && r.reason === 'exceeds_paid')).toBe(RACERS - 3);
+        expect((await db.getPayment(txId))?.refunded).toBe(90n);
+      });
+    });
+
+    describe('daily spend', () => {
+      it('adds up to the limit and refuses what would pass it (state unchanged)', async () => {
+        const user = await newUser();
+        const day = '2025-06-15';
+        expect(await db.getDailySpend(user.id, day)).toBe(0n);
+        expect(await db.addDailySpend(user.id, day, 600n, 1000n)).toEqual({ ok: true, spent: 600n });
+        expect(await db.addDailySpend(user.id, day, 401n, 1000n)).toEqual({
+          ok: false,
+          reason: 'limit_exceeded',
+          spent: 600n,
+        });
+        expect(await db.addDailySpend(user.id, day, 400n, 1000n)).toEqual({ ok: true, spent: 1000n });
+        expect(await db.addDailySpend(user.id, day, 1n, 1000n)).toEqual({
+          ok: false,
+          reason: 'limit_exceeded',
+          spent: 1000n,
+        });
+        expect(await db.addDailySpend(user.id, '2025-06-16', 1001n, 1000n)).toEqual({
+          ok: false,
+          reason: 'limit_exceeded',
+          spent: 0n,
+        });
+        expect(await db.getDailySpend(user.id, '2025-06-16')).toBe(0n);
+        expect(await db.getDailySpend(user.id, day)).toBe(1000n);
+      });
+
+      it('lets exactly as many concurrent payments through as the limit allows', async () => {
+        const user = await newUser();
+        const results = await Promise.all(
+          Array.from({ length: RACERS }, () => db.addDailySpend(user.id, '2025-06-15', 100n, 500n)),
+        );
+        expect(countOf(results, (r) => r.ok)).toBe(5);
+        expect(await db.getDailySpend(user.id, '2025-06-15')).toBe(500n);
+      });
+    });
+
+    describe('64-bit money', () => {
+      it('round-trips amounts, totals and heights of 2^63−1 exactly', async () => {
+        expect(AMOUNT_MAX).toBe(2n ** 63n - 1n);
+        const { txId, merchantId } = await finalMerchantPayment(AMOUNT_MAX);
+        expect((await db.getPayment(txId))?.amount).toBe(AMOUNT_MAX);
+        const refund = await db.reserveRefund({
+          txId: nextId(),
+          originalTxId: txId,
+          amount: AMOUNT_MAX - 1n,
+          createdAtMs: T0,
+        });
+        expect(refund.ok && refund.refundedTotal).toBe(AMOUNT_MAX - 1n);
+        // 2 more would pass the amount; the check must not overflow on the way.
+        expect(await db.reserveRefund({ txId: nextId(), originalTxId: txId, amount: 2n, createdAtMs: T0 })).toEqual({
+          ok: false,
+          reason: 'exceeds_paid',
+        });
+        expect((await db.reserveRefund({ txId: nextId(), originalTxId: txId, amount: 1n, createdAtMs: T0 })).ok).toBe(
+          true,
+        );
+        expect((await db.getPayment(txId))?.refunded).toBe(AMOUNT_MAX);
+
+        const requestId = nextId();
+        await db.createPaymentRequest({
+          id: requestId,
+          merchantId,
+          amount: AMOUNT_MAX,
+          currency: 'CNY',
+          oneTime: true,
+          expiresAtMs: T0 + 1,
+          createdAtMs: T0,
+        });
+        expect((await db.getPaymentRequest(requestId))?.amount).toBe(AMOUNT_MAX);
+
+        const user = await newUser();
+        expect(await db.addDailySpend(user.id, '2025-06-15', AMOUNT_MAX - 5n, AMOUNT_MAX)).toEqual({
+          ok: true,
+          spent: AMOUNT_MAX - 5n,
+        });
+        expect((await db.addDailySpend(user.id, '2025-06-15', 10n, AMOUNT_MAX)).ok).toBe(false);
+        expect(await db.addDailySpend(user.id, '2025-06-15', 5n, AMOUNT_MAX)).toEqual({ ok: true, spent: AMOUNT_MAX });
+
+        const p = payment({ payerUserId: user.id, amount: 1n });
+        await db.insertPayment(p);
+        await db.markPaymentFinal(p.txId, AMOUNT_MAX, 2 ** 31 - 1, T0);
+        expect(await db.getPayment(p.txId)).toMatchObject({ ledgerHeight: AMOUNT_MAX, ledgerIndex: 2 ** 31 - 1 });
+      });
+    });
+
+    describe('idempotency keys', () => {
+      const body = '{"payment":{"txId":"ab","amount":"12.34"},"note":"支付"}';
+
+      it('claims a new key, reports it in progress, then replays the stored response byte for byte', async () => {
+        const scope = `user:${nextId()}`;
+        const hash = nextHash();
+        expect(await db.claimIdempotencyKey(scope, 'k1', hash, T0)).toBe('new');
+        expect(await db.claimIdempotencyKey(scope, 'k1', hash, T0 + 1)).toBe('in_progress');
+        expect(await db.completeIdempotencyKey(scope, 'k1', nextHash(), { httpStatus: 201, body }, T0 + 2)).toBe(false);
+        expect(await db.completeIdempotencyKey(scope, 'k1', hash, { httpStatus: 201, body }, T0 + 2)).toBe(true);
+        expect(await db.completeIdempotencyKey(scope, 'k1', hash, { httpStatus: 500, body: '{}' }, T0 + 3)).toBe(false);
+        expect(await db.claimIdempotencyKey(scope, 'k1', hash, T0 + 4)).toEqual({ replay: { httpStatus: 201, body } });
+        // The same key in another scope is another key.
+        expect(await db.claimIdempotencyKey(`user:${nextId()}`, 'k1', hash, T0 + 5)).toBe('new');
+      });
+
+      it('refuses the same key with another request (conflict), before and after completion', async () => {
+        const scope = `user:${nextId()}`;
+        const hash = nextHash();
+        expect(await db.claimIdempotencyKey(scope, 'k', hash, T0)).toBe('new');
+        expect(await db.claimIdempotencyKey(scope, 'k', nextHash(), T0)).toBe('conflict');
+        await db.completeIdempotencyKey(scope, 'k', hash, { httpStatus: 200, body }, T0);
+        expect(await db.claimIdempotencyKey(scope, 'k', nextHash(), T0)).toBe('conflict');
+      });
+
+      it('frees a released claim for a retry, but never a completed one', async () => {
+        const scope = `user:${nextId()}`;
+        const hash = nextHash();
+        expect(await db.claimIdempotencyKey(scope, 'k', hash, T0)).toBe('new');
+        expect(await db.releaseIdempotencyKey(scope, 'k', hash)).toBe(true);
+        expect(await db.claimIdempotencyKey(scope, 'k', hash, T0 + 1)).toBe('new');
+        await db.completeIdempotencyKey(scope, 'k', hash, { httpStatus: 200, body }, T0 + 2);
+        expect(await db.releaseIdempotencyKey(scope, 'k', hash)).toBe(false);
+        expect(await db.claimIdempotencyKey(scope, 'k', hash, T0 + 3)).toEqual({ replay: { httpStatus: 200, body } });
+      });
+
+      it('gives a key to exactly one of many concurrent claims', async () => {
+        const scope = `user:${nextId()}`;
+        const hash = nextHash();
+        const results = await Promise.all(
+          Array.from({ length: RACERS }, () => db.claimIdempotencyKey(scope, 'race', hash, T0)),
+        );
+        expect(countOf(results, (r) => r === 'new')).toBe(1);
+        expect(countOf(results, (r) => r === 'in_progress')).toBe(RACERS - 1);
+      });
+    });
+
+    describe('webhooks', () => {
+      it('sets, replaces, reads and deletes a merchant’s endpoint', async () => {
+        const merchantId = await newMerchant((await newUser()).id);
+        const secretSealed = new Uint8Array([7, 7, 7]);
+        await db.setWebhookEndpoint({ merchantId, url: 'https://shop.example/hook', secretSealed, nowMs: T0 });
+        await db.setWebhookEndpoint({ merchantId, url: 'https://shop.example/v2', secretSealed, nowMs: T0 + 1 });
+        expect(await db.getWebhookEndpoint(merchantId)).toEqual({
+          merchantId,
+          url: 'https://shop.example/v2',
+          secretSealed,
+          createdAtMs: T0,
+          updatedAtMs: T0 + 1,
+        });
+        expect(await db.deleteWebhookEndpoint(merchantId)).toBe(true);
+        expect(await db.deleteWebhookEndpoint(merchantId)).toBe(false);
+        expect(await db.getWebhookEndpoint(merchantId)).toBeNull();
+      });
+
+      it('claims due deliveries once per lease, reschedules failures and stops at delivery', async () => {
+        // Far in the future, so deliveries of other tests are not due here.
+        const t = T0 + 1_000 * HOUR_MS;
+        const merchantId = await newMerchant((await newUser()).id);
+        const [a, b, later] = [nextId(), nextId(), nextId()];
+        await db.enqueueWebhook({ id: a, merchantId, eventJson: '{"n":1}', createdAtMs: t });
+        await db.enqueueWebhook({ id: b, merchantId, eventJson: '{"n":2}', createdAtMs: t + 1 });
+        await db.enqueueWebhook({ id: later, merchantId, eventJson: '{"n":3}', createdAtMs: t + 10_000 });
+
+        const claimed = await db.claimDueDeliveries(t + 5, 10);
+        expect(claimed.map((d) => d.id)).toEqual([a, b]);
+        expect(claimed[0]).toEqual({
+          id: a,
+          merchantId,
+          eventJson: '{"n":1}',
+          attempts: 0,
+          nextAttemptAtMs: t + 5 + WEBHOOK_DELIVERY_LEASE_MS,
+          deliveredAtMs: null,
+          lastError: null,
+          createdAtMs: t,
+        });
+        expect(await db.claimDueDeliveries(t + 6, 10)).toEqual([]);
+
+        expect(await db.markDeliveryDelivered(a, t + 7)).toBe(true);
+        expect(await db.markDeliveryDelivered(a, t + 8)).toBe(false);
+        expect(await db.rescheduleDelivery(b, t + 20_000, 'x'.repeat(WEBHOOK_ERROR_CHARS_MAX + 50))).toBe(true);
+        expect(await db.rescheduleDelivery(a, t + 20_000, 'late')).toBe(false);
+        const failed = await db.getWebhookDelivery(b);
+        expect(failed?.attempts).toBe(1);
+        expect(failed?.lastError?.length).toBe(WEBHOOK_ERROR_CHARS_MAX);
+
+        expect((await db.claimDueDeliveries(t + 10_000, 10)).map((d) => d.id)).toEqual([later]);
+        // The lease of `later` ran out without news: it is handed out again, with b now due.
+        const afterLease = await db.claimDueDeliveries(t + 10_000 + WEBHOOK_DELIVERY_LEASE_MS, 10);
+        expect(afterLease.map((d) => d.id)).toEqual([b, later]);
+        // Delivered, so the later tests' claims (at later times) do not see them.
+        for (const id of [b, later]) expect(await db.markDeliveryDelivered(id, t + 20_000)).toBe(true);
+      });
+
+      it('stops claiming a delivery after WEBHOOK_DELIVERY_ATTEMPTS_MAX failures', async () => {
+        const t = T0 + 2_000 * HOUR_MS;
+        const merchantId = await newMerchant((await newUser()).id);
+        const id = nextId();
+        await db.enqueueWebhook({ id, merchantId, eventJson: '{}', createdAtMs: t });
+        for (let i = 0; i < WEBHOOK_DELIVERY_ATTEMPTS_MAX; i++) {
+          expect((await db.claimDueDeliveries(t + i, 1)).map((d) => d.id)).toEqual([id]);
+          await db.rescheduleDelivery(id, t + i + 1, `attempt ${i}`);
+        }
+        expect(await db.claimDueDeliveries(t + 10 * HOUR_MS, 10)).toEqual([]);
+        expect((await db.getWebhookDelivery(id))?.attempts).toBe(WEBHOOK_DELIVERY_ATTEMPTS_MAX);
+      });
+
+      it('hands each due delivery to exactly one of several concurrent claimers', async () => {
+        const t = T0 + 3_000 * HOUR_MS;
+        const merchantId = await newMerchant((await newUser()).id);
+        const ids: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          const id = nextId();
+          ids.push(id);
+          await db.enqueueWebhook({ id, merchantId, eventJson: `{"i":${i}}`, createdAtMs: t });
+        }
+        const seen: string[] = [];
+        // Claimers that skip locked rows may leave some for the next round; none is handed out twice.
+        for (let round = 0; round < 5 && seen.length < ids.length; round++) {
+          const batches = await Promise.all(Array.from({ length: 4 }, () => db.claimDueDeliveries(t + 1, 7)));
+          for (const batch of batches) seen.push(...batch.map((d) => d.id));
+        }
+        expect([...seen].sort()).toEqual([...ids].sort());
+        for (const id of ids) await db.markDeliveryDelivered(id, t + 2);
+      });
+    });
+
+    describe('transactions and housekeeping', () => {
+      it('rolls back every write of a transaction that throws, and commits one that returns', async () => {
+        const user = await newUser();
+        const merchantId = nextId();
+        const failure = new Error('stop');
+        const caught = await errorOf(
+          db.transaction(async (tx) => {
+            await tx.createMerchant({
+              id: merchantId,
+              ownerUserId: user.id,
+              name: 'n',
+              mcc: '5411',
+              city: 'c',
+              region: 'r',
+              settlementAccountId: nextId(),
+              createdAtMs: T0,
+            });
+            expect(await tx.getMerchant(merchantId)).not.toBeNull();
+            await tx.addDailySpend(user.id, '2025-06-15', 5n, 10n);
+            throw failure;
+          }),
+        );
+        expect(caught).toBe(failure);
+        expect(await db.getMerchant(merchantId)).toBeNull();
+        expect(await db.getDailySpend(user.id, '2025-06-15')).toBe(0n);
+        expect(await db.transaction((tx) => tx.addDailySpend(user.id, '2025-06-15', 5n, 10n))).toEqual({
+          ok: true,
+          spent: 5n,
+        });
+      });
+
+      it('keeps a write made outside a running transaction when that transaction rolls back', async () => {
+        const user = await newUser();
+        const outside = nextId();
+        const failure = new Error('stop');
+        let started = (): void => {};
+        const inside = new Promise<void>((resolve) => {
+          started = resolve;
+        });
+        const rolledBack = errorOf(
+          db.transaction(async (tx) => {
+            await tx.addDailySpend(user.id, '2025-06-15', 5n, 10n);
+            started();
+            // A turn of the event loop, so the write below is issued while this transaction is open.
+            await new Promise((resolve) => setImmediate(resolve));
+            throw failure;
+          }),
+        );
+        await inside;
+        await db.createMerchant({
+          id: outside,
+          ownerUserId: user.id,
+          name: 'outside',
+          mcc: '5411',
+          city: 'c',
+          region: 'r',
+          settlementAccountId: nextId(),
+          createdAtMs: T0,
+        });
+        expect(await rolledBack).toBe(failure);
+        expect(await db.getMerchant(outside)).not.toBeNull();
+        expect(await db.getDailySpend(user.id, '2025-06-15')).toBe(0n);
+      });
+
+      it('purges expired sessions and pay codes and old idempotency records, within the limit', async () => {
+        const t = T0 + 4_000 * HOUR_MS;
+        const user = await newUser();
+        for (let i = 0; i < 3; i++) {
+          await db.createSession({
+            tokenHash: nextHash(),
+            userId: user.id,
+            deviceId: null,
+            createdAtMs: t,
+            expiresAtMs: t + 1,
+          });
+          await db.createPayCode({ codeHash: nextHash(), userId: user.id, createdAtMs: t, expiresAtMs: t + 1 });
+        }
+        const live = nextHash();
+        await db.createSession({
+          tokenHash: live,
+          userId: user.id,
+          deviceId: null,
+          createdAtMs: t,
+          expiresAtMs: t + HOUR_MS,
+        });
+        const first = await db.purgeExpired({ nowMs: t + 1, idempotencyRetentionMs: t + 1, limit: 2 });
+        expect(first.sessions).toBeGreaterThanOrEqual(2);
+        expect(first.payCodes).toBe(2);
+        expect(first.idempotencyKeys).toBe(0);
+        let rest = await db.purgeExpired({ nowMs: t + 1, idempotencyRetentionMs: 24 * HOUR_MS, limit: 10_000 });
+        while (rest.sessions > 0 || rest.payCodes > 0 || rest.idempotencyKeys > 0) {
+          rest = await db.purgeExpired({ nowMs: t + 1, idempotencyRetentionMs: 24 * HOUR_MS, limit: 10_000 });
+        }
+        expect(await db.findSession(live, t + 2)).not.toBeNull();
+        const scope = `user:${nextId()}`;
+        expect(await db.claimIdempotencyKey(scope, 'k', nextHash(), t)).toBe('new');
+        const purged = await db.purgeExpired({ nowMs: t + 2, idempotencyRetentionMs: 1, limit: 10 });
+        expect(purged.idempotencyKeys).toBe(1);
+      });
+    });
+
+    describe(`failures of the ${harness.name} backend`, () => {
+      if (harness.name === 'sqlite') {
+        it('refuses (instead of hanging) the database used inside its own transaction', async () => {
+          const id = nextId();
+          await expect(db.transaction(() => db.getMerchant(id))).rejects.toThrow(AssertionError);
+          expect(await db.getMerchant(id)).toBeNull();
+        });
+
+        it('reports a file that is not a database as db_corrupt', async () => {
+          const dir = mkdtempSync(join(tmpdir(), `paychain-gw-${RUN_TAG}-bad-`));
+          try {
+            const path = join(dir, 'not-a-db.sqlite');
+            writeFileSync(path, 'this is not an SQLite database, just text long enough to have a header'.repeat(20));
+            await expectDbError(openGatewayDb(`sqlite:${path}`), 'db_corrupt');
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        });
+      } else {
+        it('lets two gateways migrate one schema at once: one applies, the other finds it current', async () => {
+          const [a, b] = [await harness.open('race'), await harness.open('race')];
+          try {
+            const results = await Promise.all([a.migrate(T0), b.migrate(T0)]);
+            expect(results.map((r) => r.applied).sort()).toEqual([[], [1]]);
+            expect(await b.schemaVersion()).toBe(SCHEMA_VERSION);
+          } finally {
+            await Promise.all([a.close(), b.close()]);
+          }
+        });
+
+        it('reports a server that does not answer as db_unavailable', async () => {
+          const url = 'postgres://postgres@127.0.0.1:1/test';
+          await expectDbError(openPostgresGatewayDb({ url, connectTimeoutMs: 2_000 }), 'db_unavailable');
+        });
+      }
+    });
+  });
+});
+
+describe('parseGatewayDbSpec', () => {
+  it.each([
+    ['sqlite:/var/lib/paychain/gateway.sqlite', { kind: 'sqlite', path: '/var/lib/paychain/gateway.sqlite' }],
+    ['sqlite:gateway.sqlite', { kind: 'sqlite', path: 'gateway.sqlite' }],
+    ['postgres://gw@db:5432/paychain', { kind: 'postgres', url: 'postgres://gw@db:5432/paychain' }],
+    ['postgresql://gw@db/paychain', { kind: 'postgres', url: 'postgresql://gw@db/paychain' }],
+    ['sqlite:', null],
+    ['postgres://', null],
+    ['mysql://db/paychain', null],
+    ['/var/lib/gateway.sqlite', null],
+    ['', null],
+  ])('%j → %j', (text, expected) => {
+    expect(parseGatewayDbSpec(text)).toEqual(expected);
+  });
+
+  it('refuses an unknown spec with db_config, without echoing it', async () => {
+    const error = await expectDbError(openGatewayDb('mysql://root:secret@db/x'), 'db_config');
+    expect(error.message).not.toContain('secret');
+  });
+});

@@ -1,0 +1,451 @@
+/**
+ * The gateway's storage: one async interface (`GatewayDb`) over the users, devices, sessions, merchants, QR payment
+ * requests, pay codes, payments, daily KYC spend, idempotency records and webhooks of issue 4, implemented on SQLite
+ * (the default, `sqlite-db.ts`) and on PostgreSQL (`postgres-db.ts`). Both run the same statements
+ * (`sql-gateway-db.ts`) and one shared test suite (`gateway-db.test.ts`).
+ *
+ * Conventions, so the API above needs no knowledge of the backend:
+ * - Money is `bigint` minor units in 1..AMOUNT_MAX (a signed 64-bit column on both backends); times are ms since the
+ *   epoch as `number` (safe integers), passed in by the caller (`nowMs`): this layer reads no clock.
+ * - Ids are 128-bit lowercase hex (32 chars) made by the caller; hashes of secrets (session tokens, pay codes,
+ *   request bodies) are 64 lowercase hex chars (SHA-256), never the secret itself.
+ * - Inputs are checked with `assert`: the API validates outside input first, so a bad value here is a bug.
+ * - Expected refusals (a pay code used twice, a refund above the amount, a daily limit crossed…) are result unions,
+ *   reasons in precedence order. Operating errors (server gone, disk, conflicts between writers, damaged rows) are
+ *   `GatewayDbError` with a code; the one expected outcome reported as an error is `db_phone_taken`, because it
+ *   surfaces from a unique constraint on insert (the API maps it to 409).
+ */
+
+export type KycTier = 1 | 2 | 3;
+export type KeyMode = 'browser' | 'custodial';
+export type UserStatus = 'active' | 'frozen';
+export type PaymentKind = 'p2p' | 'qr' | 'paycode' | 'topup' | 'withdraw' | 'capture' | 'refund';
+export type PaymentStatus = 'pending' | 'final' | 'refused';
+export type GatewayDbBackend = 'sqlite' | 'postgres';
+
+export const KYC_TIERS: readonly KycTier[] = [1, 2, 3];
+export const KEY_MODES: readonly KeyMode[] = ['browser', 'custodial'];
+export const USER_STATUSES: readonly UserStatus[] = ['active', 'frozen'];
+export const PAYMENT_KINDS: readonly PaymentKind[] = ['p2p', 'qr', 'paycode', 'topup', 'withdraw', 'capture', 'refund'];
+export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['pending', 'final', 'refused'];
+/** Merchant payments, the only ones a refund may point at. */
+export const REFUNDABLE_KINDS: readonly PaymentKind[] = ['qr', 'paycode', 'capture'];
+/** Payments that belong to a merchant (and only those carry a merchant id). */
+export const MERCHANT_KINDS: readonly PaymentKind[] = ['qr', 'paycode', 'capture', 'refund'];
+
+// --- Limits (each checked before a write, and again by a CHECK constraint in the schema). ---
+
+export const PASSWORD_HASH_CHARS_MAX = 512;
+/** A sealed (encrypted) private key: nonce, ciphertext and tag of a key of at most a few hundred bytes. */
+export const SEALED_KEY_BYTES_MAX = 1024;
+export const DEVICE_LABEL_CHARS_MAX = 64;
+export const DEVICE_PUBLIC_KEY_BYTES_MAX = 256;
+/** `listDevices` answers at most this many (a user has a handful of phones). */
+export const DEVICES_LIST_MAX = 64;
+/** The issue's rule: a consumer-presented pay code expires within 60 s. */
+export const PAY_CODE_LIFETIME_MS_MAX = 60_000;
+export const MERCHANT_NAME_CHARS_MAX = 100;
+export const MERCHANT_CITY_CHARS_MAX = 64;
+export const MERCHANT_REGION_CHARS_MAX = 64;
+/** `listMerchantsByOwner` answers at most this many. */
+export const MERCHANTS_LIST_MAX = 100;
+export const IDEMPOTENCY_SCOPE_CHARS_MAX = 128;
+export const IDEMPOTENCY_KEY_CHARS_MAX = 255;
+/** A stored response is replayed byte for byte, so it is kept whole; larger answers are not idempotent POSTs. */
+export const IDEMPOTENCY_RESPONSE_CHARS_MAX = 256 * 1024;
+/** A claim whose response is never stored (lost, released) makes this many read-after-insert attempts at most. */
+export const IDEMPOTENCY_CLAIM_ATTEMPTS_MAX = 3;
+export const WEBHOOK_URL_CHARS_MAX = 2048;
+export const WEBHOOK_SECRET_SEALED_BYTES_MAX = 1024;
+/** The event is stored as the exact JSON text that is signed and sent. */
+export const WEBHOOK_EVENT_CHARS_MAX = 64 * 1024;
+export const WEBHOOK_ERROR_CHARS_MAX = 500;
+export const WEBHOOK_CLAIM_BATCH_MAX = 100;
+/** A claimed delivery is not handed out again for this long, so a worker that dies gives it back by itself. */
+export const WEBHOOK_DELIVERY_LEASE_MS = 60_000;
+/** Deliveries that failed this many times are no longer claimed (kept for the console). */
+export const WEBHOOK_DELIVERY_ATTEMPTS_MAX = 16;
+export const PAGE_ITEMS_MAX = 100;
+export const PURGE_BATCH_MAX = 10_000;
+
+// --- Rows. ---
+
+export interface User {
+  readonly id: string;
+  /** E.164: `+` then 2–15 digits, the first not 0. */
+  readonly phone: string;
+  /** Opaque, made elsewhere (e.g. `scrypt$…`). */
+  readonly passwordHash: string;
+  readonly kycTier: KycTier;
+  readonly ledgerAccountId: string;
+  readonly keyMode: KeyMode;
+  /** Present exactly when keyMode is 'custodial'. */
+  readonly sealedKey: Uint8Array | null;
+  readonly status: UserStatus;
+  readonly createdAtMs: number;
+}
+
+export type NewUser = Omit<User, 'status'>;
+
+export interface Device {
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly label: string;
+  readonly publicKey: Uint8Array | null;
+  readonly boundAtMs: number;
+  readonly revokedAtMs: number | null;
+}
+
+export type NewDevice = Omit<Device, 'revokedAtMs'>;
+
+export interface Session {
+  /** SHA-256 of the token, hex: the raw token is never stored. */
+  readonly tokenHash: string;
+  readonly userId: string;
+  /** The bound device the session was opened on, if any. */
+  readonly deviceId: string | null;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+  readonly revokedAtMs: number | null;
+}
+
+export type NewSession = Omit<Session, 'revokedAtMs'>;
+
+export interface Merchant {
+  readonly id: string;
+  readonly ownerUserId: string;
+  readonly name: string;
+  /** ISO 18245 merchant category code, 4 digits. */
+  readonly mcc: string;
+  readonly city: string;
+  readonly region: string;
+  readonly settlementAccountId: string;
+  readonly createdAtMs: number;
+}
+
+/** A dynamic merchant-presented QR: a fixed amount, valid until expiresAtMs. */
+export interface PaymentRequest {
+  readonly id: string;
+  readonly merchantId: string;
+  readonly amount: bigint;
+  /** A ledger asset id, e.g. 'CNY'. */
+  readonly currency: string;
+  /** One-time requests are paid at most once; the others any number of times until they expire. */
+  readonly oneTime: boolean;
+  readonly expiresAtMs: number;
+  /** The payment that paid a one-time request (released again if the ledger refuses it); null otherwise. */
+  readonly paidTxId: string | null;
+  readonly createdAtMs: number;
+}
+
+export type NewPaymentRequest = Omit<PaymentRequest, 'paidTxId'>;
+
+/** A consumer-presented one-time code. */
+export interface PayCode {
+  /** SHA-256 of the code, hex. */
+  readonly codeHash: string;
+  readonly userId: string;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+  readonly usedAtMs: number | null;
+  readonly usedByTxId: string | null;
+}
+
+export type NewPayCode = Omit<PayCode, 'usedAtMs' | 'usedByTxId'>;
+
+/** The gateway's record of one ledger transfer it submitted. */
+export interface Payment {
+  readonly txId: string;
+  /** The user on whose behalf it was submitted (for a refund: the merchant's owner). */
+  readonly payerUserId: string;
+  readonly payeeAccountId: string;
+  /** Set exactly for the MERCHANT_KINDS. */
+  readonly merchantId: string | null;
+  /** The dynamic QR it pays, if any. */
+  readonly paymentRequestId: string | null;
+  /** Set exactly for kind 'refund': the payment it refunds. */
+  readonly refundOf: string | null;
+  readonly amount: bigint;
+  readonly currency: string;
+  readonly kind: PaymentKind;
+  readonly status: PaymentStatus;
+  /** Where the ledger put it: set exactly when status is 'final'. */
+  readonly ledgerHeight: bigint | null;
+  readonly ledgerIndex: number | null;
+  /** Running total of refunds reserved or done against it, never above amount. */
+  readonly refunded: bigint;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+export interface NewPayment {
+  readonly txId: string;
+  readonly payerUserId: string;
+  readonly payeeAccountId: string;
+  readonly merchantId: string | null;
+  readonly paymentRequestId: string | null;
+  readonly amount: bigint;
+  readonly currency: string;
+  /** Refunds are made by `reserveRefund`, which derives their other fields from the original. */
+  readonly kind: Exclude<PaymentKind, 'refund'>;
+  readonly createdAtMs: number;
+}
+
+export interface NewRefund {
+  readonly txId: string;
+  readonly originalTxId: string;
+  readonly amount: bigint;
+  readonly createdAtMs: number;
+}
+
+export interface PaymentCursor {
+  readonly createdAtMs: number;
+  readonly txId: string;
+}
+
+export type PaymentFilter =
+  | { readonly payerUserId: string }
+  | { readonly payeeAccountId: string }
+  | { readonly merchantId: string };
+
+export interface PaymentPage {
+  /** Newest first. */
+  readonly items: readonly Payment[];
+  /** Pass as `before` for the next page; null when this page is the last. */
+  readonly next: PaymentCursor | null;
+}
+
+export interface StoredResponse {
+  readonly httpStatus: number;
+  /** The response body exactly as first sent (JSON text). */
+  readonly body: string;
+}
+
+export interface WebhookEndpoint {
+  readonly merchantId: string;
+  readonly url: string;
+  /** The HMAC secret, sealed (encrypted at rest) by the caller. */
+  readonly secretSealed: Uint8Array;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+}
+
+export interface NewWebhookEndpoint {
+  readonly merchantId: string;
+  readonly url: string;
+  readonly secretSealed: Uint8Array;
+  readonly nowMs: number;
+}
+
+export interface WebhookDelivery {
+  readonly id: string;
+  readonly merchantId: string;
+  /** The exact JSON text to sign and send. */
+  readonly eventJson: string;
+  readonly attempts: number;
+  readonly nextAttemptAtMs: number;
+  readonly deliveredAtMs: number | null;
+  readonly lastError: string | null;
+  readonly createdAtMs: number;
+}
+
+export type NewWebhookDelivery = Pick<WebhookDelivery, 'id' | 'merchantId' | 'eventJson' | 'createdAtMs'>;
+
+// --- Results of the operations that can be refused (reasons in precedence order). ---
+
+export type MarkPaidResult =
+  | { readonly ok: true; readonly request: PaymentRequest }
+  | { readonly ok: false; readonly reason: 'not_found' | 'already_paid' | 'expired' };
+
+export type UsePayCodeResult =
+  | { readonly ok: true; readonly userId: string }
+  | { readonly ok: false; readonly reason: 'not_found' | 'used' | 'expired' };
+
+export type RefundResult =
+  | { readonly ok: true; readonly refund: Payment; readonly refundedTotal: bigint }
+  | { readonly ok: false; readonly reason: 'not_found' | 'not_refundable' | 'not_final' | 'exceeds_paid' };
+
+export type DailySpendResult =
+  | { readonly ok: true; readonly spent: bigint }
+  | { readonly ok: false; readonly reason: 'limit_exceeded'; readonly spent: bigint };
+
+/** 'new': the caller owns the key and stores its response with `completeIdempotencyKey` (or releases it). */
+export type IdempotencyClaim = 'new' | 'conflict' | 'in_progress' | { readonly replay: StoredResponse };
+
+export type BindDeviceResult = 'bound' | 'already_bound';
+
+export interface MigrateResult {
+  readonly fromVersion: number;
+  readonly toVersion: number;
+  /** Versions applied by this call, ascending; empty when the schema was already current. */
+  readonly applied: readonly number[];
+}
+
+export interface PurgeRequest {
+  readonly nowMs: number;
+  /** Idempotency records created before nowMs minus this are deleted. */
+  readonly idempotencyRetentionMs: number;
+  /** Rows deleted per table at most, 1..PURGE_BATCH_MAX. */
+  readonly limit: number;
+}
+
+export interface PurgeResult {
+  readonly sessions: number;
+  readonly payCodes: number;
+  readonly idempotencyKeys: number;
+}
+
+/** The data operations, on the database or inside one `transaction`. */
+export interface GatewayDbOps {
+  // Users. createUser throws GatewayDbError 'db_phone_taken' when the phone is registered.
+  createUser(user: NewUser): Promise<void>;
+  getUserById(id: string): Promise<User | null>;
+  getUserByPhone(phone: string): Promise<User | null>;
+  setUserKycTier(id: string, tier: KycTier): Promise<boolean>;
+  setUserStatus(id: string, status: UserStatus): Promise<boolean>;
+  /** Issuer-assisted recovery: a new key, browser-held (sealedKey null) or custodial. */
+  setUserKey(id: string, keyMode: KeyMode, sealedKey: Uint8Array | null): Promise<boolean>;
+
+  // Devices. Binding a revoked device again binds it anew; binding a bound one changes nothing.
+  bindDevice(device: NewDevice): Promise<BindDeviceResult>;
+  getDevice(userId: string, deviceId: string): Promise<Device | null>;
+  /** Oldest first, at most DEVICES_LIST_MAX. */
+  listDevices(userId: string): Promise<Device[]>;
+  /** Revokes the device and, in the same transaction, its sessions. False if not bound. */
+  revokeDevice(userId: string, deviceId: string, nowMs: number): Promise<boolean>;
+
+  // Sessions.
+  createSession(session: NewSession): Promise<void>;
+  /** Null when unknown, revoked, or expired at nowMs. */
+  findSession(tokenHash: string, nowMs: number): Promise<Session | null>;
+  revokeSession(tokenHash: string, nowMs: number): Promise<boolean>;
+  /** Revokes every live session of the user; answers how many. */
+  revokeUserSessions(userId: string, nowMs: number): Promise<number>;
+
+  // Merchants.
+  createMerchant(merchant: Merchant): Promise<void>;
+  getMerchant(id: string): Promise<Merchant | null>;
+  /** Oldest first, at most MERCHANTS_LIST_MAX. */
+  listMerchantsByOwner(ownerUserId: string): Promise<Merchant[]>;
+
+  // Payment requests (dynamic QR).
+  createPaymentRequest(request: NewPaymentRequest): Promise<void>;
+  getPaymentRequest(id: string): Promise<PaymentRequest | null>;
+  /**
+   * One-time request: sets paidTxId to txId if it is unpaid and unexpired, at most once. Reusable request: only checks
+   * the expiry. txId must be a payment of this request, recorded in the same transaction (a deferred foreign key).
+   */
+  markPaymentRequestPaid(id: string, txId: string, nowMs: number): Promise<MarkPaidResult>;
+
+  // Pay codes.
+  createPayCode(code: NewPayCode): Promise<void>;
+  /**
+   * Marks the code used by txId if unused and unexpired at nowMs, at most once. txId must be a payment by the code's
+   * user, recorded in the same transaction (a deferred foreign key). A used code is never given back.
+   */
+  usePayCode(codeHash: string, nowMs: number, txId: string): Promise<UsePayCodeResult>;
+
+  // Payments.
+  /** Records a submitted transfer as pending. */
+  insertPayment(payment: NewPayment): Promise<void>;
+  getPayment(txId: string): Promise<Payment | null>;
+  listPayments(filter: PaymentFilter, limit: number, before: PaymentCursor | null): Promise<PaymentPage>;
+  /** pending → final at (height, index). False if not pending. */
+  markPaymentFinal(txId: string, ledgerHeight: bigint, ledgerIndex: number, nowMs: number): Promise<boolean>;
+  /**
+   * pending → refused, and in the same transaction: a refused refund gives its amount back to the original's
+   * refunded total, and a one-time payment request it had paid becomes payable again. False if not pending.
+   */
+  markPaymentRefused(txId: string, nowMs: number): Promise<boolean>;
+  /**
+   * Adds the amount to a final merchant payment's refunded total (never above its amount) and records the refund as
+   * a pending payment from the merchant's owner to the original payer, both in one transaction.
+   */
+  reserveRefund(refund: NewRefund): Promise<RefundResult>;
+
+  // Daily spend for KYC limits. `day` is 'YYYY-MM-DD' in the gateway's time zone.
+  /** Adds amount to the day's total unless the total would pass limit (then nothing changes). */
+  addDailySpend(userId: string, day: string, amount: bigint, limit: bigint): Promise<DailySpendResult>;
+  getDailySpend(userId: string, day: string): Promise<bigint>;
+
+  // Idempotency keys. requestHash: SHA-256 hex of the request (method, path, body).
+  claimIdempotencyKey(scope: string, key: string, requestHash: string, nowMs: number): Promise<IdempotencyClaim>;
+  /** Stores the response of a claimed key; false if the key is not claimed with this hash or already complete. */
+  completeIdempotencyKey(
+    scope: string,
+    key: string,
+    requestHash: string,
+    response: StoredResponse,
+    nowMs: number,
+  ): Promise<boolean>;
+  /** Gives up a claim that has no response yet (the request failed before any effect), so a retry can run. */
+  releaseIdempotencyKey(scope: string, key: string, requestHash: string): Promise<boolean>;
+
+  // Webhooks: one endpoint per merchant.
+  setWebhookEndpoint(endpoint: NewWebhookEndpoint): Promise<void>;
+  getWebhookEndpoint(merchantId: string): Promise<WebhookEndpoint | null>;
+  deleteWebhookEndpoint(merchantId: string): Promise<boolean>;
+  enqueueWebhook(delivery: NewWebhookDelivery): Promise<void>;
+  getWebhookDelivery(id: string): Promise<WebhookDelivery | null>;
+  /**
+   * Hands out up to limit deliveries due at nowMs (undelivered, under WEBHOOK_DELIVERY_ATTEMPTS_MAX attempts),
+   * oldest due first, each to exactly one caller: a claimed one is due again only WEBHOOK_DELIVERY_LEASE_MS later.
+   */
+  claimDueDeliveries(nowMs: number, limit: number): Promise<WebhookDelivery[]>;
+  markDeliveryDelivered(id: string, nowMs: number): Promise<boolean>;
+  /** A failed attempt: attempts + 1, the error kept (truncated to WEBHOOK_ERROR_CHARS_MAX), due again at nextAttemptAtMs. */
+  rescheduleDelivery(id: string, nextAttemptAtMs: number, error: string): Promise<boolean>;
+
+  /** Deletes expired sessions and pay codes and old idempotency records, at most `limit` rows per table. */
+  purgeExpired(request: PurgeRequest): Promise<PurgeResult>;
+}
+
+export interface GatewayDb extends GatewayDbOps {
+  readonly backend: GatewayDbBackend;
+  /** Applies the numbered migrations not applied yet, all in one transaction. A second call is a no-op. */
+  migrate(nowMs: number): Promise<MigrateResult>;
+  /** 0 for an empty database. */
+  schemaVersion(): Promise<number>;
+  /**
+   * Runs fn in one transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: one pooled connection, BEGIN … COMMIT), rolled
+   * back if fn throws. Do not catch a GatewayDbError inside fn and go on: PostgreSQL aborts the transaction on any
+   * failed statement. Use only the `tx` handle inside fn.
+   */
+  transaction<T>(fn: (tx: GatewayDbOps) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export type GatewayDbErrorCode =
+  /** The server or file cannot be reached or opened. */
+  | 'db_unavailable'
+  /** The database's schema is newer than this build, or a migration failed. */
+  | 'db_schema'
+  /** Writers collided (serialization failure, deadlock, lock wait timeout): retrying may succeed. */
+  | 'db_conflict'
+  /** A file or row is damaged (not a database, a value of the wrong type). */
+  | 'db_corrupt'
+  /** A user with this phone number exists (API: 409). */
+  | 'db_phone_taken'
+  /** Another unique key collided (an id used twice). */
+  | 'db_duplicate'
+  /** A row refers to one that does not exist (unknown user, merchant, payment). */
+  | 'db_reference'
+  /** A CHECK or NOT NULL constraint refused a row the checks above let through: a bug. */
+  | 'db_constraint'
+  /** The database spec is not understood. */
+  | 'db_config'
+  /** Any other failure of the database. */
+  | 'db_io';
+
+/** An operating error of the storage, with a code the caller decides on. */
+export class GatewayDbError extends Error {
+  override readonly name = 'GatewayDbError';
+  readonly code: GatewayDbErrorCode;
+  /** The constraint or native error code behind it, when known (never a value). */
+  readonly detail: string | null;
+  constructor(code: GatewayDbErrorCode, message: string, options?: { cause?: unknown; detail?: string | null }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.detail = options?.detail ?? null;
+  }
+}
