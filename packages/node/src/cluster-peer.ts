@@ -46,6 +46,8 @@ import {
   type BlockFeed,
   CutDriver,
   ensureOrderingStreams,
+  OrderingError,
+  type OrderingErrorCode,
   type OrderingStreams,
   openBlockFeed,
   openSignatureFeed,
@@ -68,6 +70,37 @@ const SIGNATURE_RETRY_MS = 1_000;
  * lose acknowledged messages when a server dies, and a lost signature must not stall finality.
  */
 export const SIGNATURE_REPUBLISH_MS = 3_000;
+/**
+ * How long a starting peer keeps retrying the stream checks: streams just created by another
+ * peer have no leader for a few seconds, and their info requests time out meanwhile.
+ */
+export const STARTUP_RETRY_DEADLINE_MS = 60_000;
+const STARTUP_BACKOFF_MS_MIN = 200;
+const STARTUP_BACKOFF_MS_MAX = 2_000;
+/** Refusals that a retry cannot change: the operator must act. */
+const STARTUP_PERMANENT: ReadonlySet<OrderingErrorCode> = new Set<OrderingErrorCode>([
+  'ordering_unsafe_stream',
+  'ordering_stream_mismatch',
+  'ordering_stream_behind',
+  'ordering_invalid_argument',
+]);
+
+/** Runs a start-up step again on transient errors (timeouts, no stream leader yet) until the deadline. */
+async function retryStartup<T>(run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  let backoffMs = STARTUP_BACKOFF_MS_MIN;
+  for (;;) {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof OrderingError && STARTUP_PERMANENT.has(error.code)) throw error;
+      if (performance.now() - started > STARTUP_RETRY_DEADLINE_MS) throw error;
+      await new Promise((r) => setTimeout(r, backoffMs));
+      backoffMs = Math.min(backoffMs * 2, STARTUP_BACKOFF_MS_MAX);
+    }
+  }
+}
+
 /** Signatures published again per SIGNATURE_REPUBLISH_MS at most (the oldest blocks first). */
 const SIGNATURES_REPUBLISHED_MAX = 64;
 /** A resubmitted transaction still waiting is published again at most this often. */
@@ -173,11 +206,14 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
         reconnectTimeWait: 250,
         ignoreClusterUpdates: options.discoverServers === false,
       });
-      const streams = await ensureOrderingStreams(await jetstreamManager(nc), {
-        chainId: options.genesis.chainId,
-        replicas: options.replicas,
-        unsafe: options.unsafe,
-      });
+      const jsm = await jetstreamManager(nc);
+      const streams = await retryStartup(() =>
+        ensureOrderingStreams(jsm, {
+          chainId: options.genesis.chainId,
+          replicas: options.replicas,
+          unsafe: options.unsafe,
+        }),
+      );
       const node = new ClusterPeer(options, peer, nc, streams);
       await node.start();
       return node;
@@ -219,14 +255,18 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
       onError: (error) => this.emit('alarm', `asking for a block cut failed: ${messageOf(error)}`),
     });
     const driver = this.cutDriver;
-    this.blockFeed = await openBlockFeed({
-      js: this.js,
-      chainId,
-      position: { height: this.peer.tip.height + 1n, lastSeq: this.peer.streamSeq, prevTimeMs: this.peer.tip.time },
-      blockTxsMax: this.blockTxsMax,
-      onProgress: (progress) => driver.update(progress),
-    });
-    this.signatureFeed = await openSignatureFeed({ js: this.js, chainId, fromHeight: this.peer.certifiedHeight + 1n });
+    this.blockFeed = await retryStartup(() =>
+      openBlockFeed({
+        js: this.js,
+        chainId,
+        position: { height: this.peer.tip.height + 1n, lastSeq: this.peer.streamSeq, prevTimeMs: this.peer.tip.time },
+        blockTxsMax: this.blockTxsMax,
+        onProgress: (progress) => driver.update(progress),
+      }),
+    );
+    this.signatureFeed = await retryStartup(() =>
+      openSignatureFeed({ js: this.js, chainId, fromHeight: this.peer.certifiedHeight + 1n }),
+    );
     this.loops = [this.followBlocks(this.blockFeed), this.followSignatures(this.signatureFeed)];
     this.republishTimer = setInterval(() => this.republishSignatures(), SIGNATURE_REPUBLISH_MS);
     this.republishTimer.unref();

@@ -1,0 +1,196 @@
+/**
+ * The gateway API's one error shape, `{"error": {"code", "message", "details"}}`, and the one table that maps each
+ * code to its HTTP status (`GATEWAY_API_ERROR_STATUS`), as in the peer API (`node/src/http-api.ts`). Every thrown
+ * value — ours, fastify's, the database's — goes through `errorResponse`; only expected errors show their message,
+ * anything else is logged and answered 500 `internal` (or 503 `unavailable`) with no message, stack or cause.
+ */
+import { assertNever } from '@paychain/core';
+import type { FastifyRequest } from 'fastify';
+import type { PasswordProblem } from '../auth/password.ts';
+import { GatewayDbError, type GatewayDbErrorCode } from '../db/gateway-db.ts';
+
+export type GatewayApiErrorCode =
+  | 'bad_request'
+  | 'password_invalid'
+  | 'unauthenticated'
+  | 'credentials_invalid'
+  | 'user_frozen'
+  | 'not_found'
+  | 'device_not_found'
+  | 'phone_taken'
+  | 'idempotency_conflict'
+  | 'idempotency_in_progress'
+  | 'body_too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'internal'
+  | 'unavailable';
+
+/** Every error code of the gateway API and its HTTP status: the one table (a missing or extra row does not compile). */
+export const GATEWAY_API_ERROR_STATUS = {
+  bad_request: 400,
+  password_invalid: 400,
+  unauthenticated: 401,
+  credentials_invalid: 401,
+  user_frozen: 403,
+  not_found: 404,
+  device_not_found: 404,
+  phone_taken: 409,
+  idempotency_conflict: 409,
+  idempotency_in_progress: 409,
+  body_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const satisfies Record<GatewayApiErrorCode, number>;
+
+export const GATEWAY_API_ERROR_CODES = Object.keys(GATEWAY_API_ERROR_STATUS) as readonly GatewayApiErrorCode[];
+
+export const MEDIA_TYPES_ACCEPTED = ['application/json'] as const;
+
+/** An expected error with a code from the table; its message and details go to the client. */
+export class GatewayApiError extends Error {
+  override readonly name = 'GatewayApiError';
+  readonly code: GatewayApiErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+  /** Extra response headers (e.g. Retry-After). */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    code: GatewayApiErrorCode,
+    message: string,
+    details: Readonly<Record<string, unknown>> = {},
+    headers: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
+  }
+}
+
+export interface GatewayApiErrorBody {
+  readonly error: {
+    readonly code: GatewayApiErrorCode;
+    readonly message: string;
+    readonly details: Readonly<Record<string, unknown>>;
+  };
+}
+
+export interface ErrorResponse {
+  readonly status: number;
+  readonly body: GatewayApiErrorBody;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export function errorBody(
+  code: GatewayApiErrorCode,
+  message: string,
+  details: Readonly<Record<string, unknown>> = {},
+): GatewayApiErrorBody {
+  return { error: { code, message, details } };
+}
+
+/** The message a refused new password gets (exhaustive over `checkNewPassword`'s answers). */
+export function passwordProblemMessage(problem: PasswordProblem): string {
+  switch (problem) {
+    case 'too_short':
+      return 'the password is too short';
+    case 'too_long':
+      return 'the password is too long';
+    case 'control_characters':
+      return 'the password contains control characters';
+    default:
+      return assertNever(problem, 'password problem');
+  }
+}
+
+/** Storage failures a client may retry (503) versus bugs or damage (500). */
+function dbErrorToApiCode(code: GatewayDbErrorCode): GatewayApiErrorCode {
+  switch (code) {
+    case 'db_unavailable':
+    case 'db_conflict':
+      return 'unavailable';
+    case 'db_phone_taken':
+      return 'phone_taken';
+    case 'db_schema':
+    case 'db_corrupt':
+    case 'db_duplicate':
+    case 'db_reference':
+    case 'db_constraint':
+    case 'db_config':
+    case 'db_io':
+      return 'internal';
+    default:
+      return assertNever(code, 'database error code');
+  }
+}
+
+interface FastifyLikeError {
+  readonly code?: unknown;
+  readonly statusCode?: unknown;
+  readonly message: string;
+  readonly validation?: ReadonlyArray<{
+    instancePath?: string;
+    keyword?: string;
+    params?: Record<string, unknown>;
+  }>;
+  readonly validationContext?: string;
+}
+
+function isFastifyLikeError(error: unknown): error is FastifyLikeError {
+  return error instanceof Error && ('statusCode' in error || 'validation' in error);
+}
+
+/** Fastify's client errors by status; their messages are fastify's own fixed texts. */
+const FASTIFY_STATUS_CODES: Readonly<Record<number, GatewayApiErrorCode>> = {
+  404: 'not_found',
+  413: 'body_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Maps any thrown value to the error shape. */
+export function errorResponse(error: unknown, request: FastifyRequest, bodyBytesMax: number): ErrorResponse {
+  const respond = (
+    code: GatewayApiErrorCode,
+    message: string,
+    details: Readonly<Record<string, unknown>> = {},
+    headers: Readonly<Record<string, string>> = {},
+  ): ErrorResponse => ({ status: GATEWAY_API_ERROR_STATUS[code], body: errorBody(code, message, details), headers });
+  if (error instanceof GatewayApiError) return respond(error.code, error.message, error.details, error.headers);
+  if (error instanceof GatewayDbError) {
+    const code = dbErrorToApiCode(error.code);
+    if (code === 'phone_taken') return respond(code, 'a user with this phone number exists');
+    request.log.error({ err: error }, 'database error in the gateway API');
+    return code === 'unavailable'
+      ? respond(code, 'the service is unavailable, retry later', { requestId: request.id })
+      : respond('internal', 'internal error', { requestId: request.id });
+  }
+  if (isFastifyLikeError(error)) {
+    if (error.validation !== undefined) {
+      const first = error.validation[0];
+      const missing = first?.keyword === 'required' ? first.params?.missingProperty : undefined;
+      const path = `${first?.instancePath ?? ''}${typeof missing === 'string' ? `/${missing}` : ''}`;
+      return respond('bad_request', error.message, {
+        in: error.validationContext ?? null,
+        field: path.replace(/^\//, '').replaceAll('/', '.'),
+        rule: first?.keyword ?? null,
+        params: first?.params ?? {},
+      });
+    }
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      const code = FASTIFY_STATUS_CODES[status] ?? 'bad_request';
+      const fromFastify = typeof error.code === 'string' && error.code.startsWith('FST_');
+      const details: Record<string, unknown> =
+        code === 'body_too_large'
+          ? { limitBytes: bodyBytesMax }
+          : code === 'unsupported_media_type'
+            ? { contentType: request.headers['content-type'] ?? null, accepted: MEDIA_TYPES_ACCEPTED }
+            : {};
+      return respond(code, fromFastify ? error.message : 'the request could not be read', details);
+    }
+  }
+  request.log.error({ err: error }, 'unexpected error in the gateway API');
+  return respond('internal', 'internal error', { requestId: request.id });
+}

@@ -1,0 +1,383 @@
+/**
+ * The gateway's HTTP API under `/v1` (fastify), first slice: users, sessions and devices.
+ *
+ *   POST   /v1/users                   sign up (phone + password); Idempotency-Key required
+ *   POST   /v1/sessions                log in (phone + password + deviceId); returns the token once
+ *   DELETE /v1/sessions/current        log out
+ *   GET    /v1/me                      the current user
+ *   GET    /v1/me/devices              the current user's devices
+ *   DELETE /v1/me/devices/:deviceId    revoke a device and its sessions
+ *   GET    /v1/openapi.json            the OpenAPI document, generated from the route schemas
+ *
+ * Errors have one shape and one status table (`api-errors.ts`); fastify's own errors (404, 413, 415, validation)
+ * are mapped into it, and nothing of an unexpected error's message or stack reaches a client. Time comes from the
+ * injected `clock`; the app reads no other clock. The database belongs to the caller, who closes it.
+ */
+import { randomBytes } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import { assert } from '@paychain/core';
+import { type FastifyInstance, type FastifyReply, type FastifyRequest, fastify } from 'fastify';
+import { checkNewPassword, hashPassword, verifyPassword } from '../auth/password.ts';
+import { createSessionToken, isSessionToken, sessionTokenHash } from '../auth/tokens.ts';
+import {
+  DEVICE_LABEL_CHARS_MAX,
+  type Device,
+  type GatewayDb,
+  GatewayDbError,
+  type Session,
+  type User,
+} from '../db/gateway-db.ts';
+import {
+  type ErrorResponse,
+  errorBody,
+  errorResponse,
+  GATEWAY_API_ERROR_STATUS,
+  GatewayApiError,
+  passwordProblemMessage,
+} from './api-errors.ts';
+import { FixedWindowLimiter } from './rate-limiter.ts';
+import { REQUEST_HASH_SECRET_BYTES, requestHash } from './request-hash.ts';
+import {
+  getMeSchema,
+  IDEMPOTENCY_KEY_PATTERN,
+  listDevicesSchema,
+  logInSchema,
+  logOutSchema,
+  openApiDocument,
+  openApiSchema,
+  revokeDeviceSchema,
+  signUpSchema,
+} from './schemas.ts';
+
+/** Request bodies are small JSON objects; anything larger is refused with 413 before it is parsed. */
+export const BODY_BYTES_MAX = 16 * 1024;
+/** A session lives 30 days from log-in (or until logout or device revocation). */
+export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
+export const RATE_WINDOW_MS_DEFAULT = 15 * 60 * 1000;
+/** Failed log-ins per phone number per window (counted for unknown numbers too, so nothing is revealed). */
+export const LOGIN_FAILURES_PER_PHONE_MAX_DEFAULT = 10;
+/** Log-in attempts, failed or not, per client IP per window. */
+export const LOGIN_ATTEMPTS_PER_IP_MAX_DEFAULT = 100;
+/** Phones and IPs tracked by each limiter at most. */
+export const RATE_KEYS_MAX_DEFAULT = 100_000;
+/** A device bound at log-in without a label gets this one. */
+const DEVICE_LABEL_DEFAULT = 'unnamed device';
+/** New users start at KYC class I. */
+const KYC_TIER_AT_SIGN_UP = 1;
+
+export interface GatewayRateLimitOptions {
+  readonly windowMs?: number;
+  readonly loginFailuresPerPhoneMax?: number;
+  readonly loginAttemptsPerIpMax?: number;
+  readonly keysMax?: number;
+}
+
+export interface GatewayAppOptions {
+  readonly db: GatewayDb;
+  /** ms since the epoch; default `Date.now`. */
+  readonly clock?: () => number;
+  readonly rateLimit?: GatewayRateLimitOptions;
+  /**
+   * Key of the idempotency request hash (REQUEST_HASH_SECRET_BYTES bytes). Every replica and restart must use the
+   * same one, or a retry after a restart is answered 409 instead of replayed; default: random per app.
+   */
+  readonly requestHashSecret?: Uint8Array;
+  /** Log requests and unexpected errors with fastify's logger (pino). Default false. */
+  readonly logger?: boolean;
+}
+
+interface Authenticated {
+  readonly user: User;
+  readonly session: Session;
+}
+
+/** What a handler answers: the status and the JSON value of the body. */
+interface HandlerResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
+  const { db } = options;
+  const clock = options.clock ?? Date.now;
+  const secret = options.requestHashSecret ?? randomBytes(REQUEST_HASH_SECRET_BYTES);
+  assert(secret.length === REQUEST_HASH_SECRET_BYTES, `requestHashSecret is ${REQUEST_HASH_SECRET_BYTES} bytes`);
+  const windowMs = options.rateLimit?.windowMs ?? RATE_WINDOW_MS_DEFAULT;
+  const keysMax = options.rateLimit?.keysMax ?? RATE_KEYS_MAX_DEFAULT;
+  const phoneFailures = new FixedWindowLimiter({
+    hitsMax: options.rateLimit?.loginFailuresPerPhoneMax ?? LOGIN_FAILURES_PER_PHONE_MAX_DEFAULT,
+    windowMs,
+    keysMax,
+  });
+  const ipAttempts = new FixedWindowLimiter({
+    hitsMax: options.rateLimit?.loginAttemptsPerIpMax ?? LOGIN_ATTEMPTS_PER_IP_MAX_DEFAULT,
+    windowMs,
+    keysMax,
+  });
+  const now = (): number => {
+    const ms = clock();
+    assert(Number.isSafeInteger(ms) && ms >= 0, 'the clock gives whole ms since the epoch');
+    return ms;
+  };
+
+  // Verifying against this hash when the phone is unknown costs the same scrypt work as a real check.
+  let decoyHash: Promise<string> | null = null;
+  const decoyPasswordHash = (): Promise<string> => {
+    decoyHash ??= hashPassword(randomBytes(18).toString('base64url'));
+    return decoyHash;
+  };
+
+  const app = fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_BYTES_MAX,
+    // No coercion: `{"phone": 86138…}` is a type error, not a string. Unknown body fields are refused.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler((error: unknown, request, reply) =>
+    sendError(reply, errorResponse(error, request, BODY_BYTES_MAX)),
+  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    return reply
+      .code(GATEWAY_API_ERROR_STATUS.not_found)
+      .send(errorBody('not_found', `no route ${request.method} ${path}`, { method: request.method, path }));
+  });
+
+  /** The session and user of the request's bearer token, or 401 `unauthenticated` (403 for a frozen user). */
+  async function authenticate(request: FastifyRequest, allowFrozen = false): Promise<Authenticated> {
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
+    const token = match?.[1];
+    const refuse = (): GatewayApiError =>
+      new GatewayApiError('unauthenticated', 'a valid session token is required (Authorization: Bearer <token>)');
+    if (token === undefined || !isSessionToken(token)) throw refuse();
+    const session = await db.findSession(sessionTokenHash(token), now());
+    if (session === null) throw refuse();
+    const user = await db.getUserById(session.userId);
+    if (user === null) throw refuse();
+    if (user.status === 'frozen' && !allowFrozen) throw new GatewayApiError('user_frozen', 'this user is frozen');
+    return { user, session };
+  }
+
+  /**
+   * Runs an effectful POST at most once per (scope, Idempotency-Key): the first answer (a 2xx or 4xx) is stored and
+   * sent again byte for byte to a retry with the same body; another body gets 409 `idempotency_conflict`, a retry
+   * while the first is running 409 `idempotency_in_progress`. A 5xx releases the key so a retry runs anew.
+   */
+  async function idempotent(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: string,
+    handler: () => Promise<HandlerResult>,
+  ): Promise<FastifyReply> {
+    const key = request.headers['idempotency-key'];
+    if (typeof key !== 'string' || !new RegExp(IDEMPOTENCY_KEY_PATTERN).test(key)) {
+      throw new GatewayApiError('bad_request', 'an Idempotency-Key header of 1..255 printable ASCII is required', {
+        in: 'headers',
+        field: 'idempotency-key',
+      });
+    }
+    const path = request.url.split('?')[0] ?? '';
+    const hash = requestHash(secret, request.method, path, request.body);
+    const claim = await db.claimIdempotencyKey(scope, key, hash, now());
+    if (claim === 'conflict') {
+      throw new GatewayApiError('idempotency_conflict', 'this Idempotency-Key was used with another request');
+    }
+    if (claim === 'in_progress') {
+      throw new GatewayApiError('idempotency_in_progress', 'a request with this Idempotency-Key is still running');
+    }
+    if (claim !== 'new') return sendJsonText(reply, claim.replay.httpStatus, claim.replay.body, { replayed: true });
+    let result: { readonly status: number; readonly text: string; readonly headers: Readonly<Record<string, string>> };
+    try {
+      const answered = await handler();
+      result = { status: answered.status, text: JSON.stringify(answered.body), headers: {} };
+    } catch (error: unknown) {
+      const failed = errorResponse(error, request, BODY_BYTES_MAX);
+      result = { status: failed.status, text: JSON.stringify(failed.body), headers: failed.headers };
+    }
+    if (result.status >= 500) {
+      await db.releaseIdempotencyKey(scope, key, hash);
+    } else {
+      const stored = await db.completeIdempotencyKey(
+        scope,
+        key,
+        hash,
+        { httpStatus: result.status, body: result.text },
+        now(),
+      );
+      assert(stored, 'a claimed idempotency key is completed once');
+    }
+    return sendJsonText(reply, result.status, result.text, { replayed: false, headers: result.headers });
+  }
+
+  app.register(fastifySwagger, { openapi: openApiDocument() });
+  app.register(async (scope) => {
+    scope.post<{ Body: { phone: string; password: string } }>(
+      '/v1/users',
+      { schema: signUpSchema },
+      async (request, reply) => {
+        const { phone, password } = request.body;
+        return idempotent(request, reply, `phone:${phone}`, async () => {
+          const problem = checkNewPassword(password);
+          if (problem !== null) {
+            throw new GatewayApiError('password_invalid', passwordProblemMessage(problem), { reason: problem });
+          }
+          // Checked first only to spare the scrypt work; the unique constraint below decides a race.
+          if ((await db.getUserByPhone(phone)) !== null) throw phoneTaken();
+          const passwordHash = await hashPassword(password);
+          const nowMs = now();
+          const user = {
+            id: newId(),
+            phone,
+            passwordHash,
+            kycTier: KYC_TIER_AT_SIGN_UP,
+            // A placeholder until the ledger side exists: the wallet's ledger account will be created (and its key
+            // registered) on the chain by a later slice; for now only a fresh random 128-bit id.
+            ledgerAccountId: newId(),
+            keyMode: 'browser',
+            sealedKey: null,
+            createdAtMs: nowMs,
+          } as const;
+          try {
+            await db.createUser(user);
+          } catch (error: unknown) {
+            if (error instanceof GatewayDbError && error.code === 'db_phone_taken') throw phoneTaken();
+            throw error;
+          }
+          return { status: 201, body: userToJson({ ...user, status: 'active' }) };
+        });
+      },
+    );
+
+    scope.post<{ Body: { phone: string; password: string; deviceId: string; deviceLabel?: string } }>(
+      '/v1/sessions',
+      { schema: logInSchema },
+      // Not idempotent by key: its answer is a secret token, which must not be stored to be replayed. A retry opens
+      // another session.
+      async (request, reply) => {
+        const { phone, password, deviceId } = request.body;
+        const label = request.body.deviceLabel ?? DEVICE_LABEL_DEFAULT;
+        if (label.length > DEVICE_LABEL_CHARS_MAX) {
+          throw new GatewayApiError('bad_request', `deviceLabel is at most ${DEVICE_LABEL_CHARS_MAX} UTF-16 units`, {
+            in: 'body',
+            field: 'deviceLabel',
+          });
+        }
+        const startMs = now();
+        refuseIfLimited(ipAttempts.hit(`ip:${request.ip}`, startMs));
+        refuseIfLimited(phoneFailures.check(phone, startMs));
+        const user = await db.getUserByPhone(phone);
+        const verified = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
+        if (user === null || !verified) {
+          phoneFailures.hit(phone, now());
+          throw new GatewayApiError('credentials_invalid', 'the phone number or the password is wrong');
+        }
+        phoneFailures.reset(phone);
+        if (user.status === 'frozen') throw new GatewayApiError('user_frozen', 'this user is frozen');
+        const nowMs = now();
+        const { token, tokenHash } = createSessionToken();
+        const expiresAtMs = nowMs + SESSION_LIFETIME_MS;
+        const bound = await db.transaction(async (tx) => {
+          const binding = await tx.bindDevice({ userId: user.id, deviceId, label, publicKey: null, boundAtMs: nowMs });
+          await tx.createSession({ tokenHash, userId: user.id, deviceId, createdAtMs: nowMs, expiresAtMs });
+          return binding;
+        });
+        reply.code(201).header('cache-control', 'no-store');
+        return { token, tokenType: 'Bearer', expiresAtMs, user: userToJson(user), deviceNewlyBound: bound === 'bound' };
+      },
+    );
+
+    scope.delete('/v1/sessions/current', { schema: logOutSchema }, async (request, reply) => {
+      const { session } = await authenticate(request, true);
+      await db.revokeSession(session.tokenHash, now());
+      return reply.code(204).send();
+    });
+
+    scope.get('/v1/me', { schema: getMeSchema }, async (request) => {
+      const { user } = await authenticate(request);
+      return userToJson(user);
+    });
+
+    scope.get('/v1/me/devices', { schema: listDevicesSchema }, async (request) => {
+      const { user } = await authenticate(request);
+      return { items: (await db.listDevices(user.id)).map(deviceToJson) };
+    });
+
+    scope.delete<{ Params: { deviceId: string } }>(
+      '/v1/me/devices/:deviceId',
+      { schema: revokeDeviceSchema },
+      async (request, reply) => {
+        const { user } = await authenticate(request);
+        const { deviceId } = request.params;
+        if (!(await db.revokeDevice(user.id, deviceId, now()))) {
+          throw new GatewayApiError('device_not_found', 'no bound device with this id', { deviceId });
+        }
+        return reply.code(204).send();
+      },
+    );
+
+    scope.get('/v1/openapi.json', { schema: openApiSchema }, async () => scope.swagger());
+  });
+  return app;
+}
+
+function newId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+function phoneTaken(): GatewayApiError {
+  return new GatewayApiError('phone_taken', 'a user with this phone number exists');
+}
+
+function refuseIfLimited(check: { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number }): void {
+  if (check.ok) return;
+  const retryAfterS = Math.max(1, Math.ceil(check.retryAfterMs / 1000));
+  throw new GatewayApiError(
+    'rate_limited',
+    'too many log-in attempts, retry later',
+    { retryAfterS },
+    { 'retry-after': String(retryAfterS) },
+  );
+}
+
+function sendError(reply: FastifyReply, response: ErrorResponse): FastifyReply {
+  return reply.code(response.status).headers(response.headers).send(response.body);
+}
+
+/** Sends JSON text as is: what is stored for a replay is exactly what went out. */
+function sendJsonText(
+  reply: FastifyReply,
+  status: number,
+  text: string,
+  options: { readonly replayed: boolean; readonly headers?: Readonly<Record<string, string>> },
+): FastifyReply {
+  return reply
+    .code(status)
+    .headers(options.headers ?? {})
+    .header('idempotent-replayed', String(options.replayed))
+    .type('application/json; charset=utf-8')
+    .send(text);
+}
+
+/** A user as the API shows it: never the password hash or a sealed key. */
+function userToJson(user: User) {
+  return {
+    id: user.id,
+    phone: user.phone,
+    kycTier: user.kycTier,
+    keyMode: user.keyMode,
+    ledgerAccountId: user.ledgerAccountId,
+    status: user.status,
+    createdAtMs: user.createdAtMs,
+  };
+}
+
+function deviceToJson(device: Device) {
+  return {
+    deviceId: device.deviceId,
+    label: device.label,
+    boundAtMs: device.boundAtMs,
+    revokedAtMs: device.revokedAtMs,
+  };
+}

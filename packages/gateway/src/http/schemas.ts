@@ -1,0 +1,210 @@
+/**
+ * JSON schemas of the gateway API's routes. Fastify validates requests with them (no type coercion, unknown body
+ * fields refused) and serializes responses with them; @fastify/swagger turns the same objects into the OpenAPI 3.1
+ * document at `/v1/openapi.json`, so the document cannot drift from what the server does.
+ */
+import type { FastifySchema } from 'fastify';
+import { PASSWORD_CHARS_MAX } from '../auth/password.ts';
+import {
+  DEVICE_LABEL_CHARS_MAX,
+  IDEMPOTENCY_KEY_CHARS_MAX,
+  KEY_MODES,
+  KYC_TIERS,
+  USER_STATUSES,
+} from '../db/gateway-db.ts';
+import { GATEWAY_API_ERROR_CODES } from './api-errors.ts';
+
+export const OPENAPI_VERSION = '3.1.0';
+/** E.164: `+`, then 2–15 digits, the first not 0 (the database checks the same). */
+export const PHONE_PATTERN = '^\\+[1-9][0-9]{1,14}$';
+export const ID_PATTERN = '^[0-9a-f]{32}$';
+/** 1..255 printable ASCII characters. */
+export const IDEMPOTENCY_KEY_PATTERN = `^[\\x20-\\x7e]{1,${IDEMPOTENCY_KEY_CHARS_MAX}}$`;
+/** No control characters in a device label. */
+const LABEL_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
+/** A password's text is bounded here too, so a huge one is refused before scrypt sees it. */
+const PASSWORD_SCHEMA_CHARS_MAX = PASSWORD_CHARS_MAX * 2;
+
+const phoneSchema = { type: 'string', pattern: PHONE_PATTERN, description: 'E.164 phone number, e.g. +8613800138000' };
+const idSchema = { type: 'string', pattern: ID_PATTERN, description: '128-bit id: 32 lowercase hex characters' };
+const timeMsSchema = { type: 'integer', minimum: 0, description: 'ms since the Unix epoch' };
+
+const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'details'],
+      properties: {
+        code: { type: 'string', enum: GATEWAY_API_ERROR_CODES },
+        message: { type: 'string' },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  },
+} as const;
+
+const userSchema = {
+  type: 'object',
+  required: ['id', 'phone', 'kycTier', 'keyMode', 'ledgerAccountId', 'status', 'createdAtMs'],
+  additionalProperties: false,
+  properties: {
+    id: idSchema,
+    phone: phoneSchema,
+    kycTier: { type: 'integer', enum: KYC_TIERS, description: 'KYC class I, II or III' },
+    keyMode: { type: 'string', enum: KEY_MODES },
+    ledgerAccountId: idSchema,
+    status: { type: 'string', enum: USER_STATUSES },
+    createdAtMs: timeMsSchema,
+  },
+} as const;
+
+const deviceSchema = {
+  type: 'object',
+  required: ['deviceId', 'label', 'boundAtMs', 'revokedAtMs'],
+  additionalProperties: false,
+  properties: {
+    deviceId: idSchema,
+    label: { type: 'string' },
+    boundAtMs: timeMsSchema,
+    revokedAtMs: { type: ['integer', 'null'], minimum: 0 },
+  },
+} as const;
+
+const idempotencyHeaders = {
+  type: 'object',
+  required: ['idempotency-key'],
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      pattern: IDEMPOTENCY_KEY_PATTERN,
+      description: 'same key and body: the first response again; same key, other body: 409',
+    },
+  },
+} as const;
+
+const bearer = [{ bearer: [] }];
+
+function errors(...statuses: number[]): Record<string, unknown> {
+  return Object.fromEntries(statuses.map((status) => [status, errorSchema]));
+}
+
+export const signUpSchema = {
+  tags: ['users'],
+  summary: 'sign up by phone number and password',
+  headers: idempotencyHeaders,
+  body: {
+    type: 'object',
+    required: ['phone', 'password'],
+    additionalProperties: false,
+    properties: {
+      phone: phoneSchema,
+      password: { type: 'string', maxLength: PASSWORD_SCHEMA_CHARS_MAX },
+    },
+  },
+  response: { 201: userSchema, ...errors(400, 409, 413, 415, 500, 503) },
+} as const satisfies FastifySchema;
+
+export const logInSchema = {
+  tags: ['sessions'],
+  summary: 'log in: binds the device if new and returns a session token, shown once',
+  body: {
+    type: 'object',
+    required: ['phone', 'password', 'deviceId'],
+    additionalProperties: false,
+    properties: {
+      phone: phoneSchema,
+      password: { type: 'string', maxLength: PASSWORD_SCHEMA_CHARS_MAX },
+      deviceId: idSchema,
+      deviceLabel: { type: 'string', minLength: 1, maxLength: DEVICE_LABEL_CHARS_MAX, pattern: LABEL_PATTERN },
+    },
+  },
+  response: {
+    201: {
+      type: 'object',
+      required: ['token', 'tokenType', 'expiresAtMs', 'user', 'deviceNewlyBound'],
+      additionalProperties: false,
+      properties: {
+        token: { type: 'string', description: 'the bearer token; shown only here' },
+        tokenType: { type: 'string', const: 'Bearer' },
+        expiresAtMs: timeMsSchema,
+        user: userSchema,
+        deviceNewlyBound: { type: 'boolean' },
+      },
+    },
+    ...errors(400, 401, 403, 413, 415, 429, 500, 503),
+  },
+} as const satisfies FastifySchema;
+
+export const logOutSchema = {
+  tags: ['sessions'],
+  summary: 'log out: revokes the current session',
+  security: bearer,
+  response: { 204: { type: 'null', description: 'logged out' }, ...errors(401, 500, 503) },
+} as const satisfies FastifySchema;
+
+export const getMeSchema = {
+  tags: ['users'],
+  summary: 'the current user',
+  security: bearer,
+  response: { 200: userSchema, ...errors(401, 403, 500, 503) },
+} as const satisfies FastifySchema;
+
+export const listDevicesSchema = {
+  tags: ['devices'],
+  summary: "the current user's devices, bound and revoked, oldest first",
+  security: bearer,
+  response: {
+    200: {
+      type: 'object',
+      required: ['items'],
+      additionalProperties: false,
+      properties: { items: { type: 'array', items: deviceSchema } },
+    },
+    ...errors(401, 403, 500, 503),
+  },
+} as const satisfies FastifySchema;
+
+export const revokeDeviceSchema = {
+  tags: ['devices'],
+  summary: 'revokes a bound device and ends its sessions',
+  security: bearer,
+  params: {
+    type: 'object',
+    required: ['deviceId'],
+    additionalProperties: false,
+    properties: { deviceId: idSchema },
+  },
+  response: { 204: { type: 'null', description: 'revoked' }, ...errors(400, 401, 403, 404, 500, 503) },
+} as const satisfies FastifySchema;
+
+export const openApiSchema = {
+  tags: ['meta'],
+  summary: 'this OpenAPI document',
+  response: { 200: { type: 'object', additionalProperties: true } },
+} as const satisfies FastifySchema;
+
+export function openApiDocument() {
+  return {
+    openapi: OPENAPI_VERSION,
+    info: {
+      title: 'Paychain gateway API',
+      version: '1',
+      description:
+        'Users, sessions and devices of the Paychain wallet gateway. Every error has the shape ' +
+        '{"error": {"code", "message", "details"}}. Every POST but log-in takes an Idempotency-Key header.',
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http' as const, scheme: 'bearer', description: 'the token from POST /v1/sessions' },
+      },
+    },
+    tags: [
+      { name: 'users', description: 'sign-up and the current user' },
+      { name: 'sessions', description: 'log in and log out' },
+      { name: 'devices', description: 'bound devices' },
+      { name: 'meta', description: 'this document' },
+    ],
+  };
+}
