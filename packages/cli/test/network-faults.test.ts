@@ -5,7 +5,8 @@
 // Method: `paychain network up` on loopback ports; clients sign with the CLI's workload and
 // POST to the peers' HTTP API, moving to another peer when one does not answer and resending
 // the same bytes (the same id) until the payment is final; afterwards every peer is asked for
-// every acknowledged payment, and the SQLite files are checked for an id applied twice.
+// every acknowledged payment, the SQLite files are checked for an id applied twice, and each
+// member's directory passes `paychain verify`.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -284,5 +285,11 @@ describe('a local consortium of processes under faults', () => {
       db.close();
       expect(twice, `${peer.org}: ids applied twice`).toEqual([]);
     }
+    // Each member's own directory passes the full audit, and all three end at one head.
+    const audits = await Promise.all(network.peers.map((peer) => runCli(['verify', '--data', peer.dataDir])));
+    for (const audit of audits) expect(audit.code, audit.stderr).toBe(0);
+    const heads = audits.map((a) => /head ([0-9a-f]+)/.exec(a.stdout)?.[1]);
+    expect(heads[0]).toBeDefined();
+    expect(new Set(heads).size).toBe(1);
   }, 300_000);
 });
