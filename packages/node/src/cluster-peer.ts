@@ -25,16 +25,16 @@ import {
   type Certificate,
   type CryptoSuite,
   certificateMessage,
-  decodeTransaction,
   equalBytes,
   type Genesis,
   hexToBytes,
-  TX_EXPIRY_WINDOW_MS,
   type TxResult,
 } from '@paychain/core';
 import {
   BLOCK_INTERVAL_MS_DEFAULT,
   BLOCK_TXS_DEFAULT,
+  checkSubmission,
+  createDeferred,
   type FinalBlockEvent,
   type FinalOutcome,
   INTAKE_QUEUE_MAX,
@@ -141,6 +141,12 @@ interface Waiter {
   readonly promise: Promise<FinalOutcome>;
 }
 
+/** A validator's signature from the stream; checked once, when its height is stored here. */
+interface ReceivedSignature {
+  readonly signature: Uint8Array;
+  checked: boolean;
+}
+
 /** A block this peer stored and signed, waiting for a quorum. */
 interface Uncertified {
   readonly hash: Uint8Array;
@@ -168,7 +174,7 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
   /** Header hashes of the last UNCERTIFIED_BLOCKS_MAX certified heights, to check late signatures cheaply. */
   private readonly recentCertified = new Map<bigint, Uint8Array>();
   /** height → header hash (hex) → org → signature, for heights not yet certified here. */
-  private readonly signatures = new Map<bigint, Map<string, Map<string, Uint8Array>>>();
+  private readonly signatures = new Map<bigint, Map<string, Map<string, ReceivedSignature>>>();
   private blockFeed: BlockFeed | null = null;
   private signatureFeed: SignatureFeed | null = null;
   private cutDriver: CutDriver | null = null;
@@ -403,7 +409,7 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
       byHash.set(hashHex, byOrg);
     }
     if (byOrg.has(s.orgId)) return;
-    byOrg.set(s.orgId, s.signature);
+    byOrg.set(s.orgId, { signature: s.signature, checked: false });
     this.tryCertify(s.height);
   }
 
@@ -440,25 +446,24 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
       if (byOrg.size === 0) continue;
       const hash = hexToBytes(hashHex);
       const message = certificateMessage(hash);
-      const valid: Array<{ org: string; signature: Uint8Array }> = [];
-      for (const [org, signature] of byOrg) {
-        const index = validators.orgs.indexOf(org);
-        const key = validators.keys[index];
-        if (index < 0 || key === undefined || !this.suite.verify(key, message, signature)) {
+      // Each signature is verified (and a wrong header reported) once; later calls only count.
+      for (const [org, received] of byOrg) {
+        if (received.checked) continue;
+        const key = validators.keys[validators.orgs.indexOf(org)];
+        if (key === undefined || !this.suite.verify(key, message, received.signature)) {
           this.emit('alarm', `block ${height}: ${org} sent a signature that does not verify as a validator's; ignored`);
           byOrg.delete(org);
           continue;
         }
-        valid.push({ org, signature });
-      }
-      if (!equalBytes(hash, storedHash)) {
-        for (const { org } of valid) {
+        received.checked = true;
+        if (!equalBytes(hash, storedHash)) {
           this.emit(
             'alarm',
             `block ${height}: validator ${org} signed header ${hashHex}, this peer stored ${bytesToHex(storedHash)}`,
           );
         }
       }
+      const valid = [...byOrg].map(([org, received]) => ({ org, signature: received.signature }));
       if (valid.length < validators.quorum) continue;
       if (!equalBytes(hash, storedHash)) {
         this.fail(
@@ -496,27 +501,10 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
   submit(bytes: Uint8Array): Promise<FinalOutcome> {
     if (this.closed) return Promise.reject(new SubmitError('closed', 'the node is shutting down'));
     if (this.failure !== null) return Promise.reject(new SubmitError('closed', `the node stopped: ${this.failure}`));
-    const decoded = decodeTransaction(bytes);
-    if (!decoded.ok) return Promise.reject(new SubmitError('tx_malformed', decoded.error));
-    const tx = decoded.value.tx;
-    if (tx.chainId !== this.genesis.chainId) {
-      return Promise.reject(new SubmitError('chain_mismatch', `transaction is for chain ${tx.chainId}`));
-    }
-    const stored = this.peer.store.isConsumed(tx.id) ? this.peer.store.getTx(tx.id) : null;
-    if (stored !== null && stored.height <= this.peer.certifiedHeight) {
-      return Promise.resolve({
-        id: tx.id,
-        height: stored.height,
-        index: stored.index,
-        code: stored.result.code,
-        opIndex: stored.result.opIndex,
-      });
-    }
-    const now = this.clock();
-    if (tx.expiresAt <= now) return Promise.reject(new SubmitError('tx_expired', 'the transaction has expired'));
-    if (tx.expiresAt > now + TX_EXPIRY_WINDOW_MS) {
-      return Promise.reject(new SubmitError('expiry_too_far', `expiry more than ${TX_EXPIRY_WINDOW_MS} ms ahead`));
-    }
+    const check = checkSubmission(bytes, this.genesis.chainId, this.peer, this.clock());
+    if (check.kind === 'refused') return Promise.reject(check.error);
+    if (check.kind === 'final') return Promise.resolve(check.outcome);
+    const tx = { id: check.id };
     const existing = this.waiters.get(tx.id);
     if (existing !== undefined) {
       if (!equalBytes(existing.bytes, bytes)) {
@@ -533,12 +521,7 @@ export class ClusterPeer extends EventEmitter<LedgerNodeEvents> implements Ledge
     if (this.waiters.size >= INTAKE_QUEUE_MAX) {
       return Promise.reject(new SubmitError('busy', 'too many transactions in flight'));
     }
-    let resolve!: (o: FinalOutcome) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<FinalOutcome>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
+    const { promise, resolve, reject } = createDeferred<FinalOutcome>();
     this.waiters.set(tx.id, { bytes, publishedAtMs: performance.now(), resolve, reject, promise });
     this.order(tx.id, bytes);
     return promise;

@@ -57,6 +57,53 @@ export class SubmitError extends Error {
   }
 }
 
+/**
+ * What a node decides about submitted bytes before taking them, the same for every kind of
+ * node: refused (nothing changes), already final (the first outcome, for an idempotent retry),
+ * or a new transaction to order. Expiry is checked against the node's clock.
+ */
+export type SubmissionCheck =
+  | { readonly kind: 'refused'; readonly error: SubmitError }
+  | { readonly kind: 'final'; readonly outcome: FinalOutcome }
+  | { readonly kind: 'new'; readonly id: string; readonly nowMs: bigint };
+
+export function checkSubmission(bytes: Uint8Array, chainId: string, peer: Peer, nowMs: bigint): SubmissionCheck {
+  const refused = (code: RejectCode, message: string): SubmissionCheck => ({
+    kind: 'refused',
+    error: new SubmitError(code, message),
+  });
+  const decoded = decodeTransaction(bytes);
+  if (!decoded.ok) return refused('tx_malformed', decoded.error);
+  const tx = decoded.value.tx;
+  if (tx.chainId !== chainId) return refused('chain_mismatch', `transaction is for chain ${tx.chainId}`);
+  const stored = peer.store.isConsumed(tx.id) ? peer.store.getTx(tx.id) : null;
+  if (stored !== null && stored.height <= peer.certifiedHeight) {
+    const { code, opIndex } = stored.result;
+    return { kind: 'final', outcome: { id: tx.id, height: stored.height, index: stored.index, code, opIndex } };
+  }
+  if (tx.expiresAt <= nowMs) return refused('tx_expired', 'the transaction has expired');
+  if (tx.expiresAt > nowMs + TX_EXPIRY_WINDOW_MS) {
+    return refused('expiry_too_far', `expiry more than ${TX_EXPIRY_WINDOW_MS} ms ahead`);
+  }
+  return { kind: 'new', id: tx.id, nowMs };
+}
+
+/** A promise with its settle functions, for a submitter waiting on finality. */
+export function createDeferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+} {
+  let resolve: ((value: T) => void) | undefined;
+  let reject: ((error: Error) => void) | undefined;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  assert(resolve !== undefined && reject !== undefined, 'the Promise executor runs synchronously');
+  return { promise, resolve, reject };
+}
+
 export interface FinalOutcome {
   readonly id: string;
   readonly height: bigint;
@@ -202,27 +249,12 @@ export class Consortium extends EventEmitter<LedgerNodeEvents> implements Ledger
   submit(bytes: Uint8Array): Promise<FinalOutcome> {
     if (this.closed) return Promise.reject(new SubmitError('closed', 'the node is shutting down'));
     if (this.failure !== null) return Promise.reject(new SubmitError('closed', `the node stopped: ${this.failure}`));
-    const decoded = decodeTransaction(bytes);
-    if (!decoded.ok) return Promise.reject(new SubmitError('tx_malformed', decoded.error));
-    const tx = decoded.value.tx;
-    if (tx.chainId !== this.genesis.chainId) {
-      return Promise.reject(new SubmitError('chain_mismatch', `transaction is for chain ${tx.chainId}`));
-    }
-    const stored = this.primary.store.isConsumed(tx.id) ? this.primary.store.getTx(tx.id) : null;
-    if (stored !== null) {
-      return Promise.resolve({
-        id: tx.id,
-        height: stored.height,
-        index: stored.index,
-        code: stored.result.code,
-        opIndex: stored.result.opIndex,
-      });
-    }
-    const now = this.clock();
-    if (tx.expiresAt <= now) return Promise.reject(new SubmitError('tx_expired', 'the transaction has expired'));
-    if (tx.expiresAt > now + TX_EXPIRY_WINDOW_MS) {
-      return Promise.reject(new SubmitError('expiry_too_far', `expiry more than ${TX_EXPIRY_WINDOW_MS} ms ahead`));
-    }
+    // In this node a block is certified in the same turn it is stored, so stored means final.
+    const check = checkSubmission(bytes, this.genesis.chainId, this.primary, this.clock());
+    if (check.kind === 'refused') return Promise.reject(check.error);
+    if (check.kind === 'final') return Promise.resolve(check.outcome);
+    const tx = { id: check.id };
+    const now = check.nowMs;
     const existing = this.waiters.get(tx.id);
     if (existing !== undefined) {
       if (equalBytes(existing.bytes, bytes)) return existing.promise;
@@ -230,12 +262,7 @@ export class Consortium extends EventEmitter<LedgerNodeEvents> implements Ledger
     }
     if (this.waiters.size >= INTAKE_QUEUE_MAX)
       return Promise.reject(new SubmitError('busy', 'too many transactions in flight'));
-    let resolve!: (o: FinalOutcome) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<FinalOutcome>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
+    const { promise, resolve, reject } = createDeferred<FinalOutcome>();
     this.waiters.set(tx.id, { bytes, resolve, reject, promise });
     this.incoming.push({ id: tx.id, bytes, arrivedMs: Number(now) });
     this.pump();

@@ -26,8 +26,9 @@ import {
 import { openGatewayDb, parseGatewayDbSpec } from './open-db.ts';
 import { openPostgresGatewayDb } from './postgres-db.ts';
 import { SCHEMA_VERSION } from './schema.ts';
+import { isPostgresReachable, TEST_POSTGRES_URL } from './test-postgres.ts';
 
-const PG_URL = process.env.PAYCHAIN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_URL = TEST_POSTGRES_URL;
 /** Fixed clock: 2025-06-15T15:06:40Z. */
 const T0 = 1_750_000_000_000;
 const HOUR_MS = 3_600_000;
@@ -36,17 +37,7 @@ const RACERS = 8;
 /** Names every database of this run: parallel runs never share a file or a schema. */
 const RUN_TAG = randomBytes(6).toString('hex');
 
-async function isServerReachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  const reachable = await client.connect().then(
-    () => true,
-    () => false,
-  );
-  if (reachable) await client.end();
-  return reachable;
-}
-
-const pgReachable = await isServerReachable(PG_URL);
+const pgReachable = await isPostgresReachable(PG_URL);
 
 /** What the shared suite needs from each backend besides GatewayDb itself. */
 interface Harness {

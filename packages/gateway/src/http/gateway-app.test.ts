@@ -13,10 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionTokenHash } from '../auth/tokens.ts';
 import type { GatewayDb, GatewayDbBackend } from '../db/gateway-db.ts';
 import { openGatewayDb } from '../db/open-db.ts';
+import { isPostgresReachable, TEST_POSTGRES_URL } from '../db/test-postgres.ts';
 import { BODY_BYTES_MAX, createGatewayApp, SESSION_LIFETIME_MS } from './gateway-app.ts';
 import { requestHash } from './request-hash.ts';
 
-const PG_URL = process.env.PAYCHAIN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const PG_URL = TEST_POSTGRES_URL;
 /** Fixed clock start: 2025-06-15T15:06:40Z. */
 const T0 = 1_750_000_000_000;
 const RATE_WINDOW_MS = 60_000;
@@ -28,17 +29,7 @@ const OTHER_PASSWORD = 'another long secret';
 const DEVICE_1 = '11'.repeat(16);
 const DEVICE_2 = '22'.repeat(16);
 
-async function isServerReachable(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  const reachable = await client.connect().then(
-    () => true,
-    () => false,
-  );
-  if (reachable) await client.end();
-  return reachable;
-}
-
-const pgReachable = await isServerReachable(PG_URL);
+const pgReachable = await isPostgresReachable(PG_URL);
 
 interface Harness {
   readonly name: GatewayDbBackend;
