@@ -58,6 +58,15 @@ export class SimulatedCoreBanking implements CoreBankingSystem {
   private readonly accounts = new Map<string, SimulatedAccount>();
   private readonly movements = new Map<string, Movement>();
   private sequence = 0;
+  private readonly openWith: { readonly currency: string; readonly amount: bigint } | null;
+
+  /**
+   * `openWith`: an account the bank has not seen is opened on first use with this balance (the demo's customers
+   * each have a funded bank account); without it, unknown accounts are refused.
+   */
+  constructor(options: { readonly openWith?: { readonly currency: string; readonly amount: bigint } } = {}) {
+    this.openWith = options.openWith ?? null;
+  }
 
   /** Opens (or tops up) a simulated bank account. */
   fund(bankAccount: string, currency: string, amount: bigint): void {
@@ -111,6 +120,9 @@ export class SimulatedCoreBanking implements CoreBankingSystem {
         : refuse('reference_reused', `reference ${transfer.reference} was used for another movement`);
     }
     if (transfer.amount <= 0n || transfer.amount > AMOUNT_MAX) return refuse('amount_invalid', 'amount out of range');
+    if (this.openWith !== null && !this.accounts.has(transfer.bankAccount)) {
+      this.fund(transfer.bankAccount, this.openWith.currency, this.openWith.amount);
+    }
     const account = this.accounts.get(transfer.bankAccount);
     if (account === undefined || account.currency !== transfer.currency) {
       return refuse('account_unknown', `no ${transfer.currency} account ${transfer.bankAccount}`);

@@ -156,11 +156,12 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         kycTier: 2 as const,
         ledgerAccountId: nextId(),
         keyMode,
+        publicKey: new Uint8Array(32).fill(7),
         sealedKey: keyMode === 'custodial' ? new Uint8Array([1, 2, 3, 255]) : null,
         createdAtMs: T0,
       };
       await db.createUser(user);
-      return { ...user, status: 'active' };
+      return { ...user, status: 'active', role: 'user' };
     }
 
     async function newMerchant(ownerUserId: string): Promise<string> {
@@ -184,9 +185,13 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         payeeAccountId: nextId(),
         merchantId: null,
         paymentRequestId: null,
+        authorizationOf: null,
         amount: 100n,
         currency: 'CNY',
         kind: 'p2p',
+        memo: '',
+        payerLabel: '+8613800000001',
+        payeeLabel: '老王面馆 Noodles',
         createdAtMs: T0,
         ...fields,
       };
@@ -245,16 +250,20 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         const user = await newUser('custodial');
         expect(await db.setUserKycTier(user.id, 3)).toBe(true);
         expect(await db.setUserStatus(user.id, 'frozen')).toBe(true);
-        expect(await db.setUserKey(user.id, 'browser', null)).toBe(true);
+        expect(await db.setUserKey(user.id, 'browser', new Uint8Array(32).fill(8), null)).toBe(true);
+        expect(await db.setUserRole(user.id, 'ops')).toBe(true);
         expect(await db.getUserById(user.id)).toEqual({
           ...user,
           kycTier: 3,
           status: 'frozen',
           keyMode: 'browser',
+          publicKey: new Uint8Array(32).fill(8),
           sealedKey: null,
+          role: 'ops',
         });
-        expect(await db.setUserKey(user.id, 'custodial', new Uint8Array([9]))).toBe(true);
+        expect(await db.setUserKey(user.id, 'custodial', new Uint8Array(32).fill(9), new Uint8Array([9]))).toBe(true);
         expect((await db.getUserById(user.id))?.sealedKey).toEqual(new Uint8Array([9]));
+        expect(await db.setUserRole(nextId(), 'ops')).toBe(false);
         expect(await db.setUserKycTier(nextId(), 1)).toBe(false);
         expect(await db.setUserStatus(nextId(), 'active')).toBe(false);
       });
@@ -369,6 +378,8 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         });
         expect((await db.listMerchantsByOwner(owner.id)).map((m) => m.id)).toEqual([first, second].sort());
         expect(await db.getMerchant(nextId())).toBeNull();
+        expect(await db.getMerchantBySettlementAccount(merchant?.settlementAccountId ?? '')).toEqual(merchant);
+        expect(await db.getMerchantBySettlementAccount(nextId())).toBeNull();
         await expectDbError(newMerchant(nextId()), 'db_reference');
       });
     });
@@ -458,7 +469,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
       it('becomes payable again when the ledger refuses the payment that took it', async () => {
         const request = await newRequest(true);
         const first = await pay(request.id, request.merchantId, T0 + 1);
-        expect(await db.markPaymentRefused(first.txId, T0 + 2)).toBe(true);
+        expect(await db.markPaymentRefused(first.txId, 'insufficient_funds', T0 + 2)).toBe(true);
         expect((await db.getPaymentRequest(request.id))?.paidTxId).toBeNull();
         const second = await pay(request.id, request.merchantId, T0 + 3);
         expect(second.result.ok).toBe(true);
@@ -486,7 +497,10 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
       it('uses a code once; the second use and an unknown code are refused', async () => {
         const user = await newUser();
         const codeHash = await newCode(user.id);
+        expect(await db.getPayCode(codeHash)).toMatchObject({ userId: user.id, usedAtMs: null, usedByTxId: null });
         expect(await useAndPay(codeHash, user.id, T0 + 1)).toEqual({ ok: true, userId: user.id });
+        expect(await db.getPayCode(codeHash)).toMatchObject({ userId: user.id, usedAtMs: T0 + 1 });
+        expect(await db.getPayCode(nextHash())).toBeNull();
         expect(await useAndPay(codeHash, user.id, T0 + 2)).toEqual({ ok: false, reason: 'used' });
         expect(await useAndPay(nextHash(), user.id, T0 + 3)).toEqual({ ok: false, reason: 'not_found' });
       });
@@ -538,6 +552,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
           ...p,
           refundOf: null,
           status: 'pending',
+          code: null,
           ledgerHeight: null,
           ledgerIndex: null,
           refunded: 0n,
@@ -545,10 +560,11 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         });
         expect(await db.markPaymentFinal(p.txId, 42n, 3, T0 + 5)).toBe(true);
         expect(await db.markPaymentFinal(p.txId, 43n, 0, T0 + 6)).toBe(false);
-        expect(await db.markPaymentRefused(p.txId, T0 + 7)).toBe(false);
+        expect(await db.markPaymentRefused(p.txId, 'insufficient_funds', T0 + 7)).toBe(false);
         expect(await db.getPayment(p.txId)).toEqual({
           ...pending,
           status: 'final',
+          code: 'ok',
           ledgerHeight: 42n,
           ledgerIndex: 3,
           updatedAtMs: T0 + 5,
@@ -561,10 +577,64 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         const payer = await newUser();
         const p = payment({ payerUserId: payer.id });
         await db.insertPayment(p);
-        expect(await db.markPaymentRefused(p.txId, T0 + 1)).toBe(true);
-        expect(await db.markPaymentRefused(p.txId, T0 + 2)).toBe(false);
+        expect(await db.markPaymentRefused(p.txId, 'insufficient_funds', T0 + 1)).toBe(true);
+        expect(await db.markPaymentRefused(p.txId, 'insufficient_funds', T0 + 2)).toBe(false);
         expect(await db.markPaymentFinal(p.txId, 1n, 0, T0 + 3)).toBe(false);
-        expect((await db.getPayment(p.txId))?.status).toBe('refused');
+        expect(await db.getPayment(p.txId)).toMatchObject({ status: 'refused', code: 'insufficient_funds' });
+      });
+
+      it("lists a user's history both ways, searched by label, memo or id prefix, page by page", async () => {
+        const alice = await newUser();
+        const bob = await newUser();
+        const out = payment({ payerUserId: alice.id, payeeAccountId: bob.ledgerAccountId, memo: 'Rent 50%' });
+        const into = payment({
+          payerUserId: bob.id,
+          payeeAccountId: alice.ledgerAccountId,
+          payerLabel: '+8613900000002',
+          payeeLabel: '+8613800000001',
+          createdAtMs: T0 + 1,
+        });
+        const other = payment({ payerUserId: bob.id, createdAtMs: T0 + 2 });
+        for (const p of [out, into, other]) await db.insertPayment(p);
+        const of = (search: string | null) => ({ userId: alice.id, accountId: alice.ledgerAccountId, search });
+        const ids = async (search: string | null) =>
+          (await db.listUserPayments(of(search), 10, null)).items.map((p) => p.txId);
+        expect(await ids(null)).toEqual([into.txId, out.txId]);
+        expect(await ids('RENT')).toEqual([out.txId]);
+        expect(await ids('50%')).toEqual([out.txId]);
+        expect(await ids('5_%')).toEqual([]);
+        expect(await ids('13900000002')).toEqual([into.txId]);
+        expect(await ids('noodles')).toEqual([out.txId]);
+        expect(await ids(into.txId)).toEqual([into.txId]);
+        const first = await db.listUserPayments(of(null), 1, null);
+        const second = await db.listUserPayments(of(null), 1, first.next);
+        expect([...first.items, ...second.items].map((p) => p.txId)).toEqual([into.txId, out.txId]);
+        expect(second.next).toBeNull();
+      });
+
+      it('lists pending payments oldest first, for settling after a restart', async () => {
+        const payer = await newUser();
+        const a = payment({ payerUserId: payer.id, createdAtMs: T0 + 2 });
+        const b = payment({ payerUserId: payer.id, createdAtMs: T0 + 1 });
+        const c = payment({ payerUserId: payer.id, createdAtMs: T0 });
+        for (const p of [a, b, c]) await db.insertPayment(p);
+        await db.markPaymentFinal(c.txId, 1n, 0, T0 + 3);
+        const mine = (await db.listPendingPayments(1000)).filter((p) => p.payerUserId === payer.id);
+        expect(mine.map((p) => p.txId)).toEqual([b.txId, a.txId]);
+      });
+
+      it('ties captures and voids to an authorization, and nothing else', async () => {
+        const payer = await newUser();
+        const merchantId = await newMerchant((await newUser()).id);
+        const auth = payment({ payerUserId: payer.id, merchantId, kind: 'authorize' });
+        await db.insertPayment(auth);
+        const capture = payment({ payerUserId: payer.id, merchantId, kind: 'capture', authorizationOf: auth.txId });
+        await db.insertPayment(capture);
+        expect((await db.getPayment(capture.txId))?.authorizationOf).toBe(auth.txId);
+        await expectDbError(
+          db.insertPayment(payment({ payerUserId: payer.id, merchantId, kind: 'void', authorizationOf: nextId() })),
+          'db_reference',
+        );
       });
 
       it('lists by payer, payee and merchant, newest first, page by page', async () => {
@@ -640,7 +710,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
           createdAtMs: T0 + 2,
         });
         if (!refund.ok) throw new Error(`refund refused: ${refund.reason}`);
-        expect(await db.markPaymentRefused(refund.refund.txId, T0 + 3)).toBe(true);
+        expect(await db.markPaymentRefused(refund.refund.txId, 'insufficient_funds', T0 + 3)).toBe(true);
         expect((await db.getPayment(txId))?.refunded).toBe(0n);
         const again = await db.reserveRefund({ txId: nextId(), originalTxId: txId, amount: 100n, createdAtMs: T0 + 4 });
         expect(again.ok).toBe(true);

@@ -19,19 +19,33 @@
 export type KycTier = 1 | 2 | 3;
 export type KeyMode = 'browser' | 'custodial';
 export type UserStatus = 'active' | 'frozen';
-export type PaymentKind = 'p2p' | 'qr' | 'paycode' | 'topup' | 'withdraw' | 'capture' | 'refund';
+export type PaymentKind = 'p2p' | 'qr' | 'paycode' | 'topup' | 'withdraw' | 'authorize' | 'capture' | 'void' | 'refund';
+export type UserRole = 'user' | 'ops';
 export type PaymentStatus = 'pending' | 'final' | 'refused';
 export type GatewayDbBackend = 'sqlite' | 'postgres';
 
 export const KYC_TIERS: readonly KycTier[] = [1, 2, 3];
 export const KEY_MODES: readonly KeyMode[] = ['browser', 'custodial'];
 export const USER_STATUSES: readonly UserStatus[] = ['active', 'frozen'];
-export const PAYMENT_KINDS: readonly PaymentKind[] = ['p2p', 'qr', 'paycode', 'topup', 'withdraw', 'capture', 'refund'];
+export const PAYMENT_KINDS: readonly PaymentKind[] = [
+  'p2p',
+  'qr',
+  'paycode',
+  'topup',
+  'withdraw',
+  'authorize',
+  'capture',
+  'void',
+  'refund',
+];
+export const USER_ROLES: readonly UserRole[] = ['user', 'ops'];
 export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['pending', 'final', 'refused'];
 /** Merchant payments, the only ones a refund may point at. */
 export const REFUNDABLE_KINDS: readonly PaymentKind[] = ['qr', 'paycode', 'capture'];
 /** Payments that belong to a merchant (and only those carry a merchant id). */
-export const MERCHANT_KINDS: readonly PaymentKind[] = ['qr', 'paycode', 'capture', 'refund'];
+export const MERCHANT_KINDS: readonly PaymentKind[] = ['qr', 'paycode', 'authorize', 'capture', 'void', 'refund'];
+/** Payments that act on a pre-authorization (and only those name it). */
+export const AUTHORIZATION_KINDS: readonly PaymentKind[] = ['capture', 'void'];
 
 // --- Limits (each checked before a write, and again by a CHECK constraint in the schema). ---
 
@@ -40,6 +54,15 @@ export const PASSWORD_HASH_CHARS_MAX = 512;
 export const SEALED_KEY_BYTES_MAX = 1024;
 export const DEVICE_LABEL_CHARS_MAX = 64;
 export const DEVICE_PUBLIC_KEY_BYTES_MAX = 256;
+/** A wallet's public key: Ed25519 32 bytes, SM2 65 bytes; room for others. */
+export const USER_PUBLIC_KEY_BYTES_MAX = 256;
+export const PAYMENT_MEMO_CHARS_MAX = 140;
+/** What a payment's party is shown as: a phone number, a merchant's name, the bank. */
+export const PAYMENT_LABEL_CHARS_MAX = 120;
+/** A ledger result code, e.g. 'ok', 'insufficient_funds'. */
+export const PAYMENT_CODE_CHARS_MAX = 64;
+/** Search text for a user's history. */
+export const PAYMENT_SEARCH_CHARS_MAX = 64;
 /** `listDevices` answers at most this many (a user has a handful of phones). */
 export const DEVICES_LIST_MAX = 64;
 /** The issue's rule: a consumer-presented pay code expires within 60 s. */
@@ -79,13 +102,17 @@ export interface User {
   readonly kycTier: KycTier;
   readonly ledgerAccountId: string;
   readonly keyMode: KeyMode;
+  /** The wallet key that owns the ledger account (held by the browser, or sealed below). */
+  readonly publicKey: Uint8Array;
   /** Present exactly when keyMode is 'custodial'. */
   readonly sealedKey: Uint8Array | null;
   readonly status: UserStatus;
+  /** 'ops': may use the ops / regulator console. */
+  readonly role: UserRole;
   readonly createdAtMs: number;
 }
 
-export type NewUser = Omit<User, 'status'>;
+export type NewUser = Omit<User, 'status' | 'role'>;
 
 export interface Device {
   readonly userId: string;
@@ -165,10 +192,18 @@ export interface Payment {
   readonly paymentRequestId: string | null;
   /** Set exactly for kind 'refund': the payment it refunds. */
   readonly refundOf: string | null;
+  /** Set exactly for kinds 'capture' and 'void': the authorization they act on. */
+  readonly authorizationOf: string | null;
   readonly amount: bigint;
   readonly currency: string;
   readonly kind: PaymentKind;
+  readonly memo: string;
+  /** How the payer and the payee are shown (phone number, merchant name, 'bank'), and what history search reads. */
+  readonly payerLabel: string;
+  readonly payeeLabel: string;
   readonly status: PaymentStatus;
+  /** The ledger's result code: 'ok' when final, the refusal reason when refused, null while pending. */
+  readonly code: string | null;
   /** Where the ledger put it: set exactly when status is 'final'. */
   readonly ledgerHeight: bigint | null;
   readonly ledgerIndex: number | null;
@@ -184,10 +219,14 @@ export interface NewPayment {
   readonly payeeAccountId: string;
   readonly merchantId: string | null;
   readonly paymentRequestId: string | null;
+  readonly authorizationOf: string | null;
   readonly amount: bigint;
   readonly currency: string;
   /** Refunds are made by `reserveRefund`, which derives their other fields from the original. */
   readonly kind: Exclude<PaymentKind, 'refund'>;
+  readonly memo: string;
+  readonly payerLabel: string;
+  readonly payeeLabel: string;
   readonly createdAtMs: number;
 }
 
@@ -201,6 +240,14 @@ export interface NewRefund {
 export interface PaymentCursor {
   readonly createdAtMs: number;
   readonly txId: string;
+}
+
+/** A user's history: payments they made and payments into their account, optionally matching a search text. */
+export interface UserPaymentFilter {
+  readonly userId: string;
+  readonly accountId: string;
+  /** Case-insensitive substring of the labels or memo, or a prefix of the tx id; null for all. */
+  readonly search: string | null;
 }
 
 export type PaymentFilter =
@@ -304,7 +351,8 @@ export interface GatewayDbOps {
   setUserKycTier(id: string, tier: KycTier): Promise<boolean>;
   setUserStatus(id: string, status: UserStatus): Promise<boolean>;
   /** Issuer-assisted recovery: a new key, browser-held (sealedKey null) or custodial. */
-  setUserKey(id: string, keyMode: KeyMode, sealedKey: Uint8Array | null): Promise<boolean>;
+  setUserKey(id: string, keyMode: KeyMode, publicKey: Uint8Array, sealedKey: Uint8Array | null): Promise<boolean>;
+  setUserRole(id: string, role: UserRole): Promise<boolean>;
 
   // Devices. Binding a revoked device again binds it anew; binding a bound one changes nothing.
   bindDevice(device: NewDevice): Promise<BindDeviceResult>;
@@ -325,6 +373,8 @@ export interface GatewayDbOps {
   // Merchants.
   createMerchant(merchant: Merchant): Promise<void>;
   getMerchant(id: string): Promise<Merchant | null>;
+  /** The merchant whose settlement account this is (what a merchant QR names). */
+  getMerchantBySettlementAccount(accountId: string): Promise<Merchant | null>;
   /** Oldest first, at most MERCHANTS_LIST_MAX. */
   listMerchantsByOwner(ownerUserId: string): Promise<Merchant[]>;
 
@@ -339,6 +389,7 @@ export interface GatewayDbOps {
 
   // Pay codes.
   createPayCode(code: NewPayCode): Promise<void>;
+  getPayCode(codeHash: string): Promise<PayCode | null>;
   /**
    * Marks the code used by txId if unused and unexpired at nowMs, at most once. txId must be a payment by the code's
    * user, recorded in the same transaction (a deferred foreign key). A used code is never given back.
@@ -350,13 +401,17 @@ export interface GatewayDbOps {
   insertPayment(payment: NewPayment): Promise<void>;
   getPayment(txId: string): Promise<Payment | null>;
   listPayments(filter: PaymentFilter, limit: number, before: PaymentCursor | null): Promise<PaymentPage>;
-  /** pending → final at (height, index). False if not pending. */
+  /** A user's history, newest first: made by the user or paid into accountId. */
+  listUserPayments(filter: UserPaymentFilter, limit: number, before: PaymentCursor | null): Promise<PaymentPage>;
+  /** Payments still pending, oldest first: what a restarted gateway settles against the ledger. */
+  listPendingPayments(limit: number): Promise<Payment[]>;
+  /** pending → final at (height, index), code 'ok'. False if not pending. */
   markPaymentFinal(txId: string, ledgerHeight: bigint, ledgerIndex: number, nowMs: number): Promise<boolean>;
   /**
    * pending → refused, and in the same transaction: a refused refund gives its amount back to the original's
    * refunded total, and a one-time payment request it had paid becomes payable again. False if not pending.
    */
-  markPaymentRefused(txId: string, nowMs: number): Promise<boolean>;
+  markPaymentRefused(txId: string, code: string, nowMs: number): Promise<boolean>;
   /**
    * Adds the amount to a final merchant payment's refunded total (never above its amount) and records the refund as
    * a pending payment from the merchant's owner to the original payer, both in one transaction.

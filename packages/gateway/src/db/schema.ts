@@ -27,7 +27,11 @@ import {
   MERCHANT_REGION_CHARS_MAX,
   PASSWORD_HASH_CHARS_MAX,
   PAY_CODE_LIFETIME_MS_MAX,
+  PAYMENT_CODE_CHARS_MAX,
+  PAYMENT_LABEL_CHARS_MAX,
+  PAYMENT_MEMO_CHARS_MAX,
   SEALED_KEY_BYTES_MAX,
+  USER_PUBLIC_KEY_BYTES_MAX,
   WEBHOOK_ERROR_CHARS_MAX,
   WEBHOOK_EVENT_CHARS_MAX,
   WEBHOOK_SECRET_SEALED_BYTES_MAX,
@@ -116,8 +120,10 @@ CREATE TABLE users (
   kyc_tier ${d.int32} NOT NULL CHECK (kyc_tier IN (1, 2, 3)),
   ledger_account_id TEXT NOT NULL CHECK (${d.hex('ledger_account_id', 32)}),
   key_mode TEXT NOT NULL CHECK (key_mode IN ('browser', 'custodial')),
+  public_key ${d.bytes} NOT NULL CHECK (length(public_key) BETWEEN 1 AND ${USER_PUBLIC_KEY_BYTES_MAX}),
   sealed_key ${d.bytes} CHECK (length(sealed_key) BETWEEN 1 AND ${SEALED_KEY_BYTES_MAX}),
   status TEXT NOT NULL CHECK (status IN ('active', 'frozen')),
+  role TEXT NOT NULL CHECK (role IN ('user', 'ops')),
   created_at ${d.int64} NOT NULL CHECK (created_at >= 0),
   CONSTRAINT users_phone_unique UNIQUE (phone),
   CONSTRAINT users_ledger_account_unique UNIQUE (ledger_account_id),
@@ -158,6 +164,7 @@ CREATE TABLE merchants (
   created_at ${d.int64} NOT NULL CHECK (created_at >= 0)
 )${t};
 CREATE INDEX merchants_owner ON merchants (owner_user_id, created_at);
+CREATE UNIQUE INDEX merchants_settlement_account ON merchants (settlement_account_id);
 
 CREATE TABLE payment_requests (
   id TEXT NOT NULL PRIMARY KEY CHECK (${d.hex('id', 32)}),
@@ -181,10 +188,16 @@ CREATE TABLE payments (
   merchant_id TEXT REFERENCES merchants (id),
   payment_request_id TEXT REFERENCES payment_requests (id),
   refund_of TEXT REFERENCES payments (tx_id),
+  authorization_of TEXT REFERENCES payments (tx_id),
   amount ${d.int64} NOT NULL CHECK (amount > 0),
   currency TEXT NOT NULL CHECK (${d.assetId('currency')}),
-  kind TEXT NOT NULL CHECK (kind IN ('p2p', 'qr', 'paycode', 'topup', 'withdraw', 'capture', 'refund')),
+  kind TEXT NOT NULL CHECK (
+    kind IN ('p2p', 'qr', 'paycode', 'topup', 'withdraw', 'authorize', 'capture', 'void', 'refund')),
+  memo TEXT NOT NULL CHECK (length(memo) <= ${PAYMENT_MEMO_CHARS_MAX}),
+  payer_label TEXT NOT NULL CHECK (length(payer_label) BETWEEN 1 AND ${PAYMENT_LABEL_CHARS_MAX}),
+  payee_label TEXT NOT NULL CHECK (length(payee_label) BETWEEN 1 AND ${PAYMENT_LABEL_CHARS_MAX}),
   status TEXT NOT NULL CHECK (status IN ('pending', 'final', 'refused')),
+  code TEXT CHECK (length(code) BETWEEN 1 AND ${PAYMENT_CODE_CHARS_MAX}),
   ledger_height ${d.int64} CHECK (ledger_height >= 0),
   ledger_index ${d.int32} CHECK (ledger_index >= 0),
   refunded ${d.int64} NOT NULL CHECK (refunded >= 0),
@@ -195,8 +208,12 @@ CREATE TABLE payments (
   CONSTRAINT payments_position_iff_final CHECK ((status = 'final') = (ledger_height IS NOT NULL)),
   CONSTRAINT payments_height_iff_index CHECK ((ledger_height IS NULL) = (ledger_index IS NULL)),
   CONSTRAINT payments_merchant_iff_merchant_kind CHECK (
-    (merchant_id IS NOT NULL) = (kind IN ('qr', 'paycode', 'capture', 'refund'))),
+    (merchant_id IS NOT NULL) = (kind IN ('qr', 'paycode', 'authorize', 'capture', 'void', 'refund'))),
   CONSTRAINT payments_refund_of_iff_refund CHECK ((refund_of IS NOT NULL) = (kind = 'refund')),
+  CONSTRAINT payments_authorization_of_iff_capture_or_void CHECK (
+    (authorization_of IS NOT NULL) = (kind IN ('capture', 'void'))),
+  CONSTRAINT payments_code_iff_settled CHECK ((code IS NULL) = (status = 'pending')),
+  CONSTRAINT payments_final_is_ok CHECK (status <> 'final' OR code = 'ok'),
   CONSTRAINT payments_request_only_for_qr CHECK (payment_request_id IS NULL OR kind = 'qr'),
   CONSTRAINT payments_tx_request_unique UNIQUE (tx_id, payment_request_id),
   CONSTRAINT payments_tx_payer_unique UNIQUE (tx_id, payer_user_id)
@@ -205,6 +222,7 @@ CREATE INDEX payments_payer ON payments (payer_user_id, created_at, tx_id);
 CREATE INDEX payments_payee ON payments (payee_account_id, created_at, tx_id);
 CREATE INDEX payments_merchant ON payments (merchant_id, created_at, tx_id);
 CREATE INDEX payments_refund_of ON payments (refund_of);
+CREATE INDEX payments_pending ON payments (created_at) WHERE status = 'pending';
 ${dialect === 'postgres' ? `ALTER TABLE payment_requests ADD ${PAID_BY_OWN_PAYMENT_FK};` : ''}
 
 CREATE TABLE pay_codes (
@@ -265,7 +283,10 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 `;
 }
 
-/** Ascending, contiguous from 1; append only (a released migration is never edited). */
+/**
+ * Ascending, contiguous from 1; append only once released (a released migration is never edited). Version 1 has not
+ * been released yet: it still changes in place.
+ */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: { sqlite: initialSchema('sqlite'), postgres: initialSchema('postgres') } },
 ];

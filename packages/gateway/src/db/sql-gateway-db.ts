@@ -17,6 +17,7 @@
  */
 import { AMOUNT_MAX, assert, isAssetId, isId128 } from '@paychain/core';
 import {
+  AUTHORIZATION_KINDS,
   type BindDeviceResult,
   type DailySpendResult,
   DEVICE_LABEL_CHARS_MAX,
@@ -56,8 +57,13 @@ import {
   PAGE_ITEMS_MAX,
   PASSWORD_HASH_CHARS_MAX,
   PAY_CODE_LIFETIME_MS_MAX,
+  PAYMENT_CODE_CHARS_MAX,
   PAYMENT_KINDS,
+  PAYMENT_LABEL_CHARS_MAX,
+  PAYMENT_MEMO_CHARS_MAX,
+  PAYMENT_SEARCH_CHARS_MAX,
   PAYMENT_STATUSES,
+  type PayCode,
   type Payment,
   type PaymentCursor,
   type PaymentFilter,
@@ -71,9 +77,13 @@ import {
   SEALED_KEY_BYTES_MAX,
   type Session,
   type StoredResponse,
+  USER_PUBLIC_KEY_BYTES_MAX,
+  USER_ROLES,
   USER_STATUSES,
   type UsePayCodeResult,
   type User,
+  type UserPaymentFilter,
+  type UserRole,
   type UserStatus,
   WEBHOOK_CLAIM_BATCH_MAX,
   WEBHOOK_DELIVERY_ATTEMPTS_MAX,
@@ -98,14 +108,17 @@ const LEDGER_HEIGHT_MAX = (1n << 63n) - 1n;
 /** The column is a 32-bit integer; a block holds far fewer transactions (BLOCK_TXS_MAX). */
 const LEDGER_INDEX_MAX = 2 ** 31 - 1;
 
-const USER_COLUMNS = 'id, phone, password_hash, kyc_tier, ledger_account_id, key_mode, sealed_key, status, created_at';
+const USER_COLUMNS =
+  'id, phone, password_hash, kyc_tier, ledger_account_id, key_mode, public_key, sealed_key, status, role, created_at';
 const DEVICE_COLUMNS = 'user_id, device_id, label, public_key, bound_at, revoked_at';
 const SESSION_COLUMNS = 'token_hash, user_id, device_id, created_at, expires_at, revoked_at';
 const MERCHANT_COLUMNS = 'id, owner_user_id, name, mcc, city, region, settlement_account_id, created_at';
 const REQUEST_COLUMNS = 'id, merchant_id, amount, currency, one_time, expires_at, paid_tx_id, created_at';
 const PAYMENT_COLUMNS =
-  'tx_id, payer_user_id, payee_account_id, merchant_id, payment_request_id, refund_of, amount, currency, kind, ' +
-  'status, ledger_height, ledger_index, refunded, created_at, updated_at';
+  'tx_id, payer_user_id, payee_account_id, merchant_id, payment_request_id, refund_of, authorization_of, amount, ' +
+  'currency, kind, memo, payer_label, payee_label, status, code, ledger_height, ledger_index, refunded, created_at, ' +
+  'updated_at';
+const PAY_CODE_COLUMNS = 'code_hash, user_id, created_at, expires_at, used_at, used_by_tx';
 const ENDPOINT_COLUMNS = 'merchant_id, url, secret_sealed, created_at, updated_at';
 const DELIVERY_COLUMN_NAMES = [
   'id',
@@ -168,8 +181,9 @@ function assertAmount(value: bigint, what: string): void {
 }
 
 /** JS length counts UTF-16 units, never fewer than the characters both databases count. */
-function assertText(value: string, charsMax: number, what: string): void {
-  assert(value.length >= 1 && value.length <= charsMax, `${what} must be 1..${charsMax} chars`);
+function assertText(value: string, charsMax: number, what: string, emptyAllowed = false): void {
+  const min = emptyAllowed ? 0 : 1;
+  assert(value.length >= min && value.length <= charsMax, `${what} must be ${min}..${charsMax} chars`);
 }
 
 function assertBytes(value: Uint8Array, bytesMax: number, what: string): void {
@@ -268,8 +282,10 @@ function userFromRow(row: SqlRow): User {
     kycTier: readEnum(row, 'users', 'kyc_tier', KYC_TIERS),
     ledgerAccountId: readText(row, 'users', 'ledger_account_id'),
     keyMode: readEnum(row, 'users', 'key_mode', KEY_MODES),
+    publicKey: readBytes(row, 'users', 'public_key'),
     sealedKey: readBytesOrNull(row, 'users', 'sealed_key'),
     status: readEnum(row, 'users', 'status', USER_STATUSES),
+    role: readEnum(row, 'users', 'role', USER_ROLES),
     createdAtMs: readInt(row, 'users', 'created_at'),
   };
 }
@@ -322,6 +338,17 @@ function requestFromRow(row: SqlRow): PaymentRequest {
   };
 }
 
+function payCodeFromRow(row: SqlRow): PayCode {
+  return {
+    codeHash: readText(row, 'pay_codes', 'code_hash'),
+    userId: readText(row, 'pay_codes', 'user_id'),
+    createdAtMs: readInt(row, 'pay_codes', 'created_at'),
+    expiresAtMs: readInt(row, 'pay_codes', 'expires_at'),
+    usedAtMs: readIntOrNull(row, 'pay_codes', 'used_at'),
+    usedByTxId: readTextOrNull(row, 'pay_codes', 'used_by_tx'),
+  };
+}
+
 function paymentFromRow(row: SqlRow): Payment {
   return {
     txId: readText(row, 'payments', 'tx_id'),
@@ -330,10 +357,15 @@ function paymentFromRow(row: SqlRow): Payment {
     merchantId: readTextOrNull(row, 'payments', 'merchant_id'),
     paymentRequestId: readTextOrNull(row, 'payments', 'payment_request_id'),
     refundOf: readTextOrNull(row, 'payments', 'refund_of'),
+    authorizationOf: readTextOrNull(row, 'payments', 'authorization_of'),
     amount: readBigint(row, 'payments', 'amount'),
     currency: readText(row, 'payments', 'currency'),
     kind: readEnum(row, 'payments', 'kind', PAYMENT_KINDS),
+    memo: readText(row, 'payments', 'memo'),
+    payerLabel: readText(row, 'payments', 'payer_label'),
+    payeeLabel: readText(row, 'payments', 'payee_label'),
     status: readEnum(row, 'payments', 'status', PAYMENT_STATUSES),
+    code: readTextOrNull(row, 'payments', 'code'),
     ledgerHeight: readBigintOrNull(row, 'payments', 'ledger_height'),
     ledgerIndex: readIntOrNull(row, 'payments', 'ledger_index'),
     refunded: readBigint(row, 'payments', 'refunded'),
@@ -363,6 +395,14 @@ function deliveryFromRow(row: SqlRow): WebhookDelivery {
     lastError: readTextOrNull(row, 'webhook_deliveries', 'last_error'),
     createdAtMs: readInt(row, 'webhook_deliveries', 'created_at'),
   };
+}
+
+/** A page from limit + 1 rows: the extra row tells whether another page follows. */
+function pageOf(rows: readonly SqlRow[], limit: number): PaymentPage {
+  const items = rows.slice(0, limit).map(paymentFromRow);
+  const last = items[items.length - 1];
+  const next = rows.length > limit && last !== undefined ? { createdAtMs: last.createdAtMs, txId: last.txId } : null;
+  return { items, next };
 }
 
 function first<T>(rows: readonly SqlRow[], decode: (row: SqlRow) => T): T | null {
@@ -402,18 +442,23 @@ class SqlGatewayOps implements GatewayDbOps {
     assert(KYC_TIERS.includes(user.kycTier), 'KYC tier must be 1, 2 or 3');
     assertId(user.ledgerAccountId, 'ledger account id');
     assert(KEY_MODES.includes(user.keyMode), 'unknown key mode');
+    assertBytes(user.publicKey, USER_PUBLIC_KEY_BYTES_MAX, 'public key');
     assertSealedKey(user.keyMode, user.sealedKey);
     assertTimeMs(user.createdAtMs, 'createdAtMs');
-    await this.changes(`INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8)`, [
-      user.id,
-      user.phone,
-      user.passwordHash,
-      int(user.kycTier),
-      user.ledgerAccountId,
-      user.keyMode,
-      user.sealedKey,
-      int(user.createdAtMs),
-    ]);
+    await this.changes(
+      `INSERT INTO users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', 'user', $9)`,
+      [
+        user.id,
+        user.phone,
+        user.passwordHash,
+        int(user.kycTier),
+        user.ledgerAccountId,
+        user.keyMode,
+        user.publicKey,
+        user.sealedKey,
+        int(user.createdAtMs),
+      ],
+    );
   }
 
   async getUserById(id: string): Promise<User | null> {
@@ -438,12 +483,24 @@ class SqlGatewayOps implements GatewayDbOps {
     return (await this.changes('UPDATE users SET status = $2 WHERE id = $1', [id, status])) === 1;
   }
 
-  async setUserKey(id: string, keyMode: KeyMode, sealedKey: Uint8Array | null): Promise<boolean> {
+  async setUserKey(
+    id: string,
+    keyMode: KeyMode,
+    publicKey: Uint8Array,
+    sealedKey: Uint8Array | null,
+  ): Promise<boolean> {
     assertId(id, 'user id');
     assert(KEY_MODES.includes(keyMode), 'unknown key mode');
+    assertBytes(publicKey, USER_PUBLIC_KEY_BYTES_MAX, 'public key');
     assertSealedKey(keyMode, sealedKey);
-    const sql = 'UPDATE users SET key_mode = $2, sealed_key = $3 WHERE id = $1';
-    return (await this.changes(sql, [id, keyMode, sealedKey])) === 1;
+    const sql = 'UPDATE users SET key_mode = $2, public_key = $3, sealed_key = $4 WHERE id = $1';
+    return (await this.changes(sql, [id, keyMode, publicKey, sealedKey])) === 1;
+  }
+
+  async setUserRole(id: string, role: UserRole): Promise<boolean> {
+    assertId(id, 'user id');
+    assert(USER_ROLES.includes(role), 'unknown user role');
+    return (await this.changes('UPDATE users SET role = $2 WHERE id = $1', [id, role])) === 1;
   }
 
   // --- Devices. ---
@@ -565,6 +622,12 @@ class SqlGatewayOps implements GatewayDbOps {
     return first(await this.rows(`SELECT ${MERCHANT_COLUMNS} FROM merchants WHERE id = $1`, [id]), merchantFromRow);
   }
 
+  async getMerchantBySettlementAccount(accountId: string): Promise<Merchant | null> {
+    assertId(accountId, 'settlement account id');
+    const sql = `SELECT ${MERCHANT_COLUMNS} FROM merchants WHERE settlement_account_id = $1`;
+    return first(await this.rows(sql, [accountId]), merchantFromRow);
+  }
+
   async listMerchantsByOwner(ownerUserId: string): Promise<Merchant[]> {
     assertId(ownerUserId, 'owner user id');
     const sql = `SELECT ${MERCHANT_COLUMNS} FROM merchants WHERE owner_user_id = $1 ORDER BY created_at, id LIMIT $2`;
@@ -639,6 +702,12 @@ class SqlGatewayOps implements GatewayDbOps {
     );
   }
 
+  async getPayCode(codeHash: string): Promise<PayCode | null> {
+    assertHash(codeHash, 'code hash');
+    const sql = `SELECT ${PAY_CODE_COLUMNS} FROM pay_codes WHERE code_hash = $1`;
+    return first(await this.rows(sql, [codeHash]), payCodeFromRow);
+  }
+
   async usePayCode(codeHash: string, nowMs: number, txId: string): Promise<UsePayCodeResult> {
     assertHash(codeHash, 'code hash');
     assertTimeMs(nowMs, 'nowMs');
@@ -674,21 +743,33 @@ class SqlGatewayOps implements GatewayDbOps {
       assertId(payment.paymentRequestId, 'payment request id');
       assert(payment.kind === 'qr', 'only a QR payment pays a payment request');
     }
+    assert(
+      (payment.authorizationOf !== null) === AUTHORIZATION_KINDS.includes(payment.kind),
+      'an authorization exactly for captures and voids',
+    );
+    if (payment.authorizationOf !== null) assertId(payment.authorizationOf, 'authorization tx id');
     assertAmount(payment.amount, 'amount');
     assert(isAssetId(payment.currency), 'currency must be a ledger asset id');
+    assertText(payment.memo, PAYMENT_MEMO_CHARS_MAX, 'memo', true);
+    assertText(payment.payerLabel, PAYMENT_LABEL_CHARS_MAX, 'payer label');
+    assertText(payment.payeeLabel, PAYMENT_LABEL_CHARS_MAX, 'payee label');
     assertTimeMs(payment.createdAtMs, 'createdAtMs');
     await this.changes(
       `INSERT INTO payments (${PAYMENT_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, 'pending', NULL, NULL, 0, $9, $9)`,
+       VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, NULL, 0, $13, $13)`,
       [
         payment.txId,
         payment.payerUserId,
         payment.payeeAccountId,
         payment.merchantId,
         payment.paymentRequestId,
+        payment.authorizationOf,
         payment.amount,
         payment.currency,
         payment.kind,
+        payment.memo,
+        payment.payerLabel,
+        payment.payeeLabel,
         int(payment.createdAtMs),
       ],
     );
@@ -731,10 +812,46 @@ class SqlGatewayOps implements GatewayDbOps {
         [value, int(before.createdAtMs), before.txId, int(limit + 1)],
       );
     }
-    const items = rows.slice(0, limit).map(paymentFromRow);
-    const last = items[items.length - 1];
-    const next = rows.length > limit && last !== undefined ? { createdAtMs: last.createdAtMs, txId: last.txId } : null;
-    return { items, next };
+    return pageOf(rows, limit);
+  }
+
+  async listUserPayments(filter: UserPaymentFilter, limit: number, before: PaymentCursor | null): Promise<PaymentPage> {
+    assertLimit(limit, PAGE_ITEMS_MAX, 'page limit');
+    assertId(filter.userId, 'user id');
+    assertId(filter.accountId, 'account id');
+    const params: SqlValue[] = [filter.userId, filter.accountId];
+    let where = '(payer_user_id = $1 OR payee_account_id = $2)';
+    if (filter.search !== null) {
+      assertText(filter.search, PAYMENT_SEARCH_CHARS_MAX, 'search');
+      // LIKE with the wildcards of the search text escaped, so "50%" finds "50%" and nothing else.
+      const escaped = filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+      params.push(`%${escaped}%`, `${escaped}%`);
+      where +=
+        ` AND (lower(payer_label) LIKE $3 ESCAPE '\\' OR lower(payee_label) LIKE $3 ESCAPE '\\'` +
+        ` OR lower(memo) LIKE $3 ESCAPE '\\' OR tx_id LIKE $4 ESCAPE '\\')`;
+    }
+    if (before !== null) {
+      assertTimeMs(before.createdAtMs, 'cursor createdAtMs');
+      assertId(before.txId, 'cursor tx id');
+      const at = params.length;
+      params.push(int(before.createdAtMs), before.txId);
+      where += ` AND (created_at < $${at + 1} OR (created_at = $${at + 1} AND tx_id < $${at + 2}))`;
+    }
+    params.push(int(limit + 1));
+    const rows = await this.rows(
+      `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE ${where} ORDER BY created_at DESC, tx_id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return pageOf(rows, limit);
+  }
+
+  async listPendingPayments(limit: number): Promise<Payment[]> {
+    assertLimit(limit, PURGE_BATCH_MAX, 'limit');
+    const rows = await this.rows(
+      `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE status = 'pending' ORDER BY created_at, tx_id LIMIT $1`,
+      [int(limit)],
+    );
+    return rows.map(paymentFromRow);
   }
 
   async markPaymentFinal(txId: string, ledgerHeight: bigint, ledgerIndex: number, nowMs: number): Promise<boolean> {
@@ -743,22 +860,24 @@ class SqlGatewayOps implements GatewayDbOps {
     assert(Number.isSafeInteger(ledgerIndex) && ledgerIndex >= 0 && ledgerIndex <= LEDGER_INDEX_MAX, 'ledger index');
     assertTimeMs(nowMs, 'nowMs');
     const changed = await this.changes(
-      `UPDATE payments SET status = 'final', ledger_height = $2, ledger_index = $3, updated_at = $4
+      `UPDATE payments SET status = 'final', code = 'ok', ledger_height = $2, ledger_index = $3, updated_at = $4
        WHERE tx_id = $1 AND status = 'pending'`,
       [txId, ledgerHeight, int(ledgerIndex), int(nowMs)],
     );
     return changed === 1;
   }
 
-  async markPaymentRefused(txId: string, nowMs: number): Promise<boolean> {
+  async markPaymentRefused(txId: string, code: string, nowMs: number): Promise<boolean> {
     assertId(txId, 'tx id');
+    assertText(code, PAYMENT_CODE_CHARS_MAX, 'code');
+    assert(code !== 'ok', 'a refused payment has a refusal code');
     assertTimeMs(nowMs, 'nowMs');
     return this.atomic(async (ops) => {
       const row = (
         await ops.rows(
-          `UPDATE payments SET status = 'refused', updated_at = $2 WHERE tx_id = $1 AND status = 'pending'
+          `UPDATE payments SET status = 'refused', code = $3, updated_at = $2 WHERE tx_id = $1 AND status = 'pending'
            RETURNING refund_of, amount`,
-          [txId, int(nowMs)],
+          [txId, int(nowMs), code],
         )
       )[0];
       if (row === undefined) return false;
@@ -802,9 +921,9 @@ class SqlGatewayOps implements GatewayDbOps {
       // The refund goes from the merchant's owner back to the account of the user who paid.
       const inserted = await ops.rows(
         `INSERT INTO payments (tx_id, payer_user_id, payee_account_id, merchant_id, refund_of, amount, currency, kind,
-           status, refunded, created_at, updated_at)
+           memo, payer_label, payee_label, status, refunded, created_at, updated_at)
          SELECT $1, m.owner_user_id, u.ledger_account_id, p.merchant_id, p.tx_id, CAST($2 AS BIGINT), p.currency,
-           'refund', 'pending', 0, CAST($3 AS BIGINT), CAST($3 AS BIGINT)
+           'refund', '', p.payee_label, p.payer_label, 'pending', 0, CAST($3 AS BIGINT), CAST($3 AS BIGINT)
          FROM payments p JOIN merchants m ON m.id = p.merchant_id JOIN users u ON u.id = p.payer_user_id
          WHERE p.tx_id = $4
          RETURNING ${PAYMENT_COLUMNS}`,

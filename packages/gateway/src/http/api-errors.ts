@@ -12,16 +12,41 @@ import { GatewayDbError, type GatewayDbErrorCode } from '../db/gateway-db.ts';
 export type GatewayApiErrorCode =
   | 'bad_request'
   | 'password_invalid'
+  | 'amount_invalid'
+  | 'currency_unknown'
+  | 'public_key_invalid'
+  | 'qr_invalid'
+  | 'signature_invalid'
+  | 'intent_invalid'
   | 'unauthenticated'
   | 'credentials_invalid'
   | 'user_frozen'
+  | 'account_frozen'
+  | 'forbidden'
   | 'not_found'
   | 'device_not_found'
+  | 'payee_not_found'
+  | 'merchant_not_found'
+  | 'payment_not_found'
+  | 'pay_code_not_found'
   | 'phone_taken'
   | 'idempotency_conflict'
   | 'idempotency_in_progress'
+  | 'pay_code_used'
+  | 'qr_already_paid'
+  | 'qr_expired'
+  | 'pay_code_expired'
+  | 'intent_expired'
   | 'body_too_large'
   | 'unsupported_media_type'
+  | 'insufficient_funds'
+  | 'kyc_limit_exceeded'
+  | 'kyc_daily_limit_exceeded'
+  | 'refund_exceeds_paid'
+  | 'payment_not_refundable'
+  | 'authorization_not_open'
+  | 'bank_refused'
+  | 'payment_refused'
   | 'rate_limited'
   | 'internal'
   | 'unavailable';
@@ -30,16 +55,41 @@ export type GatewayApiErrorCode =
 export const GATEWAY_API_ERROR_STATUS = {
   bad_request: 400,
   password_invalid: 400,
+  amount_invalid: 400,
+  currency_unknown: 400,
+  public_key_invalid: 400,
+  qr_invalid: 400,
+  signature_invalid: 400,
+  intent_invalid: 400,
   unauthenticated: 401,
   credentials_invalid: 401,
   user_frozen: 403,
+  account_frozen: 403,
+  forbidden: 403,
   not_found: 404,
   device_not_found: 404,
+  payee_not_found: 404,
+  merchant_not_found: 404,
+  payment_not_found: 404,
+  pay_code_not_found: 404,
   phone_taken: 409,
   idempotency_conflict: 409,
   idempotency_in_progress: 409,
+  pay_code_used: 409,
+  qr_already_paid: 409,
+  qr_expired: 410,
+  pay_code_expired: 410,
+  intent_expired: 410,
   body_too_large: 413,
   unsupported_media_type: 415,
+  insufficient_funds: 422,
+  kyc_limit_exceeded: 422,
+  kyc_daily_limit_exceeded: 422,
+  refund_exceeds_paid: 422,
+  payment_not_refundable: 422,
+  authorization_not_open: 422,
+  bank_refused: 422,
+  payment_refused: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

@@ -11,15 +11,19 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionTokenHash } from '../auth/tokens.ts';
+import { SimulatedCoreBanking } from '../bank/core-banking.ts';
 import type { GatewayDb, GatewayDbBackend } from '../db/gateway-db.ts';
 import { openGatewayDb } from '../db/open-db.ts';
 import { isPostgresReachable, TEST_POSTGRES_URL } from '../db/test-postgres.ts';
+import { GatewaySecrets } from '../ledger/gateway-secrets.ts';
+import { openTestLedger, type TestLedger } from '../ledger/test-ledger.ts';
+import { PaymentService } from '../service/payment-service.ts';
 import { BODY_BYTES_MAX, createGatewayApp, SESSION_LIFETIME_MS } from './gateway-app.ts';
 import { requestHash } from './request-hash.ts';
 
 const PG_URL = TEST_POSTGRES_URL;
-/** Fixed clock start: 2025-06-15T15:06:40Z. */
-const T0 = 1_750_000_000_000;
+/** The clock starts now, whole seconds (ledger transactions expire against the peers' real clock). */
+const T0 = Math.floor(Date.now() / 1000) * 1000;
 const RATE_WINDOW_MS = 60_000;
 const LOGIN_FAILURES_PER_PHONE_MAX = 3;
 const RUN_TAG = randomBytes(6).toString('hex');
@@ -87,6 +91,8 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
   describe.skipIf(harness.skipReason !== null)(harness.skipReason ?? 'shared suite', () => {
     let db: GatewayDb;
     let app: FastifyInstance;
+    let testLedger: TestLedger;
+    let payments: PaymentService;
     let nowMs = T0;
     const secret = randomBytes(32);
     /** Every response, checked at the end for leaks; `tokenAllowed` marks the log-in answers. */
@@ -121,8 +127,17 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
     beforeAll(async () => {
       db = await harness.open();
       await db.migrate(T0);
+      testLedger = openTestLedger();
+      payments = new PaymentService({
+        db,
+        ledger: testLedger.ledger,
+        bank: new SimulatedCoreBanking(),
+        secrets: new GatewaySecrets(GatewaySecrets.generateMaster()),
+        clock: () => nowMs,
+      });
       app = createGatewayApp({
         db,
+        payments,
         clock: () => nowMs,
         requestHashSecret: secret,
         rateLimit: { windowMs: RATE_WINDOW_MS, loginFailuresPerPhoneMax: LOGIN_FAILURES_PER_PHONE_MAX },
@@ -133,6 +148,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
     afterAll(async () => {
       await app?.close();
       await db?.close();
+      await testLedger?.close();
       await harness.cleanup();
     });
 
@@ -140,10 +156,32 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
       const created = await signUp({ phone: PHONE, password: PASSWORD });
       expect(created.statusCode).toBe(201);
       const user = created.json<Record<string, unknown>>();
-      expect(user).toMatchObject({ phone: PHONE, kycTier: 1, keyMode: 'browser', status: 'active', createdAtMs: T0 });
+      expect(user).toMatchObject({
+        phone: PHONE,
+        kycTier: 3,
+        keyMode: 'custodial',
+        status: 'active',
+        role: 'user',
+        createdAtMs: T0,
+        limits: { perPayment: { amount: '2000.00', currency: 'CNY' }, perDay: { amount: '2000.00', currency: 'CNY' } },
+      });
       expect(Object.keys(user).sort()).toEqual(
-        ['createdAtMs', 'id', 'kycTier', 'keyMode', 'ledgerAccountId', 'phone', 'status'].sort(),
+        [
+          'createdAtMs',
+          'id',
+          'kycTier',
+          'keyMode',
+          'ledgerAccountId',
+          'limits',
+          'phone',
+          'publicKey',
+          'role',
+          'status',
+        ].sort(),
       );
+      // The wallet's account is open on the ledger, owned by the custodial key, at KYC class III.
+      const account = testLedger.ledger.account(String(user.ledgerAccountId));
+      expect(account).toMatchObject({ tier: 3, frozen: false, issuer: 'bank' });
       expect(user.id).toMatch(/^[0-9a-f]{32}$/);
       expect(user.ledgerAccountId).toMatch(/^[0-9a-f]{32}$/);
       const stored = await db.getUserByPhone(PHONE);
@@ -380,7 +418,12 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
     });
 
     it('rate-limits log-in attempts per client IP', async () => {
-      const limitedApp = createGatewayApp({ db, clock: () => nowMs, rateLimit: { loginAttemptsPerIpMax: 1 } });
+      const limitedApp = createGatewayApp({
+        db,
+        payments,
+        clock: () => nowMs,
+        rateLimit: { loginAttemptsPerIpMax: 1 },
+      });
       try {
         const attempt = (remoteAddress: string) =>
           limitedApp.inject({
@@ -425,13 +468,39 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
       expect(document.openapi).toBe('3.1.0');
       expect(Object.keys(document.paths).sort()).toEqual(
         [
+          '/v1/consortium',
           '/v1/me',
+          '/v1/me/confirmations',
           '/v1/me/devices',
           '/v1/me/devices/{deviceId}',
+          '/v1/me/key',
+          '/v1/merchants',
+          '/v1/merchants/{merchantId}',
+          '/v1/merchants/{merchantId}/authorizations',
+          '/v1/merchants/{merchantId}/charges',
+          '/v1/merchants/{merchantId}/payments',
+          '/v1/merchants/{merchantId}/qr',
+          '/v1/merchants/{merchantId}/summary',
           '/v1/openapi.json',
+          '/v1/ops/accounts/{accountId}/freeze',
+          '/v1/ops/accounts/{accountId}/unfreeze',
+          '/v1/ops/peers',
+          '/v1/pay-codes',
+          '/v1/payments/{txId}',
+          '/v1/payments/{txId}/capture',
+          '/v1/payments/{txId}/refunds',
+          '/v1/payments/{txId}/signature',
+          '/v1/payments/{txId}/void',
+          '/v1/qr/pay',
+          '/v1/qr/resolve',
           '/v1/sessions',
           '/v1/sessions/current',
+          '/v1/transfers',
           '/v1/users',
+          '/v1/wallet',
+          '/v1/wallet/payments',
+          '/v1/wallet/top-ups',
+          '/v1/wallet/withdrawals',
         ].sort(),
       );
       expect(Object.keys(document.paths['/v1/users'] ?? {})).toEqual(['post']);

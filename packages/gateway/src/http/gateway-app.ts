@@ -1,7 +1,8 @@
 /**
- * The gateway's HTTP API under `/v1` (fastify), first slice: users, sessions and devices.
+ * The gateway's HTTP API under `/v1` (fastify): users, sessions and devices here; wallet, merchant and ops routes in
+ * `payment-routes.ts` (the whole list: docs/gateway-api.md).
  *
- *   POST   /v1/users                   sign up (phone + password); Idempotency-Key required
+ *   POST   /v1/users                   sign up (phone + password + key mode); opens the wallet's ledger account
  *   POST   /v1/sessions                log in (phone + password + deviceId); returns the token once
  *   DELETE /v1/sessions/current        log out
  *   GET    /v1/me                      the current user
@@ -21,12 +22,13 @@ import { checkNewPassword, hashPassword, verifyPassword } from '../auth/password
 import { createSessionToken, isSessionToken, sessionTokenHash } from '../auth/tokens.ts';
 import {
   DEVICE_LABEL_CHARS_MAX,
-  type Device,
   type GatewayDb,
   GatewayDbError,
+  type KeyMode,
   type Session,
   type User,
 } from '../db/gateway-db.ts';
+import type { PaymentService } from '../service/payment-service.ts';
 import {
   type ErrorResponse,
   errorBody,
@@ -35,6 +37,7 @@ import {
   GatewayApiError,
   passwordProblemMessage,
 } from './api-errors.ts';
+import { registerPaymentRoutes } from './payment-routes.ts';
 import { FixedWindowLimiter } from './rate-limiter.ts';
 import { REQUEST_HASH_SECRET_BYTES, requestHash } from './request-hash.ts';
 import {
@@ -48,6 +51,7 @@ import {
   revokeDeviceSchema,
   signUpSchema,
 } from './schemas.ts';
+import { deviceToJson, userToJson } from './views.ts';
 
 /** Request bodies are small JSON objects; anything larger is refused with 413 before it is parsed. */
 export const BODY_BYTES_MAX = 16 * 1024;
@@ -62,8 +66,6 @@ export const LOGIN_ATTEMPTS_PER_IP_MAX_DEFAULT = 100;
 export const RATE_KEYS_MAX_DEFAULT = 100_000;
 /** A device bound at log-in without a label gets this one. */
 const DEVICE_LABEL_DEFAULT = 'unnamed device';
-/** New users start at KYC class I. */
-const KYC_TIER_AT_SIGN_UP = 1;
 
 export interface GatewayRateLimitOptions {
   readonly windowMs?: number;
@@ -74,6 +76,8 @@ export interface GatewayRateLimitOptions {
 
 export interface GatewayAppOptions {
   readonly db: GatewayDb;
+  /** The money side: the ledger, the bank, keys. Its clock should be the app's. */
+  readonly payments: PaymentService;
   /** ms since the epoch; default `Date.now`. */
   readonly clock?: () => number;
   readonly rateLimit?: GatewayRateLimitOptions;
@@ -98,7 +102,7 @@ interface HandlerResult {
 }
 
 export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
-  const { db } = options;
+  const { db, payments } = options;
   const clock = options.clock ?? Date.now;
   const secret = options.requestHashSecret ?? randomBytes(REQUEST_HASH_SECRET_BYTES);
   assert(secret.length === REQUEST_HASH_SECRET_BYTES, `requestHashSecret is ${REQUEST_HASH_SECRET_BYTES} bytes`);
@@ -213,11 +217,12 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
 
   app.register(fastifySwagger, { openapi: openApiDocument() });
   app.register(async (scope) => {
-    scope.post<{ Body: { phone: string; password: string } }>(
+    scope.post<{ Body: { phone: string; password: string; keyMode?: KeyMode; publicKey?: string } }>(
       '/v1/users',
       { schema: signUpSchema },
       async (request, reply) => {
-        const { phone, password } = request.body;
+        const { phone, password, publicKey } = request.body;
+        const keyMode = request.body.keyMode ?? 'custodial';
         return idempotent(request, reply, `phone:${phone}`, async () => {
           const problem = checkNewPassword(password);
           if (problem !== null) {
@@ -226,26 +231,14 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
           // Checked first only to spare the scrypt work; the unique constraint below decides a race.
           if ((await db.getUserByPhone(phone)) !== null) throw phoneTaken();
           const passwordHash = await hashPassword(password);
-          const nowMs = now();
-          const user = {
-            id: newId(),
-            phone,
-            passwordHash,
-            kycTier: KYC_TIER_AT_SIGN_UP,
-            // A placeholder until the ledger side exists: the wallet's ledger account will be created (and its key
-            // registered) on the chain by a later slice; for now only a fresh random 128-bit id.
-            ledgerAccountId: newId(),
-            keyMode: 'browser',
-            sealedKey: null,
-            createdAtMs: nowMs,
-          } as const;
+          let user: User;
           try {
-            await db.createUser(user);
+            user = await payments.openWallet({ phone, passwordHash, keyMode, publicKey });
           } catch (error: unknown) {
             if (error instanceof GatewayDbError && error.code === 'db_phone_taken') throw phoneTaken();
             throw error;
           }
-          return { status: 201, body: userToJson({ ...user, status: 'active' }) };
+          return { status: 201, body: userToJson(user, payments) };
         });
       },
     );
@@ -284,7 +277,13 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
           return binding;
         });
         reply.code(201).header('cache-control', 'no-store');
-        return { token, tokenType: 'Bearer', expiresAtMs, user: userToJson(user), deviceNewlyBound: bound === 'bound' };
+        return {
+          token,
+          tokenType: 'Bearer',
+          expiresAtMs,
+          user: userToJson(user, payments),
+          deviceNewlyBound: bound === 'bound',
+        };
       },
     );
 
@@ -296,7 +295,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
 
     scope.get('/v1/me', { schema: getMeSchema }, async (request) => {
       const { user } = await authenticate(request);
-      return userToJson(user);
+      return userToJson(user, payments);
     });
 
     scope.get('/v1/me/devices', { schema: listDevicesSchema }, async (request) => {
@@ -317,13 +316,17 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
       },
     );
 
+    registerPaymentRoutes(scope, {
+      db,
+      payments,
+      now,
+      authenticate: (request) => authenticate(request),
+      idempotent,
+    });
+
     scope.get('/v1/openapi.json', { schema: openApiSchema }, async () => scope.swagger());
   });
   return app;
-}
-
-function newId(): string {
-  return randomBytes(16).toString('hex');
 }
 
 function phoneTaken(): GatewayApiError {
@@ -358,26 +361,4 @@ function sendJsonText(
     .header('idempotent-replayed', String(options.replayed))
     .type('application/json; charset=utf-8')
     .send(text);
-}
-
-/** A user as the API shows it: never the password hash or a sealed key. */
-function userToJson(user: User) {
-  return {
-    id: user.id,
-    phone: user.phone,
-    kycTier: user.kycTier,
-    keyMode: user.keyMode,
-    ledgerAccountId: user.ledgerAccountId,
-    status: user.status,
-    createdAtMs: user.createdAtMs,
-  };
-}
-
-function deviceToJson(device: Device) {
-  return {
-    deviceId: device.deviceId,
-    label: device.label,
-    boundAtMs: device.boundAtMs,
-    revokedAtMs: device.revokedAtMs,
-  };
 }

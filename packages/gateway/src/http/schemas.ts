@@ -10,6 +10,7 @@ import {
   IDEMPOTENCY_KEY_CHARS_MAX,
   KEY_MODES,
   KYC_TIERS,
+  USER_ROLES,
   USER_STATUSES,
 } from '../db/gateway-db.ts';
 import { GATEWAY_API_ERROR_CODES } from './api-errors.ts';
@@ -45,18 +46,49 @@ const errorSchema = {
   },
 } as const;
 
-const userSchema = {
+export const moneySchema = {
   type: 'object',
-  required: ['id', 'phone', 'kycTier', 'keyMode', 'ledgerAccountId', 'status', 'createdAtMs'],
+  required: ['amount', 'currency'],
+  additionalProperties: false,
+  properties: {
+    amount: { type: 'string', maxLength: 40, description: 'decimal string in major units, e.g. "12.34"' },
+    currency: { type: 'string', maxLength: 16, description: 'asset id, e.g. CNY' },
+  },
+} as const;
+
+export const nullableMoney = { anyOf: [moneySchema, { type: 'null' }] } as const;
+
+export const userViewSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'phone',
+    'kycTier',
+    'keyMode',
+    'publicKey',
+    'ledgerAccountId',
+    'status',
+    'role',
+    'createdAtMs',
+    'limits',
+  ],
   additionalProperties: false,
   properties: {
     id: idSchema,
     phone: phoneSchema,
     kycTier: { type: 'integer', enum: KYC_TIERS, description: 'KYC class I, II or III' },
     keyMode: { type: 'string', enum: KEY_MODES },
+    publicKey: { type: 'string', description: 'the wallet key that owns the ledger account, hex' },
     ledgerAccountId: idSchema,
     status: { type: 'string', enum: USER_STATUSES },
+    role: { type: 'string', enum: USER_ROLES },
     createdAtMs: timeMsSchema,
+    limits: {
+      type: 'object',
+      required: ['perPayment', 'perDay'],
+      additionalProperties: false,
+      properties: { perPayment: nullableMoney, perDay: nullableMoney },
+    },
   },
 } as const;
 
@@ -101,9 +133,15 @@ export const signUpSchema = {
     properties: {
       phone: phoneSchema,
       password: { type: 'string', maxLength: PASSWORD_SCHEMA_CHARS_MAX },
+      keyMode: {
+        type: 'string',
+        enum: KEY_MODES,
+        description: 'custodial (default): the gateway keeps the wallet key sealed; browser: the device keeps it',
+      },
+      publicKey: { type: 'string', maxLength: 200, description: 'with keyMode browser: the public key, hex' },
     },
   },
-  response: { 201: userSchema, ...errors(400, 409, 413, 415, 500, 503) },
+  response: { 201: userViewSchema, ...errors(400, 409, 413, 415, 500, 503) },
 } as const satisfies FastifySchema;
 
 export const logInSchema = {
@@ -129,7 +167,7 @@ export const logInSchema = {
         token: { type: 'string', description: 'the bearer token; shown only here' },
         tokenType: { type: 'string', const: 'Bearer' },
         expiresAtMs: timeMsSchema,
-        user: userSchema,
+        user: userViewSchema,
         deviceNewlyBound: { type: 'boolean' },
       },
     },
@@ -148,7 +186,7 @@ export const getMeSchema = {
   tags: ['users'],
   summary: 'the current user',
   security: bearer,
-  response: { 200: userSchema, ...errors(401, 403, 500, 503) },
+  response: { 200: userViewSchema, ...errors(401, 403, 500, 503) },
 } as const satisfies FastifySchema;
 
 export const listDevicesSchema = {

@@ -1,0 +1,523 @@
+/**
+ * The wallet, merchant and ops routes of the gateway API (users and sessions are in `gateway-app.ts`). Each route
+ * authenticates, checks that the resource is the caller's (another user's id answers 404, never its data), hands
+ * the work to the `PaymentService` and shows the answer with `views.ts`. Every POST runs under its Idempotency-Key.
+ */
+import { assert } from '@paychain/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type GatewayDb,
+  type KeyMode,
+  type Merchant,
+  PAGE_ITEMS_MAX,
+  type PaymentCursor,
+  type User,
+} from '../db/gateway-db.ts';
+import {
+  DYNAMIC_QR_LIFETIME_MS_DEFAULT,
+  type MoneyJson,
+  type PaymentService,
+  PRE_AUTH_LIFETIME_MS_DEFAULT,
+} from '../service/payment-service.ts';
+import { GatewayApiError } from './api-errors.ts';
+import {
+  captureSchema,
+  chargeSchema,
+  confirmationsSchema,
+  consortiumSchema,
+  createMerchantSchema,
+  dynamicQrSchema,
+  freezeSchema,
+  getMerchantSchema,
+  getPaymentSchema,
+  historySchema,
+  listMerchantsSchema,
+  merchantPaymentsSchema,
+  merchantSummarySchema,
+  moneyMoveSchema,
+  payCodeSchema,
+  payQrSchema,
+  peersSchema,
+  refundSchema,
+  resolveQrSchema,
+  rotateKeySchema,
+  signatureSchema,
+  transferSchema,
+  voidSchema,
+  walletSchema,
+} from './payment-schemas.ts';
+import { merchantToJson, outcomeStatus, outcomeToJson, paymentToJson, userToJson } from './views.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface Authenticated {
+  readonly user: User;
+}
+
+export interface HandlerResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** What the routes need from the app around them. */
+export interface RouteContext {
+  readonly db: GatewayDb;
+  readonly payments: PaymentService;
+  now(): number;
+  authenticate(request: FastifyRequest): Promise<Authenticated>;
+  idempotent(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    scope: string,
+    handler: () => Promise<HandlerResult>,
+  ): Promise<FastifyReply>;
+}
+
+type MoneyBody = MoneyJson;
+
+export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext): void {
+  const { db, payments } = ctx;
+
+  /** The caller's own merchant, or 404 (also for another user's merchant). */
+  async function ownMerchant(user: User, merchantId: string): Promise<Merchant> {
+    const merchant = await db.getMerchant(merchantId);
+    if (merchant === null || merchant.ownerUserId !== user.id) {
+      throw new GatewayApiError('merchant_not_found', 'no merchant of yours with this id', { merchantId });
+    }
+    return merchant;
+  }
+
+  /** The merchant of one of the caller's merchants' payments, or 404. */
+  async function merchantOfPayment(user: User, txId: string): Promise<Merchant> {
+    const payment = await db.getPayment(txId);
+    const merchant = payment?.merchantId == null ? null : await db.getMerchant(payment.merchantId);
+    if (merchant === null || merchant.ownerUserId !== user.id) {
+      throw new GatewayApiError('payment_not_found', 'no payment of your merchants with this id', { txId });
+    }
+    return merchant;
+  }
+
+  /** The ledger accounts a user sees payments of: the wallet and the settlement accounts of their merchants. */
+  async function accountsOf(user: User): Promise<string[]> {
+    const merchants = await db.listMerchantsByOwner(user.id);
+    return [user.ledgerAccountId, ...merchants.map((m) => m.settlementAccountId)];
+  }
+
+  function requireOps(user: User): void {
+    if (user.role !== 'ops') throw new GatewayApiError('forbidden', 'this needs the ops role');
+  }
+
+  const post = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: User,
+    run: () => Promise<HandlerResult>,
+  ): Promise<FastifyReply> => ctx.idempotent(request, reply, `user:${user.id}`, run);
+
+  const paymentAnswer = async (user: User, outcome: Awaited<ReturnType<PaymentService['topUp']>>) => ({
+    status: outcomeStatus(outcome),
+    body: outcomeToJson(outcome, payments, await accountsOf(user)),
+  });
+
+  scope.get('/v1/consortium', { schema: consortiumSchema }, async () => payments.ledger.consortiumInfo());
+
+  scope.post<{ Body: { keyMode: KeyMode; publicKey?: string } }>(
+    '/v1/me/key',
+    { schema: rotateKeySchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      return post(request, reply, user, async () => {
+        const rotated = await payments.rotateKey(user, request.body.keyMode, request.body.publicKey);
+        return { status: 200, body: userToJson(rotated, payments) };
+      });
+    },
+  );
+
+  scope.get('/v1/wallet', { schema: walletSchema }, async (request) => {
+    const { user } = await ctx.authenticate(request);
+    const currency = payments.ledger.issuedAssets()[0]?.asset.id ?? 'CNY';
+    const balance = payments.ledger.balance(user.ledgerAccountId, currency, ctx.now());
+    const account = payments.ledger.account(user.ledgerAccountId);
+    const limits = userToJson(user, payments).limits;
+    return {
+      accountId: user.ledgerAccountId,
+      balance: payments.formatMoney(balance.posted, currency),
+      available: payments.formatMoney(balance.available, currency),
+      frozen: account?.frozen ?? false,
+      kycTier: account?.tier ?? user.kycTier,
+      limits,
+      spentToday: payments.formatMoney(balance.spentToday, currency),
+    };
+  });
+
+  scope.get<{ Querystring: { limit?: string; before?: string; q?: string } }>(
+    '/v1/wallet/payments',
+    { schema: historySchema },
+    async (request) => {
+      const { user } = await ctx.authenticate(request);
+      const page = await db.listUserPayments(
+        { userId: user.id, accountId: user.ledgerAccountId, search: request.query.q ?? null },
+        pageLimit(request.query.limit),
+        parseCursor(request.query.before),
+      );
+      const accounts = [user.ledgerAccountId];
+      return {
+        items: page.items.map((p) => paymentToJson(payments.viewOf(p), payments, accounts)),
+        next: page.next === null ? null : cursorText(page.next),
+      };
+    },
+  );
+
+  scope.post<{ Body: MoneyBody }>(
+    '/v1/wallet/top-ups',
+    { schema: moneyMoveSchema('top up from the linked bank account: the bank debits, the issuer mints') },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      return post(request, reply, user, async () => paymentAnswer(user, await payments.topUp(user, request.body)));
+    },
+  );
+
+  scope.post<{ Body: MoneyBody }>(
+    '/v1/wallet/withdrawals',
+    { schema: moneyMoveSchema('withdraw to the linked bank account: burned on the ledger, then paid out') },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      return post(request, reply, user, async () => paymentAnswer(user, await payments.withdraw(user, request.body)));
+    },
+  );
+
+  scope.post<{ Body: MoneyBody & { toPhone: string; memo?: string } }>(
+    '/v1/transfers',
+    { schema: transferSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      const { toPhone, amount, currency, memo } = request.body;
+      return post(request, reply, user, async () =>
+        paymentAnswer(user, await payments.transfer(user, toPhone, { amount, currency }, memo ?? '')),
+      );
+    },
+  );
+
+  scope.post('/v1/pay-codes', { schema: payCodeSchema }, async (request, reply) => {
+    const { user } = await ctx.authenticate(request);
+    // The answer holds a live code: it is not stored for replay; a retry makes another code.
+    if (typeof request.headers['idempotency-key'] !== 'string') {
+      throw new GatewayApiError('bad_request', 'an Idempotency-Key header is required', { field: 'idempotency-key' });
+    }
+    const made = await payments.createPayCode(user);
+    reply.code(201).header('cache-control', 'no-store');
+    return { code: made.code, payload: made.code, expiresAtMs: made.expiresAtMs };
+  });
+
+  scope.post<{ Body: { payload: string } }>('/v1/qr/resolve', { schema: resolveQrSchema }, async (request, reply) => {
+    const { user } = await ctx.authenticate(request);
+    return post(request, reply, user, async () => {
+      const resolved = await payments.resolveQr(request.body.payload);
+      return {
+        status: 200,
+        body: {
+          merchant: {
+            id: resolved.merchant.id,
+            name: resolved.merchant.name,
+            mcc: resolved.merchant.mcc,
+            city: resolved.merchant.city,
+          },
+          amount: resolved.money === null ? null : payments.formatMoney(resolved.money.amount, resolved.money.currency),
+          currency: resolved.qr.currency,
+          requestId: resolved.request?.id ?? null,
+          oneTime: resolved.request?.oneTime ?? false,
+          expiresAtMs: resolved.request?.expiresAtMs ?? null,
+        },
+      };
+    });
+  });
+
+  scope.post<{ Body: { payload: string; amount?: string; currency?: string } }>(
+    '/v1/qr/pay',
+    { schema: payQrSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      const { payload, amount, currency } = request.body;
+      if ((amount === undefined) !== (currency === undefined)) {
+        throw new GatewayApiError('bad_request', 'send amount and currency together, or neither', {
+          field: amount === undefined ? 'amount' : 'currency',
+        });
+      }
+      const money = amount === undefined || currency === undefined ? null : { amount, currency };
+      return post(request, reply, user, async () => paymentAnswer(user, await payments.payQr(user, payload, money)));
+    },
+  );
+
+  scope.get<{ Params: { txId: string } }>('/v1/payments/:txId', { schema: getPaymentSchema }, async (request) => {
+    const { user } = await ctx.authenticate(request);
+    const payment = await db.getPayment(request.params.txId);
+    const accounts = await accountsOf(user);
+    const merchant = payment?.merchantId == null ? null : await db.getMerchant(payment.merchantId);
+    const visible =
+      payment !== null &&
+      (payment.payerUserId === user.id ||
+        accounts.includes(payment.payeeAccountId) ||
+        merchant?.ownerUserId === user.id);
+    if (!visible) throw new GatewayApiError('payment_not_found', 'no payment of yours with this id');
+    return paymentToJson(payments.viewOf(payment), payments, accounts);
+  });
+
+  scope.post<{ Params: { txId: string }; Body: { intent: string; signature: string } }>(
+    '/v1/payments/:txId/signature',
+    { schema: signatureSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      return post(request, reply, user, async () =>
+        paymentAnswer(
+          user,
+          await payments.submitSignature(user, request.params.txId, request.body.intent, request.body.signature),
+        ),
+      );
+    },
+  );
+
+  scope.get('/v1/me/confirmations', { schema: confirmationsSchema }, async (request) => {
+    const { user } = await ctx.authenticate(request);
+    const accounts = await accountsOf(user);
+    return { items: payments.confirmationsFor(user.id).map((o) => outcomeToJson(o, payments, accounts)) };
+  });
+
+  // ---- merchants ----
+
+  scope.post<{ Body: { name: string; mcc: string; city: string; region: string } }>(
+    '/v1/merchants',
+    { schema: createMerchantSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      return post(request, reply, user, async () => ({
+        status: 201,
+        body: merchantToJson(await payments.openMerchant(user, request.body), payments),
+      }));
+    },
+  );
+
+  scope.get('/v1/merchants', { schema: listMerchantsSchema }, async (request) => {
+    const { user } = await ctx.authenticate(request);
+    return { items: (await db.listMerchantsByOwner(user.id)).map((m) => merchantToJson(m, payments)) };
+  });
+
+  scope.get<{ Params: { merchantId: string } }>(
+    '/v1/merchants/:merchantId',
+    { schema: getMerchantSchema },
+    async (request) => {
+      const { user } = await ctx.authenticate(request);
+      return merchantToJson(await ownMerchant(user, request.params.merchantId), payments);
+    },
+  );
+
+  scope.post<{
+    Params: { merchantId: string };
+    Body: MoneyBody & { oneTime?: boolean; expiresInS?: number };
+  }>('/v1/merchants/:merchantId/qr', { schema: dynamicQrSchema }, async (request, reply) => {
+    const { user } = await ctx.authenticate(request);
+    const merchant = await ownMerchant(user, request.params.merchantId);
+    const { amount, currency, oneTime, expiresInS } = request.body;
+    return post(request, reply, user, async () => {
+      const lifetimeMs = expiresInS === undefined ? DYNAMIC_QR_LIFETIME_MS_DEFAULT : expiresInS * 1000;
+      const made = await payments.createDynamicQr(merchant, { amount, currency }, oneTime ?? true, lifetimeMs);
+      return {
+        status: 201,
+        body: {
+          requestId: made.request.id,
+          payload: made.payload,
+          amount: payments.formatMoney(made.request.amount, made.request.currency),
+          oneTime: made.request.oneTime,
+          expiresAtMs: made.request.expiresAtMs,
+        },
+      };
+    });
+  });
+
+  for (const hold of [false, true]) {
+    scope.post<{ Params: { merchantId: string }; Body: MoneyBody & { payCode: string; expiresInS?: number } }>(
+      hold ? '/v1/merchants/:merchantId/authorizations' : '/v1/merchants/:merchantId/charges',
+      {
+        schema: chargeSchema(
+          hold
+            ? "pre-authorize an amount on a customer's pay code (a hold on the ledger)"
+            : "charge a customer's pay code",
+          hold,
+        ),
+      },
+      async (request, reply) => {
+        const { user } = await ctx.authenticate(request);
+        const merchant = await ownMerchant(user, request.params.merchantId);
+        const { payCode, amount, currency, expiresInS } = request.body;
+        return post(request, reply, user, async () => {
+          const lifetimeMs = expiresInS === undefined ? PRE_AUTH_LIFETIME_MS_DEFAULT : expiresInS * 1000;
+          const outcome = await payments.chargePayCode(
+            merchant,
+            payCode,
+            { amount, currency },
+            hold ? { lifetimeMs } : null,
+          );
+          // The merchant sees the payment; a browser-held payer key signs in the payer's wallet, not here.
+          return {
+            status: outcomeStatus(outcome),
+            body: outcomeToJson({ ...outcome, signing: null }, payments, await accountsOf(user)),
+          };
+        });
+      },
+    );
+  }
+
+  scope.post<{ Params: { txId: string }; Body: MoneyBody }>(
+    '/v1/payments/:txId/capture',
+    { schema: captureSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await merchantOfPayment(user, request.params.txId);
+      return post(request, reply, user, async () =>
+        paymentAnswer(user, await payments.capture(user, merchant, request.params.txId, request.body)),
+      );
+    },
+  );
+
+  scope.post<{ Params: { txId: string } }>(
+    '/v1/payments/:txId/void',
+    { schema: voidSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await merchantOfPayment(user, request.params.txId);
+      return post(request, reply, user, async () =>
+        paymentAnswer(user, await payments.voidAuthorization(user, merchant, request.params.txId)),
+      );
+    },
+  );
+
+  scope.post<{ Params: { txId: string }; Body: MoneyBody }>(
+    '/v1/payments/:txId/refunds',
+    { schema: refundSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await merchantOfPayment(user, request.params.txId);
+      return post(request, reply, user, async () =>
+        paymentAnswer(user, await payments.refund(user, merchant, request.params.txId, request.body)),
+      );
+    },
+  );
+
+  scope.get<{ Params: { merchantId: string }; Querystring: { limit?: string; before?: string } }>(
+    '/v1/merchants/:merchantId/payments',
+    { schema: merchantPaymentsSchema },
+    async (request) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await ownMerchant(user, request.params.merchantId);
+      const page = await db.listPayments(
+        { merchantId: merchant.id },
+        pageLimit(request.query.limit),
+        parseCursor(request.query.before),
+      );
+      const accounts = [merchant.settlementAccountId];
+      return {
+        items: page.items.map((p) => paymentToJson(payments.viewOf(p), payments, accounts)),
+        next: page.next === null ? null : cursorText(page.next),
+      };
+    },
+  );
+
+  scope.get<{ Params: { merchantId: string } }>(
+    '/v1/merchants/:merchantId/summary',
+    { schema: merchantSummarySchema },
+    async (request) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await ownMerchant(user, request.params.merchantId);
+      const offset = Number(payments.ledger.genesis.params.dayOffsetMs);
+      const nowMs = ctx.now();
+      const dayStart = Math.floor((nowMs + offset) / DAY_MS) * DAY_MS - offset;
+      const currency = payments.ledger.issuedAssets()[0]?.asset.id ?? 'CNY';
+      let count = 0;
+      let gross = 0n;
+      let refunded = 0n;
+      let before: PaymentCursor | null = null;
+      // Newest first: stop at the first payment before today.
+      for (;;) {
+        const page = await db.listPayments({ merchantId: merchant.id }, PAGE_ITEMS_MAX, before);
+        for (const p of page.items) {
+          if (p.createdAtMs < dayStart) {
+            before = null;
+            break;
+          }
+          if (p.status !== 'final' || p.currency !== currency) continue;
+          if (p.kind === 'refund') refunded += p.amount;
+          else if (p.kind === 'qr' || p.kind === 'paycode' || p.kind === 'capture') {
+            gross += p.amount;
+            count++;
+          }
+        }
+        const last = page.items[page.items.length - 1];
+        if (page.next === null || last === undefined || last.createdAtMs < dayStart) break;
+        before = page.next;
+      }
+      return {
+        day: new Date(dayStart + offset).toISOString().slice(0, 10),
+        count,
+        gross: payments.formatMoney(gross, currency),
+        refunded: payments.formatMoney(refunded, currency),
+        net: payments.formatMoney(gross - refunded, currency),
+      };
+    },
+  );
+
+  // ---- ops ----
+
+  for (const frozen of [true, false]) {
+    scope.post<{ Params: { accountId: string }; Body: { reason: string } }>(
+      `/v1/ops/accounts/:accountId/${frozen ? 'freeze' : 'unfreeze'}`,
+      {
+        schema: freezeSchema(
+          frozen
+            ? 'freeze a ledger account, with a reason, signed by the issuer on chain'
+            : 'unfreeze a ledger account, with a reason, on chain',
+        ),
+      },
+      async (request, reply) => {
+        const { user } = await ctx.authenticate(request);
+        requireOps(user);
+        return post(request, reply, user, async () => {
+          const { txId } = await payments.setFrozen(request.params.accountId, frozen, request.body.reason);
+          return { status: 200, body: { accountId: request.params.accountId, frozen, txId } };
+        });
+      },
+    );
+  }
+
+  scope.get('/v1/ops/peers', { schema: peersSchema }, async (request) => {
+    const { user } = await ctx.authenticate(request);
+    requireOps(user);
+    return {
+      items: payments.ledger.node.peers.map((peer) => ({
+        org: peer.orgId,
+        height: peer.tip.height.toString(),
+        certifiedHeight: peer.certifiedHeight.toString(),
+        headHash: Buffer.from(peer.tip.hash).toString('hex'),
+      })),
+    };
+  });
+}
+
+function pageLimit(text: string | undefined): number {
+  const limit = text === undefined ? 20 : Number(text);
+  if (limit > PAGE_ITEMS_MAX) {
+    throw new GatewayApiError('bad_request', `limit is at most ${PAGE_ITEMS_MAX}`, { field: 'limit' });
+  }
+  return limit;
+}
+
+function cursorText(cursor: PaymentCursor): string {
+  return `${cursor.createdAtMs}-${cursor.txId}`;
+}
+
+function parseCursor(text: string | undefined): PaymentCursor | null {
+  if (text === undefined) return null;
+  const [ms, txId] = text.split('-');
+  const createdAtMs = Number(ms);
+  assert(txId !== undefined, 'the schema checked the cursor');
+  if (!Number.isSafeInteger(createdAtMs)) throw new GatewayApiError('bad_request', 'before is not a cursor');
+  return { createdAtMs, txId };
+}

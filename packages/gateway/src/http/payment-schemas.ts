@@ -1,0 +1,624 @@
+/**
+ * JSON schemas of the wallet, merchant and ops routes (the users/sessions ones are in `schemas.ts`): fastify
+ * validates requests with them and @fastify/swagger documents them at `/v1/openapi.json`. Amounts are decimal
+ * strings validated by the service (so "1.234" gets `amount_invalid` with the asset's precision, not a pattern
+ * error); everything else is checked here, unknown fields refused.
+ */
+import type { FastifySchema } from 'fastify';
+import {
+  KEY_MODES,
+  MERCHANT_CITY_CHARS_MAX,
+  MERCHANT_NAME_CHARS_MAX,
+  MERCHANT_REGION_CHARS_MAX,
+  PAGE_ITEMS_MAX,
+  PAYMENT_KINDS,
+  PAYMENT_MEMO_CHARS_MAX,
+  PAYMENT_SEARCH_CHARS_MAX,
+} from '../db/gateway-db.ts';
+import { QR_PAYLOAD_CHARS_MAX } from '../qr/emvco.ts';
+import { DYNAMIC_QR_LIFETIME_MS_MAX } from '../service/payment-service.ts';
+import { GATEWAY_API_ERROR_CODES } from './api-errors.ts';
+import {
+  ID_PATTERN,
+  IDEMPOTENCY_KEY_PATTERN,
+  moneySchema,
+  nullableMoney,
+  PHONE_PATTERN,
+  userViewSchema,
+} from './schemas.ts';
+
+const idSchema = { type: 'string', pattern: ID_PATTERN } as const;
+const phoneSchema = { type: 'string', pattern: PHONE_PATTERN } as const;
+const timeMsSchema = { type: 'integer', minimum: 0 } as const;
+/** No control characters in free text. */
+const TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
+
+const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message', 'details'],
+      properties: {
+        code: { type: 'string', enum: GATEWAY_API_ERROR_CODES },
+        message: { type: 'string' },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  },
+} as const;
+
+function errors(...statuses: number[]): Record<string, unknown> {
+  return Object.fromEntries(statuses.map((status) => [status, errorSchema]));
+}
+
+const idempotencyHeaders = {
+  type: 'object',
+  required: ['idempotency-key'],
+  properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN } },
+} as const;
+
+const bearer = [{ bearer: [] }];
+
+const signingSchema = {
+  type: 'object',
+  required: ['intent', 'unsignedTx', 'signingBytes', 'expiresAtMs'],
+  additionalProperties: false,
+  description: 'present while a browser-held key must sign: sign signingBytes, send the signature with the intent',
+  properties: {
+    intent: { type: 'string' },
+    unsignedTx: { type: 'string', description: 'the transaction without signatures, hex' },
+    signingBytes: { type: 'string', description: 'what the key signs, hex' },
+    expiresAtMs: timeMsSchema,
+  },
+} as const;
+
+export const paymentSchema = {
+  type: 'object',
+  required: [
+    'txId',
+    'kind',
+    'status',
+    'amount',
+    'refunded',
+    'direction',
+    'counterparty',
+    'merchantId',
+    'refundOf',
+    'authorizationOf',
+    'memo',
+    'code',
+    'createdAtMs',
+    'ledger',
+    'receipt',
+  ],
+  additionalProperties: false,
+  properties: {
+    txId: idSchema,
+    kind: { type: 'string', enum: PAYMENT_KINDS },
+    status: { type: 'string', enum: ['awaiting_signature', 'pending', 'final', 'refused'] },
+    amount: moneySchema,
+    refunded: moneySchema,
+    direction: { type: 'string', enum: ['in', 'out'] },
+    counterparty: {
+      type: 'object',
+      required: ['kind', 'name'],
+      additionalProperties: false,
+      properties: { kind: { type: 'string', enum: ['user', 'merchant', 'bank'] }, name: { type: 'string' } },
+    },
+    merchantId: { type: ['string', 'null'] },
+    refundOf: { type: ['string', 'null'] },
+    authorizationOf: { type: ['string', 'null'] },
+    memo: { type: 'string' },
+    code: { type: ['string', 'null'], description: "the ledger's result code: ok, or why it was refused" },
+    createdAtMs: timeMsSchema,
+    ledger: {
+      anyOf: [
+        {
+          type: 'object',
+          required: ['height', 'index'],
+          additionalProperties: false,
+          properties: { height: { type: 'string' }, index: { type: 'integer' } },
+        },
+        { type: 'null' },
+      ],
+    },
+    receipt: {
+      anyOf: [{ type: 'object', additionalProperties: true }, { type: 'null' }],
+      description: 'the receipt of a final payment: transaction, result, Merkle proofs, header and certificate',
+    },
+    signing: signingSchema,
+  },
+} as const;
+
+const pageQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', description: `1..${PAGE_ITEMS_MAX}` },
+    before: { type: 'string', pattern: '^[0-9]{1,16}-[0-9a-f]{32}$', description: 'the next cursor of a page' },
+  },
+} as const;
+
+const paymentPage = {
+  type: 'object',
+  required: ['items', 'next'],
+  additionalProperties: false,
+  properties: { items: { type: 'array', items: paymentSchema }, next: { type: ['string', 'null'] } },
+} as const;
+
+const moneyBody = moneySchema;
+
+const paymentAnswers = { 201: paymentSchema, 202: paymentSchema, ...errors(400, 401, 403, 404, 409, 410, 422, 503) };
+
+export const consortiumSchema = {
+  tags: ['chain'],
+  summary: 'the chain facts a browser needs to verify a receipt by itself',
+  response: {
+    200: {
+      type: 'object',
+      required: ['chainId', 'suite', 'genesisHash', 'validators', 'assets'],
+      additionalProperties: false,
+      properties: {
+        chainId: { type: 'string' },
+        suite: { type: 'string', enum: ['intl', 'gm'] },
+        genesisHash: { type: 'string' },
+        validators: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['org', 'publicKey', 'activeFrom', 'removedFrom'],
+            additionalProperties: false,
+            properties: {
+              org: { type: 'string' },
+              publicKey: { type: 'string' },
+              activeFrom: { type: 'string', description: 'first height it signs' },
+              removedFrom: { type: ['string', 'null'] },
+            },
+          },
+        },
+        assets: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['id', 'name', 'decimals'],
+            additionalProperties: false,
+            properties: { id: { type: 'string' }, name: { type: 'string' }, decimals: { type: 'integer' } },
+          },
+        },
+      },
+    },
+  },
+} as const satisfies FastifySchema;
+
+export const rotateKeySchema = {
+  tags: ['users'],
+  summary: 'issuer-assisted recovery: the wallet (and the merchants it owns) gets a new key; the old one stops',
+  headers: idempotencyHeaders,
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['keyMode'],
+    additionalProperties: false,
+    properties: { keyMode: { type: 'string', enum: KEY_MODES }, publicKey: { type: 'string', maxLength: 200 } },
+  },
+  response: { 200: userViewSchema, ...errors(400, 401, 403, 409, 503) },
+} as const satisfies FastifySchema;
+
+export const walletSchema = {
+  tags: ['wallet'],
+  summary: "the user's balance, limits and today's spending",
+  security: bearer,
+  response: {
+    200: {
+      type: 'object',
+      required: ['accountId', 'balance', 'available', 'frozen', 'kycTier', 'limits', 'spentToday'],
+      additionalProperties: false,
+      properties: {
+        accountId: idSchema,
+        balance: moneySchema,
+        available: moneySchema,
+        frozen: { type: 'boolean' },
+        kycTier: { type: 'integer' },
+        limits: userViewSchema.properties.limits,
+        spentToday: moneySchema,
+      },
+    },
+    ...errors(401, 403),
+  },
+} as const satisfies FastifySchema;
+
+export const historySchema = {
+  tags: ['wallet'],
+  summary: "the user's payments, newest first, optionally searched",
+  security: bearer,
+  querystring: {
+    ...pageQuery,
+    properties: {
+      ...pageQuery.properties,
+      q: { type: 'string', minLength: 1, maxLength: PAYMENT_SEARCH_CHARS_MAX, pattern: TEXT_PATTERN },
+    },
+  },
+  response: { 200: paymentPage, ...errors(400, 401, 403) },
+} as const satisfies FastifySchema;
+
+export const moneyMoveSchema = (summary: string) =>
+  ({
+    tags: ['wallet'],
+    summary,
+    headers: idempotencyHeaders,
+    security: bearer,
+    body: moneyBody,
+    response: paymentAnswers,
+  }) as const satisfies FastifySchema;
+
+export const transferSchema = {
+  tags: ['wallet'],
+  summary: 'pay another wallet by phone number',
+  headers: idempotencyHeaders,
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['toPhone', 'amount', 'currency'],
+    additionalProperties: false,
+    properties: {
+      toPhone: phoneSchema,
+      ...moneySchema.properties,
+      memo: { type: 'string', maxLength: PAYMENT_MEMO_CHARS_MAX, pattern: TEXT_PATTERN },
+    },
+  },
+  response: paymentAnswers,
+} as const satisfies FastifySchema;
+
+export const payCodeSchema = {
+  tags: ['wallet'],
+  summary: 'a one-time pay code for a merchant to scan, valid 60 s',
+  headers: idempotencyHeaders,
+  security: bearer,
+  response: {
+    201: {
+      type: 'object',
+      required: ['code', 'payload', 'expiresAtMs'],
+      additionalProperties: false,
+      properties: { code: { type: 'string' }, payload: { type: 'string' }, expiresAtMs: timeMsSchema },
+    },
+    ...errors(401, 403),
+  },
+} as const satisfies FastifySchema;
+
+const qrPayload = { type: 'string', minLength: 1, maxLength: QR_PAYLOAD_CHARS_MAX } as const;
+
+export const resolveQrSchema = {
+  tags: ['wallet'],
+  summary: 'what a merchant QR pays, before paying it',
+  headers: idempotencyHeaders,
+  security: bearer,
+  body: { type: 'object', required: ['payload'], additionalProperties: false, properties: { payload: qrPayload } },
+  response: {
+    200: {
+      type: 'object',
+      required: ['merchant', 'amount', 'requestId', 'oneTime', 'expiresAtMs'],
+      additionalProperties: false,
+      properties: {
+        merchant: {
+          type: 'object',
+          required: ['id', 'name', 'mcc', 'city'],
+          additionalProperties: false,
+          properties: { id: idSchema, name: { type: 'string' }, mcc: { type: 'string' }, city: { type: 'string' } },
+        },
+        amount: nullableMoney,
+        currency: { type: 'string' },
+        requestId: { type: ['string', 'null'] },
+        oneTime: { type: 'boolean' },
+        expiresAtMs: { type: ['integer', 'null'] },
+      },
+    },
+    ...errors(400, 401, 403, 404, 409, 410),
+  },
+} as const satisfies FastifySchema;
+
+export const payQrSchema = {
+  tags: ['wallet'],
+  summary: 'pay a merchant-presented QR (static: with amount; dynamic: its own amount)',
+  headers: idempotencyHeaders,
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['payload'],
+    additionalProperties: false,
+    properties: { payload: qrPayload, ...moneySchema.properties },
+  },
+  response: paymentAnswers,
+} as const satisfies FastifySchema;
+
+const txParams = {
+  type: 'object',
+  required: ['txId'],
+  additionalProperties: false,
+  properties: { txId: idSchema },
+} as const;
+
+export const getPaymentSchema = {
+  tags: ['wallet'],
+  summary: 'one payment (its payer, payee or merchant owner only), with its receipt when final',
+  security: bearer,
+  params: txParams,
+  response: { 200: paymentSchema, ...errors(400, 401, 403, 404) },
+} as const satisfies FastifySchema;
+
+export const signatureSchema = {
+  tags: ['wallet'],
+  summary: "a browser-held key's signature over a payment it was asked to sign",
+  headers: idempotencyHeaders,
+  security: bearer,
+  params: txParams,
+  body: {
+    type: 'object',
+    required: ['intent', 'signature'],
+    additionalProperties: false,
+    properties: {
+      intent: { type: 'string', maxLength: 8192 },
+      signature: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+    },
+  },
+  response: paymentAnswers,
+} as const satisfies FastifySchema;
+
+export const confirmationsSchema = {
+  tags: ['wallet'],
+  summary: "merchant charges of the user's pay codes waiting for the browser-held key to sign",
+  security: bearer,
+  response: {
+    200: {
+      type: 'object',
+      required: ['items'],
+      additionalProperties: false,
+      properties: { items: { type: 'array', items: paymentSchema } },
+    },
+    ...errors(401, 403),
+  },
+} as const satisfies FastifySchema;
+
+// ---- merchants ----
+
+const merchantSchema = {
+  type: 'object',
+  required: ['id', 'name', 'mcc', 'city', 'region', 'settlementAccountId', 'staticQr', 'createdAtMs'],
+  additionalProperties: false,
+  properties: {
+    id: idSchema,
+    name: { type: 'string' },
+    mcc: { type: 'string' },
+    city: { type: 'string' },
+    region: { type: 'string' },
+    settlementAccountId: idSchema,
+    staticQr: { type: 'string', description: 'EMVCo payload of the printed QR (payer enters the amount)' },
+    createdAtMs: timeMsSchema,
+  },
+} as const;
+
+const merchantParams = {
+  type: 'object',
+  required: ['merchantId'],
+  additionalProperties: false,
+  properties: { merchantId: idSchema },
+} as const;
+
+const nameText = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: TEXT_PATTERN }) as const;
+
+export const createMerchantSchema = {
+  tags: ['merchants'],
+  summary: 'onboard a merchant: opens its settlement account on the ledger',
+  headers: idempotencyHeaders,
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['name', 'mcc', 'city', 'region'],
+    additionalProperties: false,
+    properties: {
+      name: nameText(MERCHANT_NAME_CHARS_MAX),
+      mcc: { type: 'string', pattern: '^[0-9]{4}$', description: 'ISO 18245 merchant category code' },
+      city: nameText(MERCHANT_CITY_CHARS_MAX),
+      region: nameText(MERCHANT_REGION_CHARS_MAX),
+    },
+  },
+  response: { 201: merchantSchema, ...errors(400, 401, 403, 409, 503) },
+} as const satisfies FastifySchema;
+
+export const listMerchantsSchema = {
+  tags: ['merchants'],
+  summary: "the current user's merchants",
+  security: bearer,
+  response: {
+    200: {
+      type: 'object',
+      required: ['items'],
+      additionalProperties: false,
+      properties: { items: { type: 'array', items: merchantSchema } },
+    },
+    ...errors(401, 403),
+  },
+} as const satisfies FastifySchema;
+
+export const getMerchantSchema = {
+  tags: ['merchants'],
+  summary: 'one of my merchants',
+  security: bearer,
+  params: merchantParams,
+  response: { 200: merchantSchema, ...errors(400, 401, 403, 404) },
+} as const satisfies FastifySchema;
+
+export const dynamicQrSchema = {
+  tags: ['merchants'],
+  summary: 'a dynamic QR for one amount, optionally one-time, expiring',
+  headers: idempotencyHeaders,
+  security: bearer,
+  params: merchantParams,
+  body: {
+    type: 'object',
+    required: ['amount', 'currency'],
+    additionalProperties: false,
+    properties: {
+      ...moneySchema.properties,
+      oneTime: { type: 'boolean' },
+      expiresInS: { type: 'integer', minimum: 1, maximum: DYNAMIC_QR_LIFETIME_MS_MAX / 1000 },
+    },
+  },
+  response: {
+    201: {
+      type: 'object',
+      required: ['requestId', 'payload', 'amount', 'oneTime', 'expiresAtMs'],
+      additionalProperties: false,
+      properties: {
+        requestId: idSchema,
+        payload: { type: 'string' },
+        amount: moneySchema,
+        oneTime: { type: 'boolean' },
+        expiresAtMs: timeMsSchema,
+      },
+    },
+    ...errors(400, 401, 403, 404),
+  },
+} as const satisfies FastifySchema;
+
+export const chargeSchema = (summary: string, hold: boolean) =>
+  ({
+    tags: ['merchants'],
+    summary,
+    headers: idempotencyHeaders,
+    security: bearer,
+    params: merchantParams,
+    body: {
+      type: 'object',
+      required: ['payCode', 'amount', 'currency'],
+      additionalProperties: false,
+      properties: {
+        payCode: { type: 'string', maxLength: 64 },
+        ...moneySchema.properties,
+        ...(hold ? { expiresInS: { type: 'integer', minimum: 60, maximum: 30 * 24 * 3600 } } : {}),
+      },
+    },
+    response: paymentAnswers,
+  }) as const satisfies FastifySchema;
+
+export const captureSchema = {
+  tags: ['merchants'],
+  summary: 'capture up to the authorized amount',
+  headers: idempotencyHeaders,
+  security: bearer,
+  params: txParams,
+  body: moneyBody,
+  response: paymentAnswers,
+} as const satisfies FastifySchema;
+
+export const voidSchema = {
+  tags: ['merchants'],
+  summary: 'release an authorization',
+  headers: idempotencyHeaders,
+  security: bearer,
+  params: txParams,
+  response: paymentAnswers,
+} as const satisfies FastifySchema;
+
+export const refundSchema = {
+  tags: ['merchants'],
+  summary: 'refund a payment, fully or partly; never above what was paid over all refunds',
+  headers: idempotencyHeaders,
+  security: bearer,
+  params: txParams,
+  body: moneyBody,
+  response: paymentAnswers,
+} as const satisfies FastifySchema;
+
+export const merchantPaymentsSchema = {
+  tags: ['merchants'],
+  summary: "a merchant's payments, newest first",
+  security: bearer,
+  params: merchantParams,
+  querystring: pageQuery,
+  response: { 200: paymentPage, ...errors(400, 401, 403, 404) },
+} as const satisfies FastifySchema;
+
+export const merchantSummarySchema = {
+  tags: ['merchants'],
+  summary: "today's takings (the ledger's day)",
+  security: bearer,
+  params: merchantParams,
+  response: {
+    200: {
+      type: 'object',
+      required: ['day', 'count', 'gross', 'refunded', 'net'],
+      additionalProperties: false,
+      properties: {
+        day: { type: 'string' },
+        count: { type: 'integer' },
+        gross: moneySchema,
+        refunded: moneySchema,
+        net: moneySchema,
+      },
+    },
+    ...errors(400, 401, 403, 404),
+  },
+} as const satisfies FastifySchema;
+
+// ---- ops ----
+
+export const freezeSchema = (summary: string) =>
+  ({
+    tags: ['ops'],
+    summary,
+    headers: idempotencyHeaders,
+    security: bearer,
+    params: {
+      type: 'object',
+      required: ['accountId'],
+      additionalProperties: false,
+      properties: { accountId: idSchema },
+    },
+    body: {
+      type: 'object',
+      required: ['reason'],
+      additionalProperties: false,
+      properties: { reason: { type: 'string', minLength: 1, maxLength: 200, pattern: TEXT_PATTERN } },
+    },
+    response: {
+      200: {
+        type: 'object',
+        required: ['accountId', 'frozen', 'txId'],
+        additionalProperties: false,
+        properties: { accountId: idSchema, frozen: { type: 'boolean' }, txId: idSchema },
+      },
+      ...errors(400, 401, 403, 404, 422, 503),
+    },
+  }) as const satisfies FastifySchema;
+
+export const peersSchema = {
+  tags: ['ops'],
+  summary: 'the peers this node runs, with heights and certificates',
+  security: bearer,
+  response: {
+    200: {
+      type: 'object',
+      required: ['items'],
+      additionalProperties: false,
+      properties: {
+        items: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['org', 'height', 'certifiedHeight', 'headHash'],
+            additionalProperties: false,
+            properties: {
+              org: { type: 'string' },
+              height: { type: 'string' },
+              certifiedHeight: { type: 'string' },
+              headHash: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+    ...errors(401, 403),
+  },
+} as const satisfies FastifySchema;
