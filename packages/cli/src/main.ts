@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench.ts';
 import { registerChain } from './commands/chain.ts';
+import { registerGateway } from './commands/gateway.ts';
 import { registerNetwork } from './commands/network.ts';
 import { registerQr } from './commands/qr.ts';
 import { registerRun } from './commands/run.ts';
@@ -23,6 +24,7 @@ registerRun(program);
 registerNetwork(program);
 registerBench(program);
 registerQr(program);
+registerGateway(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,8 +1,7 @@
 /**
- * @paychain/gateway: what wallets, merchants and consoles talk to (issue 4, being built). So
- * far: EMVCo merchant-presented QR codes, the gateway's storage on SQLite or PostgreSQL, the
- * first HTTP routes (sign-up, sessions, devices, idempotency keys),
- * password hashing and session tokens, and the bank's core system behind an interface.
+ * @paychain/gateway: what wallets, merchants and consoles talk to. The HTTP API (users, wallets, merchants, QR and
+ * pay codes, refunds, pre-authorizations, ops), the money flows on the ledger (`PaymentService`), storage on SQLite
+ * or PostgreSQL, EMVCo QR codes, webhooks and live feeds, and the one server `paychain start` runs.
  */
 export * from './auth/password.ts';
 export * from './auth/tokens.ts';
@@ -15,6 +14,19 @@ export {
   createGatewayApp,
   type GatewayAppOptions,
   type GatewayRateLimitOptions,
+  gatewayPlugin,
   SESSION_LIFETIME_MS,
 } from './http/gateway-app.ts';
+export { LiveFeed } from './http/live-feed.ts';
+export { type GatewayIssuer, GatewayLedger, TX_LIFETIME_MS } from './ledger/gateway-ledger.ts';
+export { GatewaySecrets } from './ledger/gateway-secrets.ts';
 export * from './qr/emvco.ts';
+export {
+  createPaychainServer,
+  loadMasterSecret,
+  type PaychainServer,
+  type PaychainServerOptions,
+  SIMULATED_BANK_OPENING,
+} from './server.ts';
+export { PaymentService, payCodeHash } from './service/payment-service.ts';
+export * from './webhooks/webhook-signature.ts';

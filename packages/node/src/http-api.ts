@@ -122,6 +122,16 @@ export interface HttpApiOptions {
   readonly bodyBytesMax?: number;
   /** Log requests and unexpected errors with fastify's logger (pino). Default false. */
   readonly logger?: boolean;
+  /**
+   * More routes on the same server (the gateway): registered as a plugin after these, so its routes share the port
+   * and this OpenAPI document; a plugin keeps its own error handler.
+   */
+  readonly extend?: {
+    readonly plugin: (scope: FastifyInstance) => Promise<void>;
+    readonly title: string;
+    readonly description: string;
+    readonly tags: ReadonlyArray<{ readonly name: string; readonly description: string }>;
+  };
 }
 
 export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = {}): FastifyInstance {
@@ -176,7 +186,23 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
     metrics.close();
   });
 
-  app.register(fastifySwagger, { openapi: openApiDocument() });
+  const document = openApiDocument();
+  const extend = options.extend;
+  app.register(fastifySwagger, {
+    openapi:
+      extend === undefined
+        ? document
+        : {
+            ...document,
+            info: { ...document.info, title: extend.title, description: `${extend.description} ${document.info.description}` },
+            tags: [...document.tags, ...extend.tags],
+            components: {
+              securitySchemes: {
+                bearer: { type: 'http' as const, scheme: 'bearer', description: 'the token from POST /v1/sessions' },
+              },
+            },
+          },
+  });
   app.register(async (scope) => {
     scope.post<{ Querystring: { wait: string }; Body: unknown }>(
       '/v1/transactions',
@@ -234,6 +260,7 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
       return metrics.text();
     });
   });
+  if (extend !== undefined) app.register(extend.plugin);
   return app;
 }
 

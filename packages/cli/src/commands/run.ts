@@ -1,14 +1,16 @@
 /** `paychain start`, `demo` and `simulate`: running the consortium's peers in this process. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { assert, formatAmount, type TxCode } from '@paychain/core';
+import { createPaychainServer, type GatewayIssuer } from '@paychain/gateway';
 import {
   BLOCK_INTERVAL_MS_DEFAULT,
   BLOCK_TXS_DEFAULT,
   ClusterPeer,
   Consortium,
   consortiumOptionsOf,
-  createHttpApi,
+  type DataDir,
   DEFAULT_ORGS,
   initDataDir,
   type LedgerNode,
@@ -69,14 +71,52 @@ export async function openClusterPeer(
   });
 }
 
-async function serve(consortium: LedgerNode, host: string, port: number): Promise<() => Promise<void>> {
-  const app = createHttpApi(consortium, {});
-  const address = await app.listen({ host, port });
-  console.log(`peer API on ${address}/v1 (OpenAPI: ${address}/v1/openapi.json, metrics: ${address}/metrics)`);
+/** The built web app, next to this package in the repository (packages/web/dist). */
+export const WEB_DIST_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The data directory the node was opened from (gateway files go there). */
+  readonly dataDir: string;
+  /** `--db`: the gateway's database; default SQLite in the data directory. */
+  readonly db?: string | undefined;
+}
+
+/**
+ * Serves the node on one port: the peer API, the gateway (when the directory holds the keys of the organization
+ * that issues the chain's asset) and the web app (when built).
+ */
+async function serve(node: LedgerNode, options: ServeOptions): Promise<() => Promise<void>> {
+  const issuer = gatewayIssuerOf(openDataDir(options.dataDir, keyPassphrase()));
+  const server = await createPaychainServer({
+    node,
+    issuer,
+    dataDir: options.dataDir,
+    ...(options.db === undefined ? {} : { db: options.db }),
+    webDir: WEB_DIST_DIR,
+  });
+  const address = await server.app.listen({ host: options.host, port: options.port });
+  console.log(`API on ${address}/v1 (OpenAPI: ${address}/v1/openapi.json, metrics: ${address}/metrics)`);
+  if (issuer === null) console.log("no gateway: this directory holds no issuing organization's keys");
+  else console.log(`gateway for ${issuer.org} (database: ${server.db?.backend})`);
+  console.log(
+    existsSync(join(WEB_DIST_DIR, 'index.html'))
+      ? `web app on ${address}/ (wallet), ${address}/#/merchant, ${address}/#/ops`
+      : 'web app not built (npm run build:web)',
+  );
   return async () => {
-    await app.close();
-    await consortium.close();
+    await server.close();
+    await node.close();
   };
+}
+
+/** The organization that issues the chain's first asset, if this directory holds its keys. */
+export function gatewayIssuerOf(data: DataDir): GatewayIssuer | null {
+  const org = data.genesis.assets[0]?.issuer;
+  const keys = org === undefined ? undefined : data.keys.get(org);
+  if (org === undefined || keys === undefined) return null;
+  return { org, adminPrivateKey: keys.adminPrivateKey, adminPublicKey: keys.adminPublicKey };
 }
 
 function onShutdown(stop: () => Promise<void>): void {
@@ -106,6 +146,10 @@ export function registerRun(program: Command): void {
     .requiredOption('--data <dir>', 'data directory (made by paychain init)')
     .option('--port <n>', 'HTTP port', parsePositive('--port'), 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--db <spec>',
+      "the gateway's database: sqlite:PATH or postgres://… (default: SQLite in the data directory)",
+    )
     .option('--orderer <urls>', 'order on a NATS JetStream cluster: nats://HOST:PORT[,nats://HOST:PORT…]')
     .option('--unsafe', 'accept ordering streams below file storage and 3 replicas (tests and single-server demos)')
     .option(
@@ -131,6 +175,7 @@ export function registerRun(program: Command): void {
         port: number;
         host: string;
         orderer?: string;
+        db?: string;
         unsafe?: boolean;
         blockTxs: number;
         blockIntervalMs: number;
@@ -155,7 +200,7 @@ export function registerRun(program: Command): void {
           node = peer;
         }
         node.on('alarm', (message) => console.error(`ALARM ${message}`));
-        onShutdown(await serve(node, opts.host, opts.port));
+        onShutdown(await serve(node, { host: opts.host, port: opts.port, dataDir: opts.data, db: opts.db }));
         console.log(`peers ${node.peers.map((p) => p.orgId).join(', ')} at height ${node.primary.tip.height}`);
       },
     );
@@ -167,7 +212,11 @@ export function registerRun(program: Command): void {
     .option('--port <n>', 'HTTP port', parsePositive('--port'), 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--payments <n>', 'stop after this many payments (default: run until Ctrl-C)', parsePositive('--payments'))
-    .action(async (opts: { data: string; port: number; host: string; payments?: number }) => {
+    .option(
+      '--db <spec>',
+      "the gateway's database: sqlite:PATH or postgres://… (default: SQLite in the data directory)",
+    )
+    .action(async (opts: { data: string; port: number; host: string; payments?: number; db?: string }) => {
       if (!existsSync(join(opts.data, 'genesis.json'))) {
         initDataDir({
           dir: opts.data,
@@ -179,7 +228,7 @@ export function registerRun(program: Command): void {
         console.log(`initialized a demo consortium in ${opts.data} (bank, network, regulator)`);
       }
       const consortium = openConsortium(opts.data, { blockIntervalMs: 200 });
-      const stop = await serve(consortium, opts.host, opts.port);
+      const stop = await serve(consortium, { host: opts.host, port: opts.port, dataDir: opts.data, db: opts.db });
       onShutdown(stop);
       consortium.on('block', (b) => {
         const signers = b.certificate.signatures.map((s) => s.org).join(', ');

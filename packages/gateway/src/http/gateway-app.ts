@@ -37,6 +37,7 @@ import {
   GatewayApiError,
   passwordProblemMessage,
 } from './api-errors.ts';
+import type { LiveFeed } from './live-feed.ts';
 import { registerPaymentRoutes } from './payment-routes.ts';
 import { FixedWindowLimiter } from './rate-limiter.ts';
 import { REQUEST_HASH_SECRET_BYTES, requestHash } from './request-hash.ts';
@@ -88,6 +89,8 @@ export interface GatewayAppOptions {
   readonly requestHashSecret?: Uint8Array;
   /** Log requests and unexpected errors with fastify's logger (pino). Default false. */
   readonly logger?: boolean;
+  /** Merchants' live payment feeds (SSE); without it the events route is not served. */
+  readonly feed?: LiveFeed;
 }
 
 interface Authenticated {
@@ -101,7 +104,34 @@ interface HandlerResult {
   readonly body: unknown;
 }
 
+/** The gateway on a server of its own (tests, or a gateway apart from the peers). */
 export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
+  const app = fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_BYTES_MAX,
+    // No coercion: `{"phone": 86138…}` is a type error, not a string. Unknown body fields are refused.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
+  });
+  app.removeContentTypeParser('text/plain');
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    return reply
+      .code(GATEWAY_API_ERROR_STATUS.not_found)
+      .send(errorBody('not_found', `no route ${request.method} ${path}`, { method: request.method, path }));
+  });
+  app.register(fastifySwagger, { openapi: openApiDocument() });
+  app.register(gatewayPlugin(options));
+  app.register(async (scope) => {
+    scope.get('/v1/openapi.json', { schema: openApiSchema }, async () => scope.swagger());
+  });
+  return app;
+}
+
+/**
+ * The gateway's routes as a fastify plugin with its own error handler and body limit, for a server that also
+ * serves other routes (the peer API on the same port, `paychain start`). The host server must not coerce types.
+ */
+export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance) => Promise<void> {
   const { db, payments } = options;
   const clock = options.clock ?? Date.now;
   const secret = options.requestHashSecret ?? randomBytes(REQUEST_HASH_SECRET_BYTES);
@@ -131,28 +161,14 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     return decoyHash;
   };
 
-  const app = fastify({
-    logger: options.logger ?? false,
-    bodyLimit: BODY_BYTES_MAX,
-    // No coercion: `{"phone": 86138…}` is a type error, not a string. Unknown body fields are refused.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false } },
-  });
-  app.removeContentTypeParser('text/plain');
-  app.setErrorHandler((error: unknown, request, reply) =>
-    sendError(reply, errorResponse(error, request, BODY_BYTES_MAX)),
-  );
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    return reply
-      .code(GATEWAY_API_ERROR_STATUS.not_found)
-      .send(errorBody('not_found', `no route ${request.method} ${path}`, { method: request.method, path }));
-  });
-
   /** The session and user of the request's bearer token, or 401 `unauthenticated` (403 for a frozen user). */
   async function authenticate(request: FastifyRequest, allowFrozen = false): Promise<Authenticated> {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header) : null;
-    const token = match?.[1];
+    return authenticateToken(match?.[1], allowFrozen);
+  }
+
+  async function authenticateToken(token: string | undefined, allowFrozen = false): Promise<Authenticated> {
     const refuse = (): GatewayApiError =>
       new GatewayApiError('unauthenticated', 'a valid session token is required (Authorization: Bearer <token>)');
     if (token === undefined || !isSessionToken(token)) throw refuse();
@@ -215,118 +231,130 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
     return sendJsonText(reply, result.status, result.text, { replayed: false, headers: result.headers });
   }
 
-  app.register(fastifySwagger, { openapi: openApiDocument() });
-  app.register(async (scope) => {
-    scope.post<{ Body: { phone: string; password: string; keyMode?: KeyMode; publicKey?: string } }>(
-      '/v1/users',
-      { schema: signUpSchema },
-      async (request, reply) => {
-        const { phone, password, publicKey } = request.body;
-        const keyMode = request.body.keyMode ?? 'custodial';
-        return idempotent(request, reply, `phone:${phone}`, async () => {
-          const problem = checkNewPassword(password);
-          if (problem !== null) {
-            throw new GatewayApiError('password_invalid', passwordProblemMessage(problem), { reason: problem });
-          }
-          // Checked first only to spare the scrypt work; the unique constraint below decides a race.
-          if ((await db.getUserByPhone(phone)) !== null) throw phoneTaken();
-          const passwordHash = await hashPassword(password);
-          let user: User;
-          try {
-            user = await payments.openWallet({ phone, passwordHash, keyMode, publicKey });
-          } catch (error: unknown) {
-            if (error instanceof GatewayDbError && error.code === 'db_phone_taken') throw phoneTaken();
-            throw error;
-          }
-          return { status: 201, body: userToJson(user, payments) };
-        });
-      },
+  return async (app) => {
+    app.setErrorHandler((error: unknown, request, reply) =>
+      sendError(reply, errorResponse(error, request, BODY_BYTES_MAX)),
     );
-
-    scope.post<{ Body: { phone: string; password: string; deviceId: string; deviceLabel?: string } }>(
-      '/v1/sessions',
-      { schema: logInSchema },
-      // Not idempotent by key: its answer is a secret token, which must not be stored to be replayed. A retry opens
-      // another session.
-      async (request, reply) => {
-        const { phone, password, deviceId } = request.body;
-        const label = request.body.deviceLabel ?? DEVICE_LABEL_DEFAULT;
-        if (label.length > DEVICE_LABEL_CHARS_MAX) {
-          throw new GatewayApiError('bad_request', `deviceLabel is at most ${DEVICE_LABEL_CHARS_MAX} UTF-16 units`, {
-            in: 'body',
-            field: 'deviceLabel',
+    app.addHook('onRoute', (route) => {
+      route.bodyLimit ??= BODY_BYTES_MAX;
+    });
+    app.register(async (scope) => {
+      scope.post<{ Body: { phone: string; password: string; keyMode?: KeyMode; publicKey?: string } }>(
+        '/v1/users',
+        { schema: signUpSchema },
+        async (request, reply) => {
+          const { phone, password, publicKey } = request.body;
+          const keyMode = request.body.keyMode ?? 'custodial';
+          return idempotent(request, reply, `phone:${phone}`, async () => {
+            const problem = checkNewPassword(password);
+            if (problem !== null) {
+              throw new GatewayApiError('password_invalid', passwordProblemMessage(problem), { reason: problem });
+            }
+            // Checked first only to spare the scrypt work; the unique constraint below decides a race.
+            if ((await db.getUserByPhone(phone)) !== null) throw phoneTaken();
+            const passwordHash = await hashPassword(password);
+            let user: User;
+            try {
+              user = await payments.openWallet({ phone, passwordHash, keyMode, publicKey });
+            } catch (error: unknown) {
+              if (error instanceof GatewayDbError && error.code === 'db_phone_taken') throw phoneTaken();
+              throw error;
+            }
+            return { status: 201, body: userToJson(user, payments) };
           });
-        }
-        const startMs = now();
-        refuseIfLimited(ipAttempts.hit(`ip:${request.ip}`, startMs));
-        refuseIfLimited(phoneFailures.check(phone, startMs));
-        const user = await db.getUserByPhone(phone);
-        const verified = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
-        if (user === null || !verified) {
-          phoneFailures.hit(phone, now());
-          throw new GatewayApiError('credentials_invalid', 'the phone number or the password is wrong');
-        }
-        phoneFailures.reset(phone);
-        if (user.status === 'frozen') throw new GatewayApiError('user_frozen', 'this user is frozen');
-        const nowMs = now();
-        const { token, tokenHash } = createSessionToken();
-        const expiresAtMs = nowMs + SESSION_LIFETIME_MS;
-        const bound = await db.transaction(async (tx) => {
-          const binding = await tx.bindDevice({ userId: user.id, deviceId, label, publicKey: null, boundAtMs: nowMs });
-          await tx.createSession({ tokenHash, userId: user.id, deviceId, createdAtMs: nowMs, expiresAtMs });
-          return binding;
-        });
-        reply.code(201).header('cache-control', 'no-store');
-        return {
-          token,
-          tokenType: 'Bearer',
-          expiresAtMs,
-          user: userToJson(user, payments),
-          deviceNewlyBound: bound === 'bound',
-        };
-      },
-    );
+        },
+      );
 
-    scope.delete('/v1/sessions/current', { schema: logOutSchema }, async (request, reply) => {
-      const { session } = await authenticate(request, true);
-      await db.revokeSession(session.tokenHash, now());
-      return reply.code(204).send();
-    });
+      scope.post<{ Body: { phone: string; password: string; deviceId: string; deviceLabel?: string } }>(
+        '/v1/sessions',
+        { schema: logInSchema },
+        // Not idempotent by key: its answer is a secret token, which must not be stored to be replayed. A retry opens
+        // another session.
+        async (request, reply) => {
+          const { phone, password, deviceId } = request.body;
+          const label = request.body.deviceLabel ?? DEVICE_LABEL_DEFAULT;
+          if (label.length > DEVICE_LABEL_CHARS_MAX) {
+            throw new GatewayApiError('bad_request', `deviceLabel is at most ${DEVICE_LABEL_CHARS_MAX} UTF-16 units`, {
+              in: 'body',
+              field: 'deviceLabel',
+            });
+          }
+          const startMs = now();
+          refuseIfLimited(ipAttempts.hit(`ip:${request.ip}`, startMs));
+          refuseIfLimited(phoneFailures.check(phone, startMs));
+          const user = await db.getUserByPhone(phone);
+          const verified = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
+          if (user === null || !verified) {
+            phoneFailures.hit(phone, now());
+            throw new GatewayApiError('credentials_invalid', 'the phone number or the password is wrong');
+          }
+          phoneFailures.reset(phone);
+          if (user.status === 'frozen') throw new GatewayApiError('user_frozen', 'this user is frozen');
+          const nowMs = now();
+          const { token, tokenHash } = createSessionToken();
+          const expiresAtMs = nowMs + SESSION_LIFETIME_MS;
+          const bound = await db.transaction(async (tx) => {
+            const binding = await tx.bindDevice({
+              userId: user.id,
+              deviceId,
+              label,
+              publicKey: null,
+              boundAtMs: nowMs,
+            });
+            await tx.createSession({ tokenHash, userId: user.id, deviceId, createdAtMs: nowMs, expiresAtMs });
+            return binding;
+          });
+          reply.code(201).header('cache-control', 'no-store');
+          return {
+            token,
+            tokenType: 'Bearer',
+            expiresAtMs,
+            user: userToJson(user, payments),
+            deviceNewlyBound: bound === 'bound',
+          };
+        },
+      );
 
-    scope.get('/v1/me', { schema: getMeSchema }, async (request) => {
-      const { user } = await authenticate(request);
-      return userToJson(user, payments);
-    });
-
-    scope.get('/v1/me/devices', { schema: listDevicesSchema }, async (request) => {
-      const { user } = await authenticate(request);
-      return { items: (await db.listDevices(user.id)).map(deviceToJson) };
-    });
-
-    scope.delete<{ Params: { deviceId: string } }>(
-      '/v1/me/devices/:deviceId',
-      { schema: revokeDeviceSchema },
-      async (request, reply) => {
-        const { user } = await authenticate(request);
-        const { deviceId } = request.params;
-        if (!(await db.revokeDevice(user.id, deviceId, now()))) {
-          throw new GatewayApiError('device_not_found', 'no bound device with this id', { deviceId });
-        }
+      scope.delete('/v1/sessions/current', { schema: logOutSchema }, async (request, reply) => {
+        const { session } = await authenticate(request, true);
+        await db.revokeSession(session.tokenHash, now());
         return reply.code(204).send();
-      },
-    );
+      });
 
-    registerPaymentRoutes(scope, {
-      db,
-      payments,
-      now,
-      authenticate: (request) => authenticate(request),
-      idempotent,
+      scope.get('/v1/me', { schema: getMeSchema }, async (request) => {
+        const { user } = await authenticate(request);
+        return userToJson(user, payments);
+      });
+
+      scope.get('/v1/me/devices', { schema: listDevicesSchema }, async (request) => {
+        const { user } = await authenticate(request);
+        return { items: (await db.listDevices(user.id)).map(deviceToJson) };
+      });
+
+      scope.delete<{ Params: { deviceId: string } }>(
+        '/v1/me/devices/:deviceId',
+        { schema: revokeDeviceSchema },
+        async (request, reply) => {
+          const { user } = await authenticate(request);
+          const { deviceId } = request.params;
+          if (!(await db.revokeDevice(user.id, deviceId, now()))) {
+            throw new GatewayApiError('device_not_found', 'no bound device with this id', { deviceId });
+          }
+          return reply.code(204).send();
+        },
+      );
+
+      registerPaymentRoutes(scope, {
+        db,
+        payments,
+        now,
+        authenticate: (request) => authenticate(request),
+        authenticateToken: (token) => authenticateToken(token),
+        idempotent,
+        feed: options.feed ?? null,
+      });
     });
-
-    scope.get('/v1/openapi.json', { schema: openApiSchema }, async () => scope.swagger());
-  });
-  return app;
+  };
 }
 
 function phoneTaken(): GatewayApiError {

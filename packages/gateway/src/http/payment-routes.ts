@@ -19,17 +19,21 @@ import {
   type PaymentService,
   PRE_AUTH_LIFETIME_MS_DEFAULT,
 } from '../service/payment-service.ts';
+import { encodeWebhookSecret } from '../webhooks/webhook-signature.ts';
 import { GatewayApiError } from './api-errors.ts';
+import { type LiveFeed, registerLiveFeedRoute } from './live-feed.ts';
 import {
   captureSchema,
   chargeSchema,
   confirmationsSchema,
   consortiumSchema,
   createMerchantSchema,
+  deleteWebhookSchema,
   dynamicQrSchema,
   freezeSchema,
   getMerchantSchema,
   getPaymentSchema,
+  getWebhookSchema,
   historySchema,
   listMerchantsSchema,
   merchantPaymentsSchema,
@@ -38,6 +42,7 @@ import {
   payCodeSchema,
   payQrSchema,
   peersSchema,
+  putWebhookSchema,
   refundSchema,
   resolveQrSchema,
   rotateKeySchema,
@@ -65,6 +70,9 @@ export interface RouteContext {
   readonly payments: PaymentService;
   now(): number;
   authenticate(request: FastifyRequest): Promise<Authenticated>;
+  /** For the event stream, whose browser client (EventSource) can send no header: `?access_token=`. */
+  authenticateToken(token: string | undefined): Promise<Authenticated>;
+  readonly feed: LiveFeed | null;
   idempotent(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -464,6 +472,62 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
     },
   );
 
+  scope.put<{ Params: { merchantId: string }; Body: { url: string } }>(
+    '/v1/merchants/:merchantId/webhook',
+    { schema: putWebhookSchema },
+    async (request) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await ownMerchant(user, request.params.merchantId);
+      const secret = await payments.setWebhook(merchant, request.body.url);
+      return { url: request.body.url, secret: encodeWebhookSecret(secret) };
+    },
+  );
+
+  scope.get<{ Params: { merchantId: string } }>(
+    '/v1/merchants/:merchantId/webhook',
+    { schema: getWebhookSchema },
+    async (request) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await ownMerchant(user, request.params.merchantId);
+      const endpoint = await db.getWebhookEndpoint(merchant.id);
+      if (endpoint === null) throw new GatewayApiError('not_found', 'this merchant has no webhook');
+      return { url: endpoint.url, updatedAtMs: endpoint.updatedAtMs };
+    },
+  );
+
+  scope.delete<{ Params: { merchantId: string } }>(
+    '/v1/merchants/:merchantId/webhook',
+    { schema: deleteWebhookSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await ownMerchant(user, request.params.merchantId);
+      if (!(await db.deleteWebhookEndpoint(merchant.id))) {
+        throw new GatewayApiError('not_found', 'this merchant has no webhook');
+      }
+      return reply.code(204).send();
+    },
+  );
+
+  const feed = ctx.feed;
+  if (feed !== null) {
+    registerLiveFeedRoute(scope, {
+      path: '/v1/merchants/:merchantId/events',
+      feed,
+      authorize: async (request) => {
+        const query = request.query as { access_token?: unknown };
+        const header = request.headers.authorization;
+        const fromHeader = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header)?.[1] : undefined;
+        const token = fromHeader ?? (typeof query.access_token === 'string' ? query.access_token : undefined);
+        const { user } = await ctx.authenticateToken(token);
+        const { merchantId } = request.params as { merchantId?: unknown };
+        if (typeof merchantId !== 'string' || !/^[0-9a-f]{32}$/.test(merchantId)) {
+          throw new GatewayApiError('merchant_not_found', 'no merchant of yours with this id');
+        }
+        return merchantChannel((await ownMerchant(user, merchantId)).id);
+      },
+    });
+  }
+
   // ---- ops ----
 
   for (const frozen of [true, false]) {
@@ -499,6 +563,11 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
       })),
     };
   });
+}
+
+/** The live-feed channel of a merchant's payments. */
+export function merchantChannel(merchantId: string): string {
+  return `merchant:${merchantId}`;
 }
 
 function pageLimit(text: string | undefined): number {

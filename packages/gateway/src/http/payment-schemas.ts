@@ -14,6 +14,7 @@ import {
   PAYMENT_KINDS,
   PAYMENT_MEMO_CHARS_MAX,
   PAYMENT_SEARCH_CHARS_MAX,
+  WEBHOOK_URL_CHARS_MAX,
 } from '../db/gateway-db.ts';
 import { QR_PAYLOAD_CHARS_MAX } from '../qr/emvco.ts';
 import { DYNAMIC_QR_LIFETIME_MS_MAX } from '../service/payment-service.ts';
@@ -560,6 +561,57 @@ export const merchantSummarySchema = {
     },
     ...errors(400, 401, 403, 404),
   },
+} as const satisfies FastifySchema;
+
+export const putWebhookSchema = {
+  tags: ['merchants'],
+  summary: "set the merchant's webhook URL; answers a new signing secret, shown only here",
+  security: bearer,
+  params: merchantParams,
+  body: {
+    type: 'object',
+    required: ['url'],
+    additionalProperties: false,
+    properties: {
+      url: { type: 'string', minLength: 8, maxLength: WEBHOOK_URL_CHARS_MAX, pattern: '^https?://[^\\s]+$' },
+    },
+  },
+  response: {
+    200: {
+      type: 'object',
+      required: ['url', 'secret'],
+      additionalProperties: false,
+      properties: {
+        url: { type: 'string' },
+        secret: { type: 'string', description: 'HMAC-SHA256 key of Paychain-Signature, base64url' },
+      },
+    },
+    ...errors(400, 401, 403, 404),
+  },
+} as const satisfies FastifySchema;
+
+export const getWebhookSchema = {
+  tags: ['merchants'],
+  summary: "the merchant's webhook URL (never its secret)",
+  security: bearer,
+  params: merchantParams,
+  response: {
+    200: {
+      type: 'object',
+      required: ['url', 'updatedAtMs'],
+      additionalProperties: false,
+      properties: { url: { type: 'string' }, updatedAtMs: timeMsSchema },
+    },
+    ...errors(400, 401, 403, 404),
+  },
+} as const satisfies FastifySchema;
+
+export const deleteWebhookSchema = {
+  tags: ['merchants'],
+  summary: "remove the merchant's webhook",
+  security: bearer,
+  params: merchantParams,
+  response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404) },
 } as const satisfies FastifySchema;
 
 // ---- ops ----

@@ -63,6 +63,7 @@ import {
   type MerchantQr,
   type StaticMerchantQr,
 } from '../qr/emvco.ts';
+import { newWebhookSecret } from '../webhooks/webhook-signature.ts';
 
 /** A request waits this long for its block to be final before answering "pending". */
 export const FINAL_WAIT_MS_DEFAULT = 10_000;
@@ -80,6 +81,8 @@ const RECONCILE_BATCH = 500;
 /** The payee of a burn (withdrawal) has no account: this id stands for the issuer's side. */
 const BURN_PAYEE = '0'.repeat(32);
 const QR_COUNTRY = 'CN';
+/** Webhook secrets are sealed under this owner label (the dispatcher opens them without the merchant id). */
+const WEBHOOK_SECRET_OWNER = 'webhook-secret';
 
 /** `{amount, currency}` as clients send and receive it: a decimal string in major units. */
 export interface MoneyJson {
@@ -166,8 +169,13 @@ export interface ResolvedQr {
 }
 
 export interface PaymentEvents {
-  /** A payment reached its end state (final or refused). Called once per payment by this process. */
+  /** A payment reached its end state (final or refused). Called once per payment, after it is recorded. */
   paymentSettled(payment: Payment): void;
+  /**
+   * The webhook event of a merchant's settled payment: its id and exact JSON text. Enqueued in the same database
+   * transaction that records the outcome, so a recorded outcome always has its webhook (when the merchant has one).
+   */
+  webhookEvent?(payment: Payment): { readonly id: string; readonly json: string };
 }
 
 export interface PaymentServiceOptions {
@@ -378,6 +386,23 @@ export class PaymentService {
       frozen ? 'freezing the account' : 'unfreezing the account',
     );
     return { txId };
+  }
+
+  /** Sets (or replaces) the merchant's webhook URL with a new secret, sealed at rest; answers the secret once. */
+  async setWebhook(merchant: Merchant, url: string): Promise<Uint8Array> {
+    const secret = newWebhookSecret();
+    await this.db.setWebhookEndpoint({
+      merchantId: merchant.id,
+      url,
+      secretSealed: this.secrets.seal(secret, WEBHOOK_SECRET_OWNER),
+      nowMs: this.now(),
+    });
+    return secret;
+  }
+
+  /** Opens a sealed webhook secret (for the dispatcher). */
+  openWebhookSecret(sealed: Uint8Array): Uint8Array {
+    return this.secrets.open(sealed, WEBHOOK_SECRET_OWNER);
   }
 
   /** Submits a transaction signed by the issuer alone and waits until it is final and ok. */
@@ -1134,9 +1159,23 @@ export class PaymentService {
     result: { ok: true; height: bigint; index: number } | { ok: false; code: string },
   ): Promise<Payment | null> {
     const nowMs = this.now();
-    const changed = result.ok
-      ? await this.db.markPaymentFinal(txId, result.height, result.index, nowMs)
-      : await this.db.markPaymentRefused(txId, result.code, nowMs);
+    const events = this.events;
+    const changed = await this.db.transaction(async (tx) => {
+      const marked = result.ok
+        ? await tx.markPaymentFinal(txId, result.height, result.index, nowMs)
+        : await tx.markPaymentRefused(txId, result.code, nowMs);
+      if (!marked || events?.webhookEvent === undefined) return marked;
+      const recorded = await tx.getPayment(txId);
+      if (recorded?.merchantId == null || (await tx.getWebhookEndpoint(recorded.merchantId)) === null) return marked;
+      const event = events.webhookEvent(recorded);
+      await tx.enqueueWebhook({
+        id: event.id,
+        merchantId: recorded.merchantId,
+        eventJson: event.json,
+        createdAtMs: nowMs,
+      });
+      return marked;
+    });
     const payment = await this.db.getPayment(txId);
     if (!changed || payment === null) return payment;
     // The bank side follows the ledger: a top-up the ledger refused is given back, a withdrawal paid out.

@@ -1,0 +1,173 @@
+/**
+ * One server on one port for a running node: the peer API, the gateway API (when this node's data directory holds
+ * an issuing organization's keys) and the web app, with the gateway's background work — the webhook dispatcher,
+ * settling payments left pending by a stop, merchants' live feeds. `paychain start` and `paychain demo` run it.
+ *
+ * The gateway's own files live in the data directory: `gateway.sqlite` (unless `db` names PostgreSQL) and
+ * `gateway-secret.key`, the 32-byte master secret every gateway secret derives from (mode 0600; back it up with the
+ * keys — without it the custodial wallet keys cannot be opened).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import { createHttpApi, type LedgerNode } from '@paychain/node';
+import type { FastifyInstance } from 'fastify';
+import { type CoreBankingSystem, SimulatedCoreBanking } from './bank/core-banking.ts';
+import type { GatewayDb, Payment } from './db/gateway-db.ts';
+import { openGatewayDb } from './db/open-db.ts';
+import { gatewayPlugin } from './http/gateway-app.ts';
+import { LiveFeed } from './http/live-feed.ts';
+import { merchantChannel } from './http/payment-routes.ts';
+import { paymentToJson } from './http/views.ts';
+import { type GatewayIssuer, GatewayLedger } from './ledger/gateway-ledger.ts';
+import { GatewaySecrets, MASTER_SECRET_BYTES } from './ledger/gateway-secrets.ts';
+import { PaymentService } from './service/payment-service.ts';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
+
+/** Payments left pending are settled against the ledger this often (and once at start). */
+export const RECONCILE_INTERVAL_MS = 30_000;
+/** The demo's simulated bank opens every customer's account with ¥100,000.00. */
+export const SIMULATED_BANK_OPENING = { currency: 'CNY', amount: 10_000_000n } as const;
+
+export interface PaychainServerOptions {
+  readonly node: LedgerNode;
+  /** The issuing organization this node's gateway acts for; null: peer API (and web app) only. */
+  readonly issuer: GatewayIssuer | null;
+  /** The data directory (gateway files go here). */
+  readonly dataDir: string;
+  /** `sqlite:PATH` or `postgres://…`; default SQLite in the data directory. */
+  readonly db?: string;
+  /** The built web app (`packages/web/dist`); null or missing: not served. */
+  readonly webDir?: string | null;
+  readonly bank?: CoreBankingSystem;
+  readonly logger?: boolean;
+  /** Where background errors go (default: stderr). */
+  readonly onError?: (error: unknown, context: string) => void;
+}
+
+export interface PaychainServer {
+  readonly app: FastifyInstance;
+  readonly payments: PaymentService | null;
+  readonly db: GatewayDb | null;
+  close(): Promise<void>;
+}
+
+export async function createPaychainServer(options: PaychainServerOptions): Promise<PaychainServer> {
+  const onError =
+    options.onError ??
+    ((error: unknown, context: string) =>
+      console.error(`gateway: ${context}: ${error instanceof Error ? error.message : String(error)}`));
+  const webDir =
+    options.webDir !== undefined && options.webDir !== null && existsSync(options.webDir) ? options.webDir : null;
+  const serveWeb = async (scope: FastifyInstance): Promise<void> => {
+    if (webDir !== null) await scope.register(fastifyStatic, { root: webDir, prefix: '/', index: 'index.html' });
+  };
+  if (options.issuer === null) {
+    const app = createHttpApi(options.node, {
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      extend: { plugin: serveWeb, title: 'Paychain node API', description: '', tags: [] },
+    });
+    return { app, payments: null, db: null, close: () => app.close() };
+  }
+
+  const secrets = new GatewaySecrets(loadMasterSecret(options.dataDir));
+  const db = await openGatewayDb(options.db ?? `sqlite:${join(options.dataDir, 'gateway.sqlite')}`);
+  await db.migrate(Date.now());
+  const ledger = new GatewayLedger(options.node, options.issuer);
+  const feed = new LiveFeed();
+  const payments: PaymentService = new PaymentService({
+    db,
+    ledger,
+    bank: options.bank ?? new SimulatedCoreBanking({ openWith: SIMULATED_BANK_OPENING }),
+    secrets,
+    onBackgroundError: onError,
+    events: {
+      paymentSettled: (payment) => {
+        if (payment.merchantId === null) return;
+        feed.publish(merchantChannel(payment.merchantId), {
+          type: 'payment',
+          data: paymentToJson(payments.viewOf(payment), payments, merchantSide(payment)),
+        });
+      },
+      webhookEvent: (payment) => {
+        const id = randomBytes(16).toString('hex');
+        const data = paymentToJson({ ...payment, receipt: null }, payments, merchantSide(payment));
+        return {
+          id,
+          json: JSON.stringify({ id, type: `payment.${payment.status}`, createdAtMs: payment.updatedAtMs, data }),
+        };
+      },
+    },
+  });
+  const dispatcher = new WebhookDispatcher({
+    db,
+    openSecret: (sealed) => payments.openWebhookSecret(sealed),
+    onError: (error) => onError(error, 'delivering webhooks'),
+  });
+  dispatcher.start();
+  const reconcile = () => payments.reconcile().catch((error: unknown) => onError(error, 'settling pending payments'));
+  await reconcile();
+  const timer = setInterval(reconcile, RECONCILE_INTERVAL_MS);
+  timer.unref();
+
+  const plugin = gatewayPlugin({
+    db,
+    payments,
+    feed,
+    requestHashSecret: secrets.requestHashSecret,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  const app = createHttpApi(options.node, {
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    extend: {
+      plugin: async (scope) => {
+        await scope.register(plugin);
+        await serveWeb(scope);
+      },
+      title: 'Paychain API',
+      description:
+        'The wallet gateway (users, wallets, merchants, QR codes, pay codes, refunds, ops) and the peer API. ' +
+        'Every POST of the gateway takes an Idempotency-Key header.',
+      tags: [
+        { name: 'users', description: 'sign-up, keys and the current user' },
+        { name: 'sessions', description: 'log in and log out' },
+        { name: 'devices', description: 'bound devices' },
+        { name: 'wallet', description: 'balance, history, top-up, withdrawal, transfers, QR and pay codes' },
+        { name: 'merchants', description: 'onboarding, collection QR, charges, refunds, live feed, webhooks' },
+        { name: 'ops', description: 'freezes and peers, for the ops role' },
+      ],
+    },
+  });
+  return {
+    app,
+    payments,
+    db,
+    close: async () => {
+      clearInterval(timer);
+      await dispatcher.stop();
+      await app.close();
+      await payments.drain();
+      await db.close();
+    },
+  };
+}
+
+/** The merchant's own account: payments into it are "in" for the merchant, refunds out of it "out". */
+function merchantSide(payment: Payment): string[] {
+  return payment.kind === 'refund' ? [] : [payment.payeeAccountId];
+}
+
+/** Reads the master secret, or makes one (mode 0600) on the first start. */
+export function loadMasterSecret(dataDir: string): Uint8Array {
+  const path = join(dataDir, 'gateway-secret.key');
+  if (!existsSync(path)) {
+    writeFileSync(path, `${Buffer.from(GatewaySecrets.generateMaster()).toString('hex')}\n`, { mode: 0o600 });
+    chmodSync(path, 0o600);
+  }
+  const text = readFileSync(path, 'utf8').trim();
+  if (!new RegExp(`^[0-9a-f]{${MASTER_SECRET_BYTES * 2}}$`).test(text)) {
+    throw new Error(`${path} does not hold a ${MASTER_SECRET_BYTES}-byte secret in hex`);
+  }
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
