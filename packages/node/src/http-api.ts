@@ -29,13 +29,11 @@ import {
   balanceAvailable,
   balancePosted,
   bytesToHex,
-  createReceiptBuilder,
   decodeHeader,
   decodeTransaction,
   formatAmount,
   hexToBytes,
   isHex,
-  type Receipt,
   receiptToJson,
   TX_BYTES_MAX,
   TX_CODE_MESSAGES,
@@ -47,7 +45,7 @@ import { type FinalBlockEvent, type FinalOutcome, type RejectCode, SubmitError }
 import type { LedgerNode } from './ledger-node.ts';
 import { NodeMetrics } from './metrics.ts';
 import { createHttpApiSchemas, openApiDocument } from './openapi.ts';
-import { storedReceipt } from './stored-receipt.ts';
+import { FinalReceipts } from './stored-receipt.ts';
 
 /** The longest a client may hold a submission open waiting for finality. */
 export const SUBMIT_WAIT_MS_MAX = 30_000;
@@ -62,8 +60,6 @@ export const SSE_HEARTBEAT_MS = 15_000;
 export const SSE_CLIENT_BUFFER_BYTES_MAX = 1024 * 1024;
 /** Depth of the decoded transaction JSON (tx → batch → op → field); bounds `toJsonValue`. */
 const JSON_DEPTH_MAX = 8;
-/** Final blocks whose receipt builders (both Merkle trees) are kept: the ones payers are being answered from. */
-const RECEIPT_BLOCKS_CACHED_MAX = 8;
 
 /** Every error code of the API and its HTTP status: the one table. */
 export const API_ERROR_STATUS = {
@@ -194,7 +190,11 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
         ? document
         : {
             ...document,
-            info: { ...document.info, title: extend.title, description: `${extend.description} ${document.info.description}` },
+            info: {
+              ...document.info,
+              title: extend.title,
+              description: `${extend.description} ${document.info.description}`,
+            },
             tags: [...document.tags, ...extend.tags],
             components: {
               securitySchemes: {
@@ -317,12 +317,13 @@ class NodeApi {
   private readonly consortium: LedgerNode;
   private readonly metrics: NodeMetrics;
   private readonly log: FastifyBaseLogger;
-  private readonly receiptBuilders = new Map<bigint, (index: number) => Receipt>();
+  private readonly receipts: FinalReceipts;
 
   constructor(consortium: LedgerNode, metrics: NodeMetrics, log: FastifyBaseLogger) {
     this.consortium = consortium;
     this.metrics = metrics;
     this.log = log;
+    this.receipts = new FinalReceipts(consortium.primary.store, consortium.suite);
   }
 
   /** Submits and waits up to `waitMs`; a refusal throws its `SubmitError`, mapped by the error handler. */
@@ -362,7 +363,7 @@ class NodeApi {
   }
 
   finalToJson(outcome: FinalOutcome) {
-    const receipt = this.receiptsOf(outcome.height)(outcome.index);
+    const receipt = this.receipts.at(outcome.height, outcome.index);
     assert(receipt.result.id === outcome.id, 'the outcome names its own position in the block');
     return {
       id: outcome.id,
@@ -377,7 +378,7 @@ class NodeApi {
 
   transaction(id: string) {
     if (this.consortium.isInFlight(id)) return { id, status: 'pending' };
-    const found = storedReceipt(this.consortium.primary.store, this.consortium.suite, id);
+    const found = this.receipts.of(id);
     if (found === null) throw new HttpApiError('tx_not_found', `no transaction ${id}`, { id });
     const { tx: stored, receipt } = found;
     return {
@@ -459,29 +460,6 @@ class NodeApi {
       openedAt: account.openedAt.toString(),
       balances,
     };
-  }
-
-  /**
-   * Receipts of a final block, its trees built once for all the payers waiting on it (building
-   * them per answer made each block cost O(n²)). A final block never changes, so caching is safe.
-   */
-  private receiptsOf(height: bigint): (index: number) => Receipt {
-    let builder = this.receiptBuilders.get(height);
-    if (builder === undefined) {
-      builder = createReceiptBuilder(this.consortium.suite, this.certifiedBlock(height));
-      if (this.receiptBuilders.size >= RECEIPT_BLOCKS_CACHED_MAX) {
-        const oldest = this.receiptBuilders.keys().next();
-        if (oldest.done !== true) this.receiptBuilders.delete(oldest.value);
-      }
-      this.receiptBuilders.set(height, builder);
-    }
-    return builder;
-  }
-
-  private certifiedBlock(height: bigint): StoredBlock & { certificate: NonNullable<StoredBlock['certificate']> } {
-    const block = this.consortium.primary.store.getBlock(height);
-    assert(block !== null && block.certificate !== null, `final block ${height} is stored with its certificate`);
-    return { ...block, certificate: block.certificate };
   }
 }
 

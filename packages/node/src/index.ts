@@ -65,6 +65,6 @@ export {
   type PeerErrorCode,
   type PeerOptions,
 } from './peer.ts';
-export { storedReceipt } from './stored-receipt.ts';
+export { FinalReceipts, RECEIPT_BLOCKS_CACHED_MAX, storedReceipt } from './stored-receipt.ts';
 export { auditPeerStore, type ChainAudit } from './verify-chain.ts';
 export { VerifyPool } from './verify-pool.ts';

@@ -2,6 +2,7 @@
 import { isSuiteName } from '@paychain/core';
 import type { Command } from 'commander';
 import { benchCluster } from '../bench/cluster.ts';
+import { benchGateway } from '../bench/gateway.ts';
 import { benchLedger } from '../bench/ledger.ts';
 import { CliError } from '../errors.ts';
 import { parsePositive } from '../options.ts';
@@ -59,6 +60,22 @@ export function registerBench(program: Command): void {
       const result = await benchCluster({
         transfers: opts.transfers,
         payers: opts.payers,
+        log: opts.json ? () => {} : (line) => console.error(line),
+      });
+      console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
+    });
+  bench
+    .command('gateway')
+    .description(
+      'payments/s and p50/p99 latency end to end through the gateway HTTP API (auth, checks, signing, finality), against the ledger alone on the same server',
+    )
+    .option('--payments <n>', 'payments in the peak run', parsePositive('--payments'), 10_000)
+    .option('--users <n>', 'wallets (each signs up with scrypt, untimed)', parsePositive('--users'), 200)
+    .option('--json', 'print only the JSON result')
+    .action(async (opts: { payments: number; users: number; json?: boolean }) => {
+      const result = await benchGateway({
+        payments: opts.payments,
+        users: opts.users,
         log: opts.json ? () => {} : (line) => console.error(line),
       });
       console.log(JSON.stringify(result, null, opts.json ? undefined : 2));

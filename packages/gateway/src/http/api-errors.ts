@@ -22,6 +22,7 @@ export type GatewayApiErrorCode =
   | 'credentials_invalid'
   | 'user_frozen'
   | 'account_frozen'
+  | 'risk_refused'
   | 'forbidden'
   | 'not_found'
   | 'device_not_found'
@@ -65,6 +66,7 @@ export const GATEWAY_API_ERROR_STATUS = {
   credentials_invalid: 401,
   user_frozen: 403,
   account_frozen: 403,
+  risk_refused: 403,
   forbidden: 403,
   not_found: 404,
   device_not_found: 404,

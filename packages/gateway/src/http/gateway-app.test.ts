@@ -481,6 +481,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
           '/v1/merchants/{merchantId}/payments',
           '/v1/merchants/{merchantId}/qr',
           '/v1/merchants/{merchantId}/summary',
+          '/v1/merchants/{merchantId}/webhook',
           '/v1/openapi.json',
           '/v1/ops/accounts/{accountId}/freeze',
           '/v1/ops/accounts/{accountId}/unfreeze',

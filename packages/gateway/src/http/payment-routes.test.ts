@@ -209,7 +209,7 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
       const validators: ValidatorSet = {
         orgs: active.map((v) => v.org),
         keys: active.map((v) => hexToBytes(v.publicKey)),
-        quorum: Math.floor((active.length * 2) / 3) + 1,
+        quorum: Math.floor(active.length / 2) + 1,
       };
       const status = verifyReceipt(suite, info.chainId, validators, parsed.value);
       expect(status.ok, status.ok ? '' : status.reason).toBe(true);

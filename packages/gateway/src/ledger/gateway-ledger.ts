@@ -27,7 +27,7 @@ import {
   type TxBody,
   type UnsignedTransaction,
 } from '@paychain/core';
-import { type FinalOutcome, type LedgerNode, storedReceipt } from '@paychain/node';
+import { type FinalOutcome, FinalReceipts, type LedgerNode } from '@paychain/node';
 
 /** A transaction the gateway builds is refused by the ledger after this long: a lost one is surely dead by then. */
 export const TX_LIFETIME_MS = 120_000;
@@ -71,6 +71,7 @@ export class GatewayLedger {
   readonly node: LedgerNode;
   readonly issuer: GatewayIssuer;
   private readonly genesisHashHex: string;
+  private readonly receipts: FinalReceipts;
 
   constructor(node: LedgerNode, issuer: GatewayIssuer) {
     this.node = node;
@@ -83,6 +84,7 @@ export class GatewayLedger {
       'the issuer key pair matches',
     );
     this.genesisHashHex = bytesToHex(genesisHash(node.suite, node.genesis));
+    this.receipts = new FinalReceipts(node.primary.store, node.suite);
   }
 
   get suite(): CryptoSuite {
@@ -164,8 +166,8 @@ export class GatewayLedger {
   }
 
   receipt(txId: string): ReceiptJson | null {
-    const found = storedReceipt(this.node.primary.store, this.suite, txId);
-    return found?.receipt === null || found === null ? null : receiptToJson(found.receipt);
+    const found = this.receipts.of(txId);
+    return found === null || found.receipt === null ? null : receiptToJson(found.receipt);
   }
 
   consortiumInfo(): ConsortiumInfo {

@@ -178,6 +178,24 @@ export interface PaymentEvents {
   webhookEvent?(payment: Payment): { readonly id: string; readonly json: string };
 }
 
+/** What the risk hook sees of a payment before anything is signed. */
+export interface RiskCheck {
+  readonly payerUserId: string;
+  readonly kind: PaymentKind;
+  readonly amount: bigint;
+  readonly currency: string;
+  readonly payeeAccountId: string;
+  readonly merchantId: string | null;
+}
+
+/** 'block' refuses the payment with the reasons (403 risk_refused); the scoring itself is issue 5's. */
+export interface RiskDecision {
+  readonly decision: 'allow' | 'block';
+  readonly reasons: readonly string[];
+}
+
+export type RiskHook = (check: RiskCheck) => RiskDecision | Promise<RiskDecision>;
+
 export interface PaymentServiceOptions {
   readonly db: GatewayDb;
   readonly ledger: GatewayLedger;
@@ -188,6 +206,8 @@ export interface PaymentServiceOptions {
   readonly events?: PaymentEvents;
   /** Errors of background settling, which no request is waiting for. */
   readonly onBackgroundError?: (error: unknown, context: string) => void;
+  /** Asked before every payment is signed; without one every payment is allowed. */
+  readonly risk?: RiskHook;
 }
 
 export interface NewWallet {
@@ -220,6 +240,7 @@ export class PaymentService {
   private readonly finalWaitMs: number;
   private readonly events: PaymentEvents | null;
   private readonly onBackgroundError: (error: unknown, context: string) => void;
+  private readonly risk: RiskHook | null;
   /** Transactions submitted by this process and not settled yet: the reconciler leaves them alone. */
   private readonly settling = new Map<string, Promise<Payment | null>>();
   private readonly confirmations = new Map<string, AwaitingConfirmation>();
@@ -233,6 +254,7 @@ export class PaymentService {
     this.finalWaitMs = options.finalWaitMs ?? FINAL_WAIT_MS_DEFAULT;
     this.events = options.events ?? null;
     this.onBackgroundError = options.onBackgroundError ?? (() => {});
+    this.risk = options.risk ?? null;
   }
 
   now(): number {
@@ -972,6 +994,21 @@ export class PaymentService {
     unsigned: UnsignedTransaction,
     fields: Parameters<PaymentService['intent']>[1],
   ): Promise<PaymentOutcome> {
+    if (this.risk !== null) {
+      const decision = await this.risk({
+        payerUserId: fields.payerUserId,
+        kind: fields.kind,
+        amount: fields.money.amount,
+        currency: fields.money.currency,
+        payeeAccountId: fields.payeeAccountId,
+        merchantId: fields.merchantId ?? null,
+      });
+      if (decision.decision === 'block') {
+        throw new GatewayApiError('risk_refused', 'the payment was refused by risk control', {
+          reasons: decision.reasons,
+        });
+      }
+    }
     const intent = this.intent(unsigned, fields);
     const extra: Signer[] = intent.issuerCosigns ? [this.ledger.issuerSigner] : [];
     if (signer.keyMode === 'custodial') {

@@ -1,0 +1,177 @@
+// Goal: the client speaks the contract — bearer token, Idempotency-Key per action reused on retry and renewed after
+// an answer, errors as {code, message}, 202 awaiting_signature handed back as a Payment. Method: a recording fetch
+// (the platform's boundary, not one of our modules) answering canned responses.
+import { describe, expect, it } from 'vitest';
+import { ApiError, createApiClient, createMemoryTokenStore, randomIdempotencyKey, waitForSettled } from './client';
+import type { Payment } from './types';
+
+interface Call {
+  readonly url: string;
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function recorder(answers: Array<Response | Error>) {
+  const calls: Call[] = [];
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    calls.push({
+      url: String(input),
+      method: init?.method ?? 'GET',
+      headers: { ...(init?.headers as Record<string, string>) },
+      body: typeof init?.body === 'string' ? init.body : undefined,
+    });
+    const answer = answers.shift();
+    if (answer === undefined) throw new Error('no canned answer left');
+    if (answer instanceof Error) throw answer;
+    return answer;
+  };
+  let n = 0;
+  const tokens = createMemoryTokenStore();
+  const client = createApiClient({ fetch, tokens, newIdempotencyKey: () => `key-${++n}` });
+  return { calls, client, tokens };
+}
+
+const payment = (status: Payment['status'], extra: Partial<Payment> = {}): Payment => ({
+  txId: 'ab'.repeat(16),
+  kind: 'p2p',
+  status,
+  amount: { amount: '12.34', currency: 'CNY' },
+  refunded: { amount: '0.00', currency: 'CNY' },
+  direction: 'out',
+  counterparty: { kind: 'user', name: 'Bob', phone: '+8613900000000' },
+  merchantId: null,
+  refundOf: null,
+  memo: null,
+  code: null,
+  createdAtMs: 1,
+  ledger: null,
+  receipt: null,
+  ...extra,
+});
+
+describe('api client', () => {
+  it('logs in without an idempotency key, keeps the token, and sends it as Bearer', async () => {
+    const { calls, client, tokens } = recorder([
+      json(201, { token: 'tok', tokenType: 'Bearer', expiresAtMs: 9, user: {}, deviceNewlyBound: true }),
+      json(200, { accountId: 'a' }),
+    ]);
+    await client.logIn({ phone: '+8613800138000', password: 'pw', deviceId: '0'.repeat(32) });
+    expect(calls[0]?.headers['idempotency-key']).toBeUndefined();
+    expect(calls[0]?.headers.authorization).toBeUndefined();
+    expect(tokens.get()).toBe('tok');
+    await client.wallet();
+    expect(calls[1]).toMatchObject({ url: '/v1/wallet', method: 'GET' });
+    expect(calls[1]?.headers.authorization).toBe('Bearer tok');
+  });
+
+  it('reuses the Idempotency-Key when the same action is retried after a network failure or a 5xx', async () => {
+    const { calls, client } = recorder([
+      new TypeError('Failed to fetch'),
+      json(503, { error: { code: 'unavailable', message: 'try later', details: {} } }),
+      json(200, payment('final')),
+      json(200, payment('final')),
+    ]);
+    const body = { toPhone: '+8613900000000', amount: '12.34', currency: 'CNY' };
+    await expect(client.transfer(body)).rejects.toMatchObject({ code: 'network', status: 0 });
+    await expect(client.transfer(body)).rejects.toMatchObject({ code: 'unavailable', message: 'try later' });
+    await client.transfer(body);
+    // A second, identical transfer after an answer is a new action.
+    await client.transfer(body);
+    expect(calls.map((c) => c.headers['idempotency-key'])).toEqual(['key-1', 'key-1', 'key-1', 'key-2']);
+    expect(calls[0]?.body).toBe(JSON.stringify(body));
+  });
+
+  it('gives a changed body a new key, and retires a key after a 4xx', async () => {
+    const { calls, client } = recorder([
+      new TypeError('offline'),
+      json(400, { error: { code: 'amount_invalid', message: 'bad amount', details: { field: 'amount' } } }),
+      json(200, payment('final')),
+    ]);
+    await expect(client.topUp({ amount: '1.00', currency: 'CNY' })).rejects.toBeInstanceOf(ApiError);
+    await expect(client.topUp({ amount: '2.00', currency: 'CNY' })).rejects.toMatchObject({
+      code: 'amount_invalid',
+      status: 400,
+      details: { field: 'amount' },
+    });
+    await client.topUp({ amount: '2.00', currency: 'CNY' });
+    expect(calls.map((c) => c.headers['idempotency-key'])).toEqual(['key-1', 'key-2', 'key-3']);
+  });
+
+  it('posts without a body where the contract has none', async () => {
+    const { calls, client } = recorder([json(201, { code: 'c', payload: 'p', expiresAtMs: 1 })]);
+    await client.createPayCode();
+    expect(calls[0]?.body).toBeUndefined();
+    expect(calls[0]?.headers['content-type']).toBeUndefined();
+    expect(calls[0]?.headers['idempotency-key']).toBe('key-1');
+  });
+
+  it('hands back a 202 awaiting_signature payment with its signing request', async () => {
+    const signing = { unsignedTx: '01', signingBytes: '02' };
+    const { client } = recorder([json(202, payment('awaiting_signature', { signing }))]);
+    const answer = await client.payQr({ payload: 'qr' });
+    expect(answer.status).toBe('awaiting_signature');
+    expect(answer.signing).toEqual(signing);
+  });
+
+  it('forgets the token on 401 and reports it', async () => {
+    const { client, tokens } = recorder([
+      json(401, { error: { code: 'unauthenticated', message: 'log in', details: {} } }),
+    ]);
+    tokens.set('stale');
+    await expect(client.me()).rejects.toMatchObject({ code: 'unauthenticated' });
+    expect(tokens.get()).toBeNull();
+  });
+
+  it('surfaces a non-JSON failure with its status', async () => {
+    const { client } = recorder([new Response('<html>bad gateway</html>', { status: 502, statusText: 'Bad Gateway' })]);
+    await expect(client.me()).rejects.toMatchObject({ code: 'bad_response', status: 502 });
+  });
+
+  it('encodes queries and path ids, and puts the token in the event-stream URL', async () => {
+    const { calls, client, tokens } = recorder([json(200, { items: [], next: null })]);
+    await client.walletPayments({ limit: 20, q: '咖啡 & tea' });
+    expect(calls[0]?.url).toBe('/v1/wallet/payments?limit=20&q=%E5%92%96%E5%95%A1+%26+tea');
+    tokens.set('a/b');
+    expect(client.merchantEventsUrl('m1')).toBe('/v1/merchants/m1/events?access_token=a%2Fb');
+  });
+
+  it('refuses a consortium answer that does not check out', async () => {
+    const { client } = recorder([json(200, { chainId: 'c', suite: 'rsa' })]);
+    await expect(client.consortium()).rejects.toMatchObject({ code: 'bad_response' });
+  });
+
+  it('polls a pending payment until it is settled', async () => {
+    const { client } = recorder([json(200, payment('pending')), json(200, payment('final'))]);
+    const settled = await waitForSettled(client, payment('pending'), { sleep: async () => {} });
+    expect(settled.status).toBe('final');
+  });
+});
+
+describe('randomIdempotencyKey', () => {
+  it('is a version-4 UUID, different each time', () => {
+    const a = randomIdempotencyKey();
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(randomIdempotencyKey()).not.toBe(a);
+  });
+});
+
+describe('waitForSettled', () => {
+  it("waits through another party's signature, and stops when this client must sign", async () => {
+    const signing = { unsignedTx: '01', signingBytes: '02' };
+    const { client } = recorder([
+      json(404, { error: { code: 'not_found', message: 'no payment of yours with this id', details: {} } }),
+      json(200, payment('awaiting_signature')),
+      json(200, payment('final')),
+    ]);
+    expect((await waitForSettled(client, payment('awaiting_signature'), { sleep: async () => {} })).status).toBe(
+      'final',
+    );
+    const mine = payment('awaiting_signature', { signing });
+    expect(await waitForSettled(client, mine, { sleep: async () => {} })).toBe(mine);
+  });
+});

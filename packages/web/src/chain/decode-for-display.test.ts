@@ -1,0 +1,109 @@
+// Goal: the payer sees exactly what the key will sign. Method: transactions encoded by core (transfer, batch, burn)
+// decoded for display, with and without the signature-count byte; signing bytes from the gateway accepted only when
+// they are the ones derived from the transaction shown.
+import { bytesToHex, encodeTransaction, encodeTxSigningBytes, type UnsignedTransaction } from '@paychain/core';
+import { describe, expect, it } from 'vitest';
+import { accountId, T0, transferTx, unsignedTxHex } from '../test/fixtures';
+import { decodeForDisplay, prepareSigning } from './decode-for-display';
+
+describe('decodeForDisplay', () => {
+  it('shows a transfer: kind, amount in minor units, source, target, asset, memo, expiry', () => {
+    const tx = transferTx(1, 123_456n, '咖啡 coffee');
+    const shown = decodeForDisplay(unsignedTxHex(tx));
+    expect(shown.ok).toBe(true);
+    if (!shown.ok) return;
+    expect(shown.value).toMatchObject({
+      txId: tx.id,
+      kind: 'transfer',
+      amount: 123_456n,
+      source: accountId(1),
+      target: accountId(2),
+      asset: 'CNY',
+      memo: '咖啡 coffee',
+      expiresAtMs: T0 + 120_000n,
+      signatureCount: 0,
+    });
+  });
+
+  it('accepts the encoding without the signature-count byte', () => {
+    const hex = unsignedTxHex(transferTx(2, 5n));
+    const shown = decodeForDisplay(hex.slice(0, -2));
+    expect(shown.ok && shown.value.amount).toBe(5n);
+  });
+
+  it('lists every operation of a batch, the first as the headline', () => {
+    const tx: UnsignedTransaction = {
+      chainId: 'c',
+      id: accountId(9),
+      expiresAt: T0,
+      body: {
+        type: 'batch',
+        ops: [
+          { type: 'transfer', source: accountId(1), target: accountId(2), asset: 'CNY', amount: 100n, memo: 'pay' },
+          { type: 'transfer', source: accountId(1), target: accountId(3), asset: 'CNY', amount: 1n, memo: 'fee' },
+        ],
+      },
+    };
+    const shown = decodeForDisplay(unsignedTxHex(tx));
+    expect(shown.ok && shown.value.ops.map((op) => [op.kind, op.amount, op.target])).toEqual([
+      ['transfer', 100n, accountId(2)],
+      ['transfer', 1n, accountId(3)],
+    ]);
+    expect(shown.ok && shown.value.kind).toBe('batch');
+  });
+
+  it('shows a withdrawal (burn) with the account as the source', () => {
+    const tx: UnsignedTransaction = {
+      chainId: 'c',
+      id: accountId(10),
+      expiresAt: T0,
+      body: { type: 'burn', asset: 'CNY', account: accountId(1), amount: 700n },
+    };
+    const shown = decodeForDisplay(unsignedTxHex(tx));
+    expect(shown.ok && [shown.value.kind, shown.value.source, shown.value.target, shown.value.amount]).toEqual([
+      'burn',
+      accountId(1),
+      null,
+      700n,
+    ]);
+  });
+
+  it.each([
+    ['empty', ''],
+    ['not hex', 'zz'],
+    ['odd length', 'abc'],
+    ['truncated', unsignedTxHex(transferTx(3, 1n)).slice(0, 40)],
+    ['trailing bytes', `${unsignedTxHex(transferTx(3, 1n))}0000`],
+  ])('refuses %s', (_, hex) => {
+    expect(decodeForDisplay(hex).ok).toBe(false);
+  });
+});
+
+describe('prepareSigning', () => {
+  const tx = transferTx(4, 2_500n);
+  const unsignedTx = unsignedTxHex(tx);
+  const signingBytes = bytesToHex(encodeTxSigningBytes(tx));
+
+  it('signs the bytes derived from the transaction shown', () => {
+    const prepared = prepareSigning({ unsignedTx, signingBytes }, tx.id);
+    expect(prepared.ok && bytesToHex(prepared.signingBytes)).toBe(signingBytes);
+    expect(prepared.ok && prepared.display.amount).toBe(2_500n);
+  });
+
+  it('refuses signing bytes of another transaction', () => {
+    const other = bytesToHex(encodeTxSigningBytes(transferTx(4, 250_000n)));
+    expect(prepareSigning({ unsignedTx, signingBytes: other }, tx.id)).toEqual({
+      ok: false,
+      error: 'signingBytes do not match the transaction shown',
+    });
+  });
+
+  it('refuses a transaction that is not the payment', () => {
+    expect(prepareSigning({ unsignedTx, signingBytes }, accountId(77)).ok).toBe(false);
+  });
+
+  it('refuses signed bytes passed off as signing bytes', () => {
+    const signed = bytesToHex(encodeTransaction({ ...tx, signatures: [] }));
+    expect(prepareSigning({ unsignedTx, signingBytes: signed }, tx.id).ok).toBe(false);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Two small hooks every screen uses: `useLoad` runs a GET when its inputs change and keeps {data, error, loading}
+ * (a late answer for old inputs is dropped); `useAction` runs a user action (a POST) and keeps {busy, error}, so a
+ * double tap cannot send it twice and the API's error message reaches the screen.
+ */
+import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
+import { ApiError } from '../api/client';
+
+export interface Shown {
+  /** What the error element shows: the API's message, or the thrown error's. */
+  readonly message: string;
+  readonly code: string;
+}
+
+export function toShown(error: unknown): Shown {
+  if (error instanceof ApiError) return { message: error.message, code: error.code };
+  if (error instanceof Error) return { message: error.message, code: error.name };
+  return { message: String(error), code: 'unknown' };
+}
+
+export interface Loaded<T> {
+  readonly data: T | null;
+  readonly error: Shown | null;
+  readonly loading: boolean;
+  reload(): void;
+}
+
+export function useLoad<T>(load: () => Promise<T>, deps: DependencyList): Loaded<T> {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<Shown | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [generation, setGeneration] = useState(0);
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to load again.
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    loadRef.current().then(
+      (value) => {
+        if (!live) return;
+        setData(value);
+        setError(null);
+        setLoading(false);
+      },
+      (failure: unknown) => {
+        if (!live) return;
+        setError(toShown(failure));
+        setLoading(false);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [...deps, generation]);
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  return { data, error, loading, reload };
+}
+
+export interface Action<A extends unknown[]> {
+  readonly busy: boolean;
+  readonly error: Shown | null;
+  run(...args: A): Promise<void>;
+  clearError(): void;
+  setError(error: Shown | null): void;
+}
+
+export function useAction<A extends unknown[]>(action: (...args: A) => Promise<void>): Action<A> {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<Shown | null>(null);
+  const running = useRef(false);
+  const actionRef = useRef(action);
+  actionRef.current = action;
+  const run = useCallback(async (...args: A) => {
+    if (running.current) return;
+    running.current = true;
+    setBusy(true);
+    setError(null);
+    try {
+      await actionRef.current(...args);
+    } catch (failure: unknown) {
+      setError(toShown(failure));
+    } finally {
+      running.current = false;
+      setBusy(false);
+    }
+  }, []);
+  const clearError = useCallback(() => setError(null), []);
+  return { busy, error, run, clearError, setError };
+}

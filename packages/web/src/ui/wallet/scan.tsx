@@ -1,0 +1,266 @@
+/**
+ * Scan to pay a merchant-presented QR code: read the payload from the camera (getUserMedia + jsQR on frames, when
+ * the browser allows it), from an uploaded picture, or pasted as text; `POST /v1/qr/resolve` names the merchant
+ * and the amount (a static code asks the payer for it); "Pay" sends `POST /v1/qr/pay`, and the payment runs to
+ * its receipt (with the signing step for a browser-held key).
+ */
+import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { parseMoneyInput } from '../../api/money';
+import type { Payment, QrResolution } from '../../api/types';
+import { useApp } from '../app-context';
+import { ErrorBox, Field, formatTime, MoneyText, Row } from '../common';
+import { useAction } from '../hooks';
+import { PaymentRunner } from '../payment-runner';
+import { decodeQrFromFile, decodeQrFromSource } from '../qr-decode';
+import { navigate } from '../router';
+
+/** EMVCo payloads are a few hundred characters; anything far longer is not a payment code. */
+const PAYLOAD_CHARS_MAX = 1024;
+/** Camera frames decoded per second at most: enough to feel instant, light on a phone's CPU. */
+const CAMERA_DECODES_PER_S = 8;
+
+export function ScanScreen(): ReactNode {
+  const { t } = useTranslation();
+  const { client } = useApp();
+  const [payload, setPayload] = useState('');
+  const [resolved, setResolved] = useState<{ readonly payload: string; readonly qr: QrResolution } | null>(null);
+  const [payment, setPayment] = useState<Payment | null>(null);
+
+  const resolve = useAction(async (text: string) => {
+    const trimmed = text.trim();
+    if (trimmed === '' || trimmed.length > PAYLOAD_CHARS_MAX) throw new Error(t('scan.payloadInvalid'));
+    setResolved({ payload: trimmed, qr: await client.resolveQr(trimmed) });
+  });
+
+  const onFile = async (file: File | undefined): Promise<void> => {
+    if (file === undefined) return;
+    const decoded = await decodeQrFromFile(file);
+    if (!decoded.ok) {
+      resolve.setError({ message: t(`scan.${decoded.error}`), code: decoded.error });
+      return;
+    }
+    setPayload(decoded.payload);
+    await resolve.run(decoded.payload);
+  };
+
+  const onCameraPayload = useCallback(
+    (text: string) => {
+      setPayload(text);
+      void resolve.run(text);
+    },
+    [resolve.run],
+  );
+
+  if (payment !== null) {
+    return (
+      <PaymentRunner
+        payment={payment}
+        onSettled={(p) => navigate(`/wallet/payments/${p.txId}`)}
+        onCancel={() => setPayment(null)}
+      />
+    );
+  }
+  if (resolved !== null) {
+    return (
+      <ConfirmQrPayment
+        payload={resolved.payload}
+        qr={resolved.qr}
+        onPayment={setPayment}
+        onBack={() => setResolved(null)}
+      />
+    );
+  }
+  return (
+    <section className="card" data-testid="scan-screen">
+      <h2>{t('scan.title')}</h2>
+      <Camera onPayload={onCameraPayload} />
+      <Field label={t('scan.upload')}>
+        <input
+          type="file"
+          accept="image/*"
+          onChange={(e) => void onFile(e.target.files?.[0])}
+          data-testid="scan-file"
+        />
+      </Field>
+      <Field label={t('scan.paste')}>
+        <textarea
+          rows={3}
+          value={payload}
+          onChange={(e) => setPayload(e.target.value)}
+          data-testid="scan-payload"
+          spellCheck={false}
+        />
+      </Field>
+      <ErrorBox error={resolve.error} />
+      <button
+        type="button"
+        className="button"
+        disabled={resolve.busy || payload.trim() === ''}
+        onClick={() => void resolve.run(payload)}
+        data-testid="scan-submit"
+      >
+        {resolve.busy ? t('common.working') : t('scan.continue')}
+      </button>
+    </section>
+  );
+}
+
+function ConfirmQrPayment({
+  payload,
+  qr,
+  onPayment,
+  onBack,
+}: {
+  readonly payload: string;
+  readonly qr: QrResolution;
+  readonly onPayment: (payment: Payment) => void;
+  readonly onBack: () => void;
+}): ReactNode {
+  const { t } = useTranslation();
+  const { client, locale } = useApp();
+  const [amount, setAmount] = useState('');
+  const pay = useAction(async () => {
+    if (qr.amount !== null) {
+      onPayment(await client.payQr({ payload }));
+      return;
+    }
+    const parsed = parseMoneyInput(amount);
+    if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
+    onPayment(await client.payQr({ payload, amount: parsed.value, currency: 'CNY' }));
+  });
+  return (
+    <section className="card" data-testid="qr-confirm">
+      <h2>{t('scan.confirmTitle')}</h2>
+      <div className="rows">
+        <Row label={t('scan.merchant')} testId="qr-merchant-name">
+          {qr.merchant.name}
+        </Row>
+        <Row label={t('scan.city')}>{qr.merchant.city}</Row>
+        {qr.amount !== null && (
+          <Row label={t('scan.amount')}>
+            <MoneyText money={qr.amount} testId="qr-amount" />
+          </Row>
+        )}
+        {qr.expiresAtMs !== null && <Row label={t('scan.expires')}>{formatTime(qr.expiresAtMs, locale)}</Row>}
+        {qr.oneTime && <Row label={t('scan.oneTime')}>{t('common.yes')}</Row>}
+      </div>
+      {qr.amount === null && (
+        <Field label={t('scan.enterAmount')}>
+          <input
+            inputMode="decimal"
+            placeholder="0.00"
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+            data-testid="qr-amount-input"
+          />
+        </Field>
+      )}
+      <ErrorBox error={pay.error} />
+      <div className="actions">
+        <button
+          type="button"
+          className="button"
+          disabled={pay.busy}
+          onClick={() => void pay.run()}
+          data-testid="qr-pay"
+        >
+          {pay.busy ? t('common.working') : t('scan.pay')}
+        </button>
+        <button type="button" className="button button-secondary" onClick={onBack} data-testid="qr-back">
+          {t('common.back')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** The camera scanner: off until asked, since it needs permission; stops its tracks when done or left. */
+function Camera({ onPayload }: { readonly onPayload: (payload: string) => void }): ReactNode {
+  const { t } = useTranslation();
+  const [on, setOn] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const video = useRef<HTMLVideoElement | null>(null);
+
+  useEffect(() => {
+    if (!on) return;
+    let stream: MediaStream | null = null;
+    let frame = 0;
+    let lastDecodeMs = 0;
+    let live = true;
+    const stop = (): void => {
+      live = false;
+      cancelAnimationFrame(frame);
+      for (const track of stream?.getTracks() ?? []) track.stop();
+    };
+    const tick = (nowMs: number): void => {
+      if (!live) return;
+      const element = video.current;
+      if (element !== null && element.readyState >= 2 && nowMs - lastDecodeMs >= 1000 / CAMERA_DECODES_PER_S) {
+        lastDecodeMs = nowMs;
+        const found = decodeQrFromSource(element, element.videoWidth, element.videoHeight);
+        if (found !== null) {
+          stop();
+          setOn(false);
+          onPayload(found);
+          return;
+        }
+      }
+      frame = requestAnimationFrame(tick);
+    };
+    if (navigator.mediaDevices?.getUserMedia === undefined) {
+      setError(t('scan.cameraUnavailable'));
+      setOn(false);
+      return;
+    }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false }).then(
+      (media) => {
+        stream = media;
+        if (!live || video.current === null) {
+          stop();
+          return;
+        }
+        video.current.srcObject = media;
+        void video.current.play();
+        frame = requestAnimationFrame(tick);
+      },
+      (failure: unknown) => {
+        if (!live) return;
+        setError(`${t('scan.cameraUnavailable')} (${failure instanceof Error ? failure.message : String(failure)})`);
+        setOn(false);
+      },
+    );
+    return stop;
+  }, [on, onPayload, t]);
+
+  return (
+    <div className="camera">
+      {on ? (
+        <>
+          <video ref={video} className="camera-view" muted playsInline data-testid="scan-camera-view" />
+          <button
+            type="button"
+            className="button button-secondary"
+            onClick={() => setOn(false)}
+            data-testid="scan-camera-stop"
+          >
+            {t('scan.cameraStop')}
+          </button>
+        </>
+      ) : (
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={() => {
+            setError(null);
+            setOn(true);
+          }}
+          data-testid="scan-camera"
+        >
+          {t('scan.camera')}
+        </button>
+      )}
+      {error !== null && <ErrorBox error={{ message: error, code: 'camera' }} />}
+    </div>
+  );
+}
