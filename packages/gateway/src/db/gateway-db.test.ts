@@ -526,6 +526,25 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         expect(await useAndPay(codeHash, owner.id, T0 + 2)).toEqual({ ok: true, userId: owner.id });
       });
 
+      it('fails only the faulty write among concurrent ones (a deferred key checked at commit)', async () => {
+        const [owner, other] = [await newUser(), await newUser()];
+        const codeHash = await newCode(owner.id);
+        const p = payment({ payerUserId: other.id, merchantId: await newMerchant(other.id), kind: 'paycode' });
+        await db.insertPayment(p);
+        const fresh = Array.from({ length: 20 }, () => payment({ payerUserId: owner.id }));
+        const results = await Promise.allSettled([
+          ...fresh.map((f) => db.insertPayment(f)),
+          db.usePayCode(codeHash, T0 + 1, p.txId),
+          ...fresh.map((f) => db.markPaymentFinal(f.txId, 7n, 0, T0 + 2)),
+        ]);
+        const faulty = results[fresh.length];
+        expect(faulty?.status).toBe('rejected');
+        expect(faulty?.status === 'rejected' ? faulty.reason : null).toMatchObject({ code: 'db_reference' });
+        expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+        for (const f of fresh) expect((await db.getPayment(f.txId))?.status).toBe('final');
+        expect((await db.getPayCode(codeHash))?.usedAtMs).toBeNull();
+      });
+
       it('has exactly one winner among concurrent uses', async () => {
         const user = await newUser();
         const merchantId = await newMerchant(user.id);
