@@ -385,13 +385,50 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
     });
 
     describe('payment requests (dynamic QR)', () => {
+      it("records a user's request for money, paid by a P2P payment; a request names one payee", async () => {
+        const payee = await newUser();
+        const payer = await newUser();
+        expect(await db.getUserByLedgerAccount(payee.ledgerAccountId)).toEqual(payee);
+        expect(await db.getUserByLedgerAccount(nextId())).toBeNull();
+        const request = {
+          id: nextId(),
+          merchantId: null,
+          payeeUserId: payee.id,
+          amount: 500n,
+          memo: 'lunch 午饭',
+          currency: 'CNY',
+          oneTime: true,
+          expiresAtMs: T0 + HOUR_MS,
+          createdAtMs: T0,
+        };
+        await db.createPaymentRequest(request);
+        expect(await db.getPaymentRequest(request.id)).toEqual({ ...request, paidTxId: null });
+        const p = payment({
+          payerUserId: payer.id,
+          payeeAccountId: payee.ledgerAccountId,
+          paymentRequestId: request.id,
+          kind: 'p2p',
+        });
+        const paid = await db.transaction(async (tx) => {
+          await tx.insertPayment(p);
+          return tx.markPaymentRequestPaid(request.id, p.txId, T0 + 1);
+        });
+        expect(paid.ok).toBe(true);
+        const merchantId = await newMerchant(payee.id);
+        await expect(db.createPaymentRequest({ ...request, id: nextId(), merchantId })).rejects.toThrow(
+          'a request pays a merchant or a user',
+        );
+      });
+
       async function newRequest(oneTime: boolean, expiresAtMs = T0 + HOUR_MS) {
         const owner = await newUser();
         const merchantId = await newMerchant(owner.id);
         const request = {
           id: nextId(),
           merchantId,
+          payeeUserId: null,
           amount: 1234n,
+          memo: '',
           currency: 'CNY',
           oneTime,
           expiresAtMs,
@@ -829,7 +866,9 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         await db.createPaymentRequest({
           id: requestId,
           merchantId,
+          payeeUserId: null,
           amount: AMOUNT_MAX,
+          memo: '',
           currency: 'CNY',
           oneTime: true,
           expiresAtMs: T0 + 1,

@@ -150,15 +150,19 @@ export interface Merchant {
   readonly createdAtMs: number;
 }
 
-/** A dynamic merchant-presented QR: a fixed amount, valid until expiresAtMs. */
+/** A dynamic QR for a fixed amount, valid until expiresAtMs: a merchant's, or a user's request for money. */
 export interface PaymentRequest {
   readonly id: string;
-  readonly merchantId: string;
+  /** Exactly one of merchantId and payeeUserId is set: who is paid. */
+  readonly merchantId: string | null;
+  readonly payeeUserId: string | null;
   readonly amount: bigint;
   /** A ledger asset id, e.g. 'CNY'. */
   readonly currency: string;
   /** One-time requests are paid at most once; the others any number of times until they expire. */
   readonly oneTime: boolean;
+  /** Shown to the payer and kept with the payment (a user's "what for"); empty for merchants' QRs. */
+  readonly memo: string;
   readonly expiresAtMs: number;
   /** The payment that paid a one-time request (released again if the ledger refuses it); null otherwise. */
   readonly paidTxId: string | null;
@@ -348,6 +352,8 @@ export interface GatewayDbOps {
   createUser(user: NewUser): Promise<void>;
   getUserById(id: string): Promise<User | null>;
   getUserByPhone(phone: string): Promise<User | null>;
+  /** The user whose wallet this ledger account is (what a personal QR names). */
+  getUserByLedgerAccount(accountId: string): Promise<User | null>;
   setUserKycTier(id: string, tier: KycTier): Promise<boolean>;
   setUserStatus(id: string, status: UserStatus): Promise<boolean>;
   /** Issuer-assisted recovery: a new key, browser-held (sealedKey null) or custodial. */

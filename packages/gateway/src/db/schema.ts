@@ -168,14 +168,17 @@ CREATE UNIQUE INDEX merchants_settlement_account ON merchants (settlement_accoun
 
 CREATE TABLE payment_requests (
   id TEXT NOT NULL PRIMARY KEY CHECK (${d.hex('id', 32)}),
-  merchant_id TEXT NOT NULL REFERENCES merchants (id),
+  merchant_id TEXT REFERENCES merchants (id),
+  payee_user_id TEXT REFERENCES users (id),
   amount ${d.int64} NOT NULL CHECK (amount > 0),
+  memo TEXT NOT NULL CHECK (length(memo) <= ${PAYMENT_MEMO_CHARS_MAX}),
   currency TEXT NOT NULL CHECK (${d.assetId('currency')}),
   ${d.boolColumn('one_time')},
   expires_at ${d.int64} NOT NULL,
   paid_tx_id TEXT CHECK (${d.hex('paid_tx_id', 32)}),
   created_at ${d.int64} NOT NULL CHECK (created_at >= 0),
   CONSTRAINT payment_requests_expiry_after_creation CHECK (expires_at > created_at),
+  CONSTRAINT payment_requests_one_payee CHECK ((merchant_id IS NULL) <> (payee_user_id IS NULL)),
   CONSTRAINT payment_requests_paid_only_if_one_time CHECK (one_time OR paid_tx_id IS NULL),
   CONSTRAINT payment_requests_paid_tx_unique UNIQUE (paid_tx_id)${dialect === 'sqlite' ? `,\n  ${PAID_BY_OWN_PAYMENT_FK}` : ''}
 )${t};
@@ -214,7 +217,7 @@ CREATE TABLE payments (
     (authorization_of IS NOT NULL) = (kind IN ('capture', 'void'))),
   CONSTRAINT payments_code_iff_settled CHECK ((code IS NULL) = (status = 'pending')),
   CONSTRAINT payments_final_is_ok CHECK (status <> 'final' OR code = 'ok'),
-  CONSTRAINT payments_request_only_for_qr CHECK (payment_request_id IS NULL OR kind = 'qr'),
+  CONSTRAINT payments_request_only_for_qr CHECK (payment_request_id IS NULL OR kind IN ('qr', 'p2p')),
   CONSTRAINT payments_tx_request_unique UNIQUE (tx_id, payment_request_id),
   CONSTRAINT payments_tx_payer_unique UNIQUE (tx_id, payer_user_id)
 )${t};

@@ -113,7 +113,8 @@ const USER_COLUMNS =
 const DEVICE_COLUMNS = 'user_id, device_id, label, public_key, bound_at, revoked_at';
 const SESSION_COLUMNS = 'token_hash, user_id, device_id, created_at, expires_at, revoked_at';
 const MERCHANT_COLUMNS = 'id, owner_user_id, name, mcc, city, region, settlement_account_id, created_at';
-const REQUEST_COLUMNS = 'id, merchant_id, amount, currency, one_time, expires_at, paid_tx_id, created_at';
+const REQUEST_COLUMNS =
+  'id, merchant_id, payee_user_id, amount, memo, currency, one_time, expires_at, paid_tx_id, created_at';
 const PAYMENT_COLUMNS =
   'tx_id, payer_user_id, payee_account_id, merchant_id, payment_request_id, refund_of, authorization_of, amount, ' +
   'currency, kind, memo, payer_label, payee_label, status, code, ledger_height, ledger_index, refunded, created_at, ' +
@@ -328,8 +329,10 @@ function merchantFromRow(row: SqlRow): Merchant {
 function requestFromRow(row: SqlRow): PaymentRequest {
   return {
     id: readText(row, 'payment_requests', 'id'),
-    merchantId: readText(row, 'payment_requests', 'merchant_id'),
+    merchantId: readTextOrNull(row, 'payment_requests', 'merchant_id'),
+    payeeUserId: readTextOrNull(row, 'payment_requests', 'payee_user_id'),
     amount: readBigint(row, 'payment_requests', 'amount'),
+    memo: readText(row, 'payment_requests', 'memo'),
     currency: readText(row, 'payment_requests', 'currency'),
     oneTime: readBool(row, 'payment_requests', 'one_time'),
     expiresAtMs: readInt(row, 'payment_requests', 'expires_at'),
@@ -464,6 +467,12 @@ class SqlGatewayOps implements GatewayDbOps {
   async getUserById(id: string): Promise<User | null> {
     assertId(id, 'user id');
     return first(await this.rows(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]), userFromRow);
+  }
+
+  async getUserByLedgerAccount(accountId: string): Promise<User | null> {
+    assertId(accountId, 'ledger account id');
+    const sql = `SELECT ${USER_COLUMNS} FROM users WHERE ledger_account_id = $1`;
+    return first(await this.rows(sql, [accountId]), userFromRow);
   }
 
   async getUserByPhone(phone: string): Promise<User | null> {
@@ -638,21 +647,29 @@ class SqlGatewayOps implements GatewayDbOps {
 
   async createPaymentRequest(request: NewPaymentRequest): Promise<void> {
     assertId(request.id, 'payment request id');
-    assertId(request.merchantId, 'merchant id');
+    assert((request.merchantId === null) !== (request.payeeUserId === null), 'a request pays a merchant or a user');
+    if (request.merchantId !== null) assertId(request.merchantId, 'merchant id');
+    if (request.payeeUserId !== null) assertId(request.payeeUserId, 'payee user id');
     assertAmount(request.amount, 'amount');
     assert(isAssetId(request.currency), 'currency must be a ledger asset id');
     assertTimeMs(request.createdAtMs, 'createdAtMs');
     assertTimeMs(request.expiresAtMs, 'expiresAtMs');
     assert(request.expiresAtMs > request.createdAtMs, 'a payment request expires after it is created');
-    await this.changes(`INSERT INTO payment_requests (${REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7)`, [
-      request.id,
-      request.merchantId,
-      request.amount,
-      request.currency,
-      request.oneTime,
-      int(request.expiresAtMs),
-      int(request.createdAtMs),
-    ]);
+    assertText(request.memo, PAYMENT_MEMO_CHARS_MAX, 'memo', true);
+    await this.changes(
+      `INSERT INTO payment_requests (${REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9)`,
+      [
+        request.id,
+        request.merchantId,
+        request.payeeUserId,
+        request.amount,
+        request.memo,
+        request.currency,
+        request.oneTime,
+        int(request.expiresAtMs),
+        int(request.createdAtMs),
+      ],
+    );
   }
 
   async getPaymentRequest(id: string): Promise<PaymentRequest | null> {
@@ -741,7 +758,7 @@ class SqlGatewayOps implements GatewayDbOps {
     if (payment.merchantId !== null) assertId(payment.merchantId, 'merchant id');
     if (payment.paymentRequestId !== null) {
       assertId(payment.paymentRequestId, 'payment request id');
-      assert(payment.kind === 'qr', 'only a QR payment pays a payment request');
+      assert(payment.kind === 'qr' || payment.kind === 'p2p', 'only a QR or P2P payment pays a payment request');
     }
     assert(
       (payment.authorizationOf !== null) === AUTHORIZATION_KINDS.includes(payment.kind),

@@ -597,6 +597,73 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
       expect(await balance(alice)).toBe('54.00');
     });
 
+    it("pays a user's personal QR and a one-time request for money, both as P2P with the request's memo", async () => {
+      const alice = await signUp();
+      const bob = await signUp();
+      await topUp(bob, '50.00');
+      const personal = (await call('GET', '/v1/me/qr', { token: alice.token })).json<{ payload: string }>().payload;
+      const resolved = await call('POST', '/v1/qr/resolve', { token: bob.token, body: { payload: personal } });
+      expect(resolved.statusCode, resolved.body).toBe(200);
+      const masked = `${alice.phone.slice(3, 6)}****${alice.phone.slice(-4)}`;
+      expect(resolved.json()).toMatchObject({ payee: { kind: 'user', name: masked }, merchant: null, amount: null });
+      expect(resolved.body).not.toContain(alice.phone);
+      const paid = await call('POST', '/v1/qr/pay', {
+        token: bob.token,
+        body: { payload: personal, amount: '3.00', currency: 'CNY' },
+      });
+      expect(paid.statusCode, paid.body).toBe(201);
+      expect(paid.json<PaymentJson>()).toMatchObject({ kind: 'p2p', status: 'final' });
+      const own = await call('POST', '/v1/qr/pay', {
+        token: alice.token,
+        body: { payload: personal, amount: '1.00', currency: 'CNY' },
+      });
+      expect([own.statusCode, errorCode(own)]).toEqual([400, 'bad_request']);
+
+      const requested = await call('POST', '/v1/me/payment-requests', {
+        token: alice.token,
+        body: { amount: '8.88', currency: 'CNY', memo: 'lunch 午饭' },
+      });
+      expect(requested.statusCode, requested.body).toBe(201);
+      const { payload } = requested.json<{ payload: string }>();
+      const settled = await call('POST', '/v1/qr/pay', { token: bob.token, body: { payload } });
+      expect(settled.statusCode, settled.body).toBe(201);
+      expect(settled.json<PaymentJson & { memo: string }>()).toMatchObject({ kind: 'p2p', memo: 'lunch 午饭' });
+      const again = await call('POST', '/v1/qr/pay', { token: bob.token, body: { payload } });
+      expect([again.statusCode, errorCode(again)]).toEqual([409, 'qr_already_paid']);
+      expect(await balance(alice)).toBe('11.88');
+      expect(await balance(bob)).toBe('38.12');
+    });
+
+    it('raises a KYC class on chain for the ops role only, and the new limits apply', async () => {
+      const alice = await signUp();
+      const bob = await signUp();
+      const ops = await signUp();
+      await db.setUserRole(ops.userId, 'ops');
+      await topUp(alice, '5000.00');
+      const notOps = await call('POST', '/v1/ops/users/kyc', {
+        token: bob.token,
+        body: { phone: alice.phone, tier: 2 },
+      });
+      expect([notOps.statusCode, errorCode(notOps)]).toEqual([403, 'forbidden']);
+      const unknown = await call('POST', '/v1/ops/users/kyc', {
+        token: ops.token,
+        body: { phone: '+8613000000001', tier: 2 },
+      });
+      expect([unknown.statusCode, errorCode(unknown)]).toEqual([404, 'not_found']);
+      const raised = await call('POST', '/v1/ops/users/kyc', {
+        token: ops.token,
+        body: { phone: alice.phone, tier: 2 },
+      });
+      expect(raised.statusCode, raised.body).toBe(200);
+      expect(raised.json()).toMatchObject({ kycTier: 2, limits: { perPayment: { amount: '10000.00' } } });
+      expect(testLedger.ledger.account(alice.accountId)?.tier).toBe(2);
+      const big = await call('POST', '/v1/transfers', {
+        token: alice.token,
+        body: { toPhone: bob.phone, amount: '2500.00', currency: 'CNY' },
+      });
+      expect(big.statusCode, big.body).toBe(201);
+    });
+
     it('withdraws to the bank, and a frozen account can neither pay nor be paid until unfrozen', async () => {
       const alice = await signUp();
       const bob = await signUp();

@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   type GatewayDb,
   type KeyMode,
+  type KycTier,
   type Merchant,
   PAGE_ITEMS_MAX,
   type PaymentCursor,
@@ -16,6 +17,7 @@ import {
 import {
   DYNAMIC_QR_LIFETIME_MS_DEFAULT,
   type MoneyJson,
+  maskedPhone,
   type PaymentService,
   PRE_AUTH_LIFETIME_MS_DEFAULT,
 } from '../service/payment-service.ts';
@@ -35,6 +37,7 @@ import {
   getPaymentSchema,
   getWebhookSchema,
   historySchema,
+  kycSchema,
   listMerchantsSchema,
   merchantPaymentsSchema,
   merchantSummarySchema,
@@ -42,8 +45,10 @@ import {
   payCodeSchema,
   payQrSchema,
   peersSchema,
+  personalQrSchema,
   putWebhookSchema,
   refundSchema,
+  requestMoneySchema,
   resolveQrSchema,
   rotateKeySchema,
   signatureSchema,
@@ -221,15 +226,18 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
     const { user } = await ctx.authenticate(request);
     return post(request, reply, user, async () => {
       const resolved = await payments.resolveQr(request.body.payload);
+      const { payee } = resolved;
       return {
         status: 200,
         body: {
-          merchant: {
-            id: resolved.merchant.id,
-            name: resolved.merchant.name,
-            mcc: resolved.merchant.mcc,
-            city: resolved.merchant.city,
-          },
+          payee:
+            payee.kind === 'merchant'
+              ? { kind: 'merchant', name: payee.merchant.name }
+              : { kind: 'user', name: maskedPhone(payee.user.phone) },
+          merchant:
+            payee.kind === 'merchant'
+              ? { id: payee.merchant.id, name: payee.merchant.name, mcc: payee.merchant.mcc, city: payee.merchant.city }
+              : null,
           amount: resolved.money === null ? null : payments.formatMoney(resolved.money.amount, resolved.money.currency),
           currency: resolved.qr.currency,
           requestId: resolved.request?.id ?? null,
@@ -281,6 +289,34 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
           await payments.submitSignature(user, request.params.txId, request.body.intent, request.body.signature),
         ),
       );
+    },
+  );
+
+  scope.get('/v1/me/qr', { schema: personalQrSchema }, async (request) => {
+    const { user } = await ctx.authenticate(request);
+    return { payload: payments.personalQr(user) };
+  });
+
+  scope.post<{ Body: MoneyBody & { expiresInS?: number; memo?: string } }>(
+    '/v1/me/payment-requests',
+    { schema: requestMoneySchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      const { amount, currency, expiresInS, memo } = request.body;
+      return post(request, reply, user, async () => {
+        const lifetimeMs = expiresInS === undefined ? DYNAMIC_QR_LIFETIME_MS_DEFAULT : expiresInS * 1000;
+        const made = await payments.requestMoney(user, { amount, currency }, lifetimeMs, memo ?? '');
+        return {
+          status: 201,
+          body: {
+            requestId: made.request.id,
+            payload: made.payload,
+            amount: payments.formatMoney(made.request.amount, made.request.currency),
+            oneTime: true,
+            expiresAtMs: made.request.expiresAtMs,
+          },
+        };
+      });
     },
   );
 
@@ -550,6 +586,19 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
       },
     );
   }
+
+  scope.post<{ Body: { phone: string; tier: KycTier } }>(
+    '/v1/ops/users/kyc',
+    { schema: kycSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      requireOps(user);
+      return post(request, reply, user, async () => {
+        const changed = await payments.setKycTier(request.body.phone, request.body.tier);
+        return { status: 200, body: userToJson(changed, payments) };
+      });
+    },
+  );
 
   scope.get('/v1/ops/peers', { schema: peersSchema }, async (request) => {
     const { user } = await ctx.authenticate(request);

@@ -299,14 +299,31 @@ export const resolveQrSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['merchant', 'amount', 'requestId', 'oneTime', 'expiresAtMs'],
+      required: ['payee', 'merchant', 'amount', 'requestId', 'oneTime', 'expiresAtMs'],
       additionalProperties: false,
       properties: {
-        merchant: {
+        payee: {
           type: 'object',
-          required: ['id', 'name', 'mcc', 'city'],
+          required: ['kind', 'name'],
           additionalProperties: false,
-          properties: { id: idSchema, name: { type: 'string' }, mcc: { type: 'string' }, city: { type: 'string' } },
+          description: 'who is paid: a merchant by name, or a user by masked phone number',
+          properties: { kind: { type: 'string', enum: ['merchant', 'user'] }, name: { type: 'string' } },
+        },
+        merchant: {
+          anyOf: [
+            {
+              type: 'object',
+              required: ['id', 'name', 'mcc', 'city'],
+              additionalProperties: false,
+              properties: {
+                id: idSchema,
+                name: { type: 'string' },
+                mcc: { type: 'string' },
+                city: { type: 'string' },
+              },
+            },
+            { type: 'null' },
+          ],
         },
         amount: nullableMoney,
         currency: { type: 'string' },
@@ -364,6 +381,53 @@ export const signatureSchema = {
     },
   },
   response: paymentAnswers,
+} as const satisfies FastifySchema;
+
+export const personalQrSchema = {
+  tags: ['wallet'],
+  summary: "the user's personal collection QR (static: the payer enters the amount)",
+  security: bearer,
+  response: {
+    200: {
+      type: 'object',
+      required: ['payload'],
+      additionalProperties: false,
+      properties: { payload: { type: 'string' } },
+    },
+    ...errors(401, 403),
+  },
+} as const satisfies FastifySchema;
+
+export const requestMoneySchema = {
+  tags: ['wallet'],
+  summary: 'request money: a one-time QR for an amount that pays this user',
+  headers: idempotencyHeaders,
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['amount', 'currency'],
+    additionalProperties: false,
+    properties: {
+      ...moneySchema.properties,
+      expiresInS: { type: 'integer', minimum: 1, maximum: DYNAMIC_QR_LIFETIME_MS_MAX / 1000 },
+      memo: { type: 'string', maxLength: PAYMENT_MEMO_CHARS_MAX, pattern: TEXT_PATTERN },
+    },
+  },
+  response: {
+    201: {
+      type: 'object',
+      required: ['requestId', 'payload', 'amount', 'oneTime', 'expiresAtMs'],
+      additionalProperties: false,
+      properties: {
+        requestId: idSchema,
+        payload: { type: 'string' },
+        amount: moneySchema,
+        oneTime: { type: 'boolean' },
+        expiresAtMs: timeMsSchema,
+      },
+    },
+    ...errors(400, 401, 403),
+  },
 } as const satisfies FastifySchema;
 
 export const confirmationsSchema = {
@@ -644,6 +708,20 @@ export const freezeSchema = (summary: string) =>
       ...errors(400, 401, 403, 404, 422, 503),
     },
   }) as const satisfies FastifySchema;
+
+export const kycSchema = {
+  tags: ['ops'],
+  summary: "set a user's KYC class after verification (I, II or III): on chain, signed by the issuer",
+  headers: idempotencyHeaders,
+  security: bearer,
+  body: {
+    type: 'object',
+    required: ['phone', 'tier'],
+    additionalProperties: false,
+    properties: { phone: phoneSchema, tier: { type: 'integer', enum: [1, 2, 3] } },
+  },
+  response: { 200: userViewSchema, ...errors(400, 401, 403, 404, 422, 503) },
+} as const satisfies FastifySchema;
 
 export const peersSchema = {
   tags: ['ops'],

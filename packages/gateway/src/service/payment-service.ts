@@ -81,6 +81,7 @@ const RECONCILE_BATCH = 500;
 /** The payee of a burn (withdrawal) has no account: this id stands for the issuer's side. */
 const BURN_PAYEE = '0'.repeat(32);
 const QR_COUNTRY = 'CN';
+const PERSONAL_QR_MCC = '4829';
 /** Webhook secrets are sealed under this owner label (the dispatcher opens them without the merchant id). */
 const WEBHOOK_SECRET_OWNER = 'webhook-secret';
 
@@ -161,8 +162,13 @@ export interface PaymentView {
   readonly receipt: ReceiptJson | null;
 }
 
+/** Who a QR pays: a merchant, or a user (a personal collection QR or a request for money). */
+export type QrPayee =
+  | { readonly kind: 'merchant'; readonly merchant: Merchant }
+  | { readonly kind: 'user'; readonly user: User };
+
 export interface ResolvedQr {
-  readonly merchant: Merchant;
+  readonly payee: QrPayee;
   readonly qr: MerchantQr;
   readonly request: PaymentRequest | null;
   readonly money: Money | null;
@@ -398,6 +404,15 @@ export class PaymentService {
     return merchant;
   }
 
+  /** Sets a user's KYC class after verification: `account.tier` on chain, signed by the issuer, then recorded. */
+  async setKycTier(phone: string, tier: KycTier): Promise<User> {
+    const user = await this.db.getUserByPhone(phone);
+    if (user === null) throw new GatewayApiError('not_found', 'no user with this phone number');
+    await this.issuerAct({ type: 'account.tier', account: user.ledgerAccountId, tier }, 'setting the KYC class');
+    await this.db.setUserKycTier(user.id, tier);
+    return { ...user, kycTier: tier };
+  }
+
   /** Freezes or unfreezes a ledger account, signed by the issuer (an ops action, on chain with its reason). */
   async setFrozen(accountId: string, frozen: boolean, reason: string): Promise<{ txId: string }> {
     if (this.ledger.account(accountId) === undefined) {
@@ -597,7 +612,7 @@ export class PaymentService {
     });
   }
 
-  /** Decodes a merchant-presented QR and checks it against what the gateway knows, without paying. */
+  /** Decodes a merchant's or a user's QR and checks it against what the gateway knows, without paying. */
   async resolveQr(payload: string): Promise<ResolvedQr> {
     const decoded = decodeMerchantQr(payload);
     if (!decoded.ok) {
@@ -605,18 +620,23 @@ export class PaymentService {
     }
     const qr = decoded.value;
     const merchant = await this.db.getMerchantBySettlementAccount(qr.accountId);
-    if (merchant === null) throw new GatewayApiError('merchant_not_found', 'the QR names no merchant of this gateway');
-    if (qr.kind === 'static') return { merchant, qr, request: null, money: null };
+    const user = merchant === null ? await this.db.getUserByLedgerAccount(qr.accountId) : null;
+    let payee: QrPayee;
+    if (merchant !== null) payee = { kind: 'merchant', merchant };
+    else if (user !== null) payee = { kind: 'user', user };
+    else throw new GatewayApiError('merchant_not_found', 'the QR names no merchant or wallet of this gateway');
+    if (qr.kind === 'static') return { payee, qr, request: null, money: null };
     const request = await this.db.getPaymentRequest(qr.requestId);
     const decimals = this.decimalsOf(qr.currency);
+    const requestPayee = payee.kind === 'merchant' ? request?.merchantId : request?.payeeUserId;
     if (
       request === null ||
-      request.merchantId !== merchant.id ||
+      requestPayee !== (payee.kind === 'merchant' ? payee.merchant.id : payee.user.id) ||
       request.amount !== qr.amount ||
       request.currency !== qr.currency ||
       BigInt(request.expiresAtMs) !== qr.expiresAtMs
     ) {
-      // A well-formed code whose amount, expiry or merchant differ from the request it names was altered.
+      // A well-formed code whose amount, expiry or payee differ from the request it names was altered.
       throw new GatewayApiError('qr_invalid', 'the QR does not match the payment request it names', {
         reason: 'request_mismatch',
       });
@@ -627,7 +647,7 @@ export class PaymentService {
     if (request.oneTime && request.paidTxId !== null) {
       throw new GatewayApiError('qr_already_paid', 'this one-time QR code has been paid');
     }
-    return { merchant, qr, request, money: { amount: request.amount, currency: request.currency, decimals } };
+    return { payee, qr, request, money: { amount: request.amount, currency: request.currency, decimals } };
   }
 
   async payQr(user: User, payload: string, input: MoneyJson | null): Promise<PaymentOutcome> {
@@ -638,7 +658,7 @@ export class PaymentService {
         throw new GatewayApiError('amount_invalid', 'this QR has no amount: send amount and currency');
       money = this.money(input);
       if (money.currency !== resolved.qr.currency) {
-        throw new GatewayApiError('currency_unknown', `this merchant takes ${resolved.qr.currency}`, {
+        throw new GatewayApiError('currency_unknown', `this QR takes ${resolved.qr.currency}`, {
           currency: money.currency,
         });
       }
@@ -650,17 +670,18 @@ export class PaymentService {
         });
       }
     }
-    const { merchant } = resolved;
-    this.checkPayer(user, user.ledgerAccountId, money, {
-      tierApplies: true,
-      payeeAccountId: merchant.settlementAccountId,
-    });
-    const memo = resolved.request === null ? '' : `request ${resolved.request.id}`;
+    const { payee } = resolved;
+    if (payee.kind === 'user' && payee.user.id === user.id) {
+      throw new GatewayApiError('bad_request', 'this is your own QR: a payment to yourself moves nothing');
+    }
+    const payeeAccountId = payee.kind === 'merchant' ? payee.merchant.settlementAccountId : payee.user.ledgerAccountId;
+    this.checkPayer(user, user.ledgerAccountId, money, { tierApplies: true, payeeAccountId });
+    const memo = resolved.request === null ? '' : resolved.request.memo;
     const unsigned = this.ledger.unsigned(
       {
         type: 'transfer',
         source: user.ledgerAccountId,
-        target: merchant.settlementAccountId,
+        target: payeeAccountId,
         asset: money.currency,
         amount: money.amount,
         memo,
@@ -670,15 +691,73 @@ export class PaymentService {
     return this.sign(user, unsigned, {
       signerUserId: user.id,
       payerUserId: user.id,
-      kind: 'qr',
-      payeeAccountId: merchant.settlementAccountId,
-      merchantId: merchant.id,
+      kind: payee.kind === 'merchant' ? 'qr' : 'p2p',
+      payeeAccountId,
+      merchantId: payee.kind === 'merchant' ? payee.merchant.id : null,
       paymentRequestId: resolved.request?.id ?? null,
       money,
       memo,
       payerLabel: user.phone,
-      payeeLabel: merchant.name,
+      payeeLabel: payee.kind === 'merchant' ? payee.merchant.name : payee.user.phone,
     });
+  }
+
+  /** The user's personal collection QR: static, the payer enters the amount. */
+  personalQr(user: User): string {
+    const currency = this.ledger.issuedAssets()[0]?.asset.id ?? 'CNY';
+    assert(isQrCurrencyAlpha(currency), 'the issued asset has an ISO 4217 code');
+    const encoded = encodeMerchantQr({ ...this.personalQrCommon(user, currency), kind: 'static' });
+    assert(encoded.ok, 'a personal QR encodes');
+    return encoded.value;
+  }
+
+  /** A one-time request for money: a dynamic QR that pays this user. */
+  async requestMoney(
+    user: User,
+    input: MoneyJson,
+    lifetimeMs: number,
+    memo: string,
+  ): Promise<{ request: PaymentRequest; payload: string }> {
+    const money = this.money(input);
+    if (!isQrCurrencyAlpha(money.currency)) {
+      throw new GatewayApiError('currency_unknown', `${money.currency} has no ISO 4217 code for a QR`);
+    }
+    const nowMs = this.now();
+    const request: PaymentRequest = {
+      id: this.ledger.newId(),
+      merchantId: null,
+      payeeUserId: user.id,
+      amount: money.amount,
+      memo,
+      currency: money.currency,
+      oneTime: true,
+      expiresAtMs: nowMs + lifetimeMs,
+      paidTxId: null,
+      createdAtMs: nowMs,
+    };
+    const encoded = encodeMerchantQr({
+      ...this.personalQrCommon(user, money.currency),
+      kind: 'dynamic',
+      amount: money.amount,
+      requestId: request.id,
+      expiresAtMs: BigInt(request.expiresAtMs),
+    });
+    if (!encoded.ok) throw new GatewayApiError('amount_invalid', encoded.message, { reason: encoded.code });
+    await this.db.createPaymentRequest(request);
+    return { request, payload: encoded.value };
+  }
+
+  private personalQrCommon(user: User, currency: string): Omit<StaticMerchantQr, 'kind'> {
+    assert(isQrCurrencyAlpha(currency), 'a QR currency');
+    return {
+      accountId: user.ledgerAccountId,
+      merchantName: maskedPhone(user.phone),
+      merchantCity: 'PERSONAL',
+      // ISO 18245 4829: money transfer — the code payment networks use for person-to-person payments.
+      mcc: PERSONAL_QR_MCC,
+      currency,
+      country: QR_COUNTRY,
+    };
   }
 
   /** A dynamic QR for one amount: the payment request and its EMVCo payload. */
@@ -696,7 +775,9 @@ export class PaymentService {
     const request: PaymentRequest = {
       id: this.ledger.newId(),
       merchantId: merchant.id,
+      payeeUserId: null,
       amount: money.amount,
+      memo: '',
       currency: money.currency,
       oneTime,
       expiresAtMs: nowMs + lifetimeMs,
@@ -1273,6 +1354,13 @@ export class PaymentService {
       receipt: payment.status === 'final' ? this.ledger.receipt(payment.txId) : null,
     };
   }
+}
+
+/** How a user is shown to someone paying them: "138****0001" (the national number, its middle hidden). */
+export function maskedPhone(phone: string): string {
+  const national = phone.startsWith('+86') ? phone.slice(3) : phone.slice(1);
+  if (national.length <= 7) return `${national.slice(0, 2)}***`;
+  return `${national.slice(0, 3)}****${national.slice(-4)}`;
 }
 
 export function payCodeHash(code: string): string {
