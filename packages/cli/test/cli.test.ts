@@ -60,9 +60,17 @@ describe('paychain --help', () => {
     { command: ['receipt', 'verify'], options: ['<file>', '--genesis <file>', '--data <dir>'] },
     {
       command: ['start'],
-      options: ['--data <dir>', '--port <n>', '--host <host>', '--orderer <urls>', '--unsafe', '--block-txs <n>'],
+      options: [
+        '--data <dir>',
+        '--port <n>',
+        '--host <host>',
+        '--db <spec>',
+        '--orderer <urls>',
+        '--unsafe',
+        '--block-txs <n>',
+      ],
     },
-    { command: ['demo'], options: ['--data <dir>', '--port <n>', '--host <host>', '--payments <n>'] },
+    { command: ['demo'], options: ['--data <dir>', '--port <n>', '--host <host>', '--payments <n>', '--db <spec>'] },
     {
       command: ['simulate'],
       options: ['--data <dir>', '--payments <n>', '--seed <s>', '--accounts <n>', '--json'],
@@ -77,6 +85,9 @@ describe('paychain --help', () => {
     { command: ['network', 'up'], options: ['--dir <dir>', '--peers <n>', '--nats <n>', '--block-txs <n>'] },
     { command: ['network', 'status'], options: ['--dir <dir>', '--json'] },
     { command: ['network', 'down'], options: ['--dir <dir>'] },
+    { command: ['bench', 'gateway'], options: ['--payments <n>', '--users <n>', '--json'] },
+    { command: ['gateway', 'grant-ops'], options: ['--data <dir>', '--phone <e164>', '--db <spec>'] },
+    { command: ['gateway', 'revoke-ops'], options: ['--data <dir>', '--phone <e164>'] },
   ];
 
   it('exits 0 and lists the options of every command', async () => {
@@ -93,12 +104,13 @@ describe('paychain --help', () => {
     }
     // The top level and the command groups name their subcommands.
     const top = runs[0]?.result.stdout ?? '';
-    for (const name of ['init', 'verify', 'receipt', 'start', 'demo', 'simulate', 'network', 'bench'])
+    for (const name of ['init', 'verify', 'receipt', 'start', 'demo', 'simulate', 'network', 'bench', 'qr', 'gateway'])
       expect(top).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
     expect(runs[3]?.result.stdout).toMatch(/^ {2}verify \[options\] <file>/m);
     expect(runs[3]?.result.stdout).toMatch(/^ {2}get \[options\] <txid>/m);
     expect(runs[9]?.result.stdout).toMatch(/^ {2}ledger \[options\]/m);
     expect(runs[9]?.result.stdout).toMatch(/^ {2}cluster \[options\]/m);
+    expect(runs[9]?.result.stdout).toMatch(/^ {2}gateway \[options\]/m);
     expect(runs[12]?.result.stdout).toMatch(/^ {2}up \[options\]/m);
   });
 });

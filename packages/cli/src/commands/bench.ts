@@ -70,7 +70,12 @@ export function registerBench(program: Command): void {
       'payments/s and p50/p99 latency end to end through the gateway HTTP API (auth, checks, signing, finality), against the ledger alone on the same server',
     )
     .option('--payments <n>', 'payments in the peak run', parsePositive('--payments'), 10_000)
-    .option('--users <n>', 'wallets (each signs up with scrypt, untimed)', parsePositive('--users'), 200)
+    .option(
+      '--users <n>',
+      'wallets (each signs up with scrypt, untimed; log-ins per IP are limited to 100 per 15 min)',
+      parsePositive('--users'),
+      90,
+    )
     .option('--json', 'print only the JSON result')
     .action(async (opts: { payments: number; users: number; json?: boolean }) => {
       const result = await benchGateway({

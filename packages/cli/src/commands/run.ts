@@ -3,7 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assert, formatAmount, type TxCode } from '@paychain/core';
-import { createPaychainServer, type GatewayIssuer } from '@paychain/gateway';
+import {
+  createPaychainServer,
+  type GatewayIssuer,
+  hashPassword,
+  type PaychainServer,
+  type PaymentService,
+} from '@paychain/gateway';
 import {
   BLOCK_INTERVAL_MS_DEFAULT,
   BLOCK_TXS_DEFAULT,
@@ -87,7 +93,10 @@ export interface ServeOptions {
  * Serves the node on one port: the peer API, the gateway (when the directory holds the keys of the organization
  * that issues the chain's asset) and the web app (when built).
  */
-async function serve(node: LedgerNode, options: ServeOptions): Promise<() => Promise<void>> {
+async function serve(
+  node: LedgerNode,
+  options: ServeOptions,
+): Promise<{ readonly stop: () => Promise<void>; readonly server: PaychainServer }> {
   const issuer = gatewayIssuerOf(openDataDir(options.dataDir, keyPassphrase()));
   const server = await createPaychainServer({
     node,
@@ -105,10 +114,38 @@ async function serve(node: LedgerNode, options: ServeOptions): Promise<() => Pro
       ? `web app on ${address}/ (wallet), ${address}/#/merchant, ${address}/#/ops`
       : 'web app not built (npm run build:web)',
   );
-  return async () => {
-    await server.close();
-    await node.close();
+  return {
+    server,
+    stop: async () => {
+      await server.close();
+      await node.close();
+    },
   };
+}
+
+/** The demo's people, made once per data directory, so a newcomer can log in at once. */
+const DEMO_PASSWORD = 'paychain-demo';
+const DEMO_PEOPLE = {
+  wallet: '+8613800000001',
+  merchant: '+8613800000002',
+  ops: '+8613800000003',
+} as const;
+
+async function seedDemoPeople(payments: PaymentService): Promise<void> {
+  const db = payments.db;
+  if ((await db.getUserByPhone(DEMO_PEOPLE.wallet)) === null) {
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
+    const wallet = await payments.openWallet({ phone: DEMO_PEOPLE.wallet, passwordHash, keyMode: 'custodial' });
+    await payments.topUp(wallet, { amount: '1000.00', currency: 'CNY' });
+    const owner = await payments.openWallet({ phone: DEMO_PEOPLE.merchant, passwordHash, keyMode: 'custodial' });
+    await payments.openMerchant(owner, { name: '演示面馆 Demo Noodles', mcc: '5812', city: '上海', region: 'SH' });
+    const ops = await payments.openWallet({ phone: DEMO_PEOPLE.ops, passwordHash, keyMode: 'custodial' });
+    await db.setUserRole(ops.id, 'ops');
+  }
+  console.log(
+    `demo log-ins (password ${DEMO_PASSWORD}): wallet ${DEMO_PEOPLE.wallet} (¥1,000.00), ` +
+      `merchant ${DEMO_PEOPLE.merchant} (演示面馆), ops ${DEMO_PEOPLE.ops}`,
+  );
 }
 
 /** The organization that issues the chain's first asset, if this directory holds its keys. */
@@ -200,7 +237,7 @@ export function registerRun(program: Command): void {
           node = peer;
         }
         node.on('alarm', (message) => console.error(`ALARM ${message}`));
-        onShutdown(await serve(node, { host: opts.host, port: opts.port, dataDir: opts.data, db: opts.db }));
+        onShutdown((await serve(node, { host: opts.host, port: opts.port, dataDir: opts.data, db: opts.db })).stop);
         console.log(`peers ${node.peers.map((p) => p.orgId).join(', ')} at height ${node.primary.tip.height}`);
       },
     );
@@ -228,8 +265,14 @@ export function registerRun(program: Command): void {
         console.log(`initialized a demo consortium in ${opts.data} (bank, network, regulator)`);
       }
       const consortium = openConsortium(opts.data, { blockIntervalMs: 200 });
-      const stop = await serve(consortium, { host: opts.host, port: opts.port, dataDir: opts.data, db: opts.db });
+      const { stop, server } = await serve(consortium, {
+        host: opts.host,
+        port: opts.port,
+        dataDir: opts.data,
+        db: opts.db,
+      });
       onShutdown(stop);
+      if (server.payments !== null) await seedDemoPeople(server.payments);
       consortium.on('block', (b) => {
         const signers = b.certificate.signatures.map((s) => s.org).join(', ');
         const codes = countCodes(b.results.map((r) => r.code));

@@ -2,8 +2,15 @@
 // an answer, errors as {code, message}, 202 awaiting_signature handed back as a Payment. Method: a recording fetch
 // (the platform's boundary, not one of our modules) answering canned responses.
 import { describe, expect, it } from 'vitest';
-import { ApiError, createApiClient, createMemoryTokenStore, randomIdempotencyKey, waitForSettled } from './client';
-import type { Payment } from './types';
+import {
+  ApiError,
+  createApiClient,
+  createMemoryTokenStore,
+  qrPayee,
+  randomIdempotencyKey,
+  waitForSettled,
+} from './client';
+import type { Payment, QrResolution } from './types';
 
 interface Call {
   readonly url: string;
@@ -149,6 +156,97 @@ describe('api client', () => {
     const { client } = recorder([json(200, payment('pending')), json(200, payment('final'))]);
     const settled = await waitForSettled(client, payment('pending'), { sleep: async () => {} });
     expect(settled.status).toBe('final');
+  });
+});
+
+describe('personal QR, money requests and KYC', () => {
+  it("reads the user's collection QR with a GET (no idempotency key)", async () => {
+    const { calls, client, tokens } = recorder([json(200, { payload: '000201010211' })]);
+    tokens.set('tok');
+    expect(await client.myQr()).toEqual({ payload: '000201010211' });
+    expect(calls[0]).toMatchObject({ url: '/v1/me/qr', method: 'GET', body: undefined });
+    expect(calls[0]?.headers.authorization).toBe('Bearer tok');
+    expect(calls[0]?.headers['idempotency-key']).toBeUndefined();
+  });
+
+  it('posts a money request with its key; an identical second request after the answer is a new action', async () => {
+    const answer = {
+      requestId: 'cd'.repeat(16),
+      payload: '000201010212',
+      amount: { amount: '12.34', currency: 'CNY' },
+      oneTime: true,
+      expiresAtMs: 1_800_000_300_000,
+    };
+    const { calls, client } = recorder([new TypeError('offline'), json(201, answer), json(201, answer)]);
+    const body = { amount: '12.34', currency: 'CNY', memo: '午餐' };
+    await expect(client.createPaymentRequest(body)).rejects.toMatchObject({ code: 'network' });
+    expect(await client.createPaymentRequest(body)).toEqual(answer);
+    await client.createPaymentRequest(body);
+    expect(calls.map((c) => [c.method, c.url, c.headers['idempotency-key']])).toEqual([
+      ['POST', '/v1/me/payment-requests', 'key-1'],
+      ['POST', '/v1/me/payment-requests', 'key-1'],
+      ['POST', '/v1/me/payment-requests', 'key-2'],
+    ]);
+    expect(calls[0]?.body).toBe(JSON.stringify(body));
+  });
+
+  it('sets a KYC class as ops and answers the user with its limits; a refusal keeps its code', async () => {
+    const user = {
+      id: 'ef'.repeat(16),
+      phone: '+8613800000001',
+      kycTier: 1,
+      limits: { perPayment: { amount: '50000.00', currency: 'CNY' }, perDay: null },
+    };
+    const { calls, client } = recorder([
+      json(200, user),
+      json(403, { error: { code: 'forbidden', message: 'ops only', details: {} } }),
+    ]);
+    expect(await client.setKycTier({ phone: '+8613800000001', tier: 1 })).toMatchObject({
+      kycTier: 1,
+      limits: { perDay: null },
+    });
+    expect(calls[0]).toMatchObject({ url: '/v1/ops/users/kyc', method: 'POST' });
+    expect(calls[0]?.body).toBe(JSON.stringify({ phone: '+8613800000001', tier: 1 }));
+    expect(calls[0]?.headers['idempotency-key']).toBe('key-1');
+    await expect(client.setKycTier({ phone: '+8613800000001', tier: 3 })).rejects.toMatchObject({
+      code: 'forbidden',
+      status: 403,
+    });
+  });
+
+  it("resolves a user's QR: no merchant, the payee named by masked phone", async () => {
+    const resolution = {
+      merchant: null,
+      payee: { kind: 'user', name: '138****0001' },
+      amount: { amount: '12.34', currency: 'CNY' },
+      requestId: 'cd'.repeat(16),
+      oneTime: true,
+      expiresAtMs: 1_800_000_300_000,
+    };
+    const { calls, client } = recorder([json(200, resolution)]);
+    const qr = await client.resolveQr('000201010212');
+    expect(calls[0]?.body).toBe(JSON.stringify({ payload: '000201010212' }));
+    expect(qr.merchant).toBeNull();
+    expect(qrPayee(qr)).toEqual({ kind: 'user', name: '138****0001' });
+  });
+});
+
+describe('qrPayee', () => {
+  const base = { amount: null, requestId: null, oneTime: false, expiresAtMs: null };
+  const merchant = { id: '01'.repeat(16), name: '咖啡店', mcc: '5812', city: 'Shanghai' };
+
+  it("is the answer's payee for a merchant and for a user", () => {
+    const ofMerchant: QrResolution = { ...base, merchant, payee: { kind: 'merchant', name: '咖啡店' } };
+    const ofUser: QrResolution = { ...base, merchant: null, payee: { kind: 'user', name: '138****0001' } };
+    expect(qrPayee(ofMerchant)).toEqual({ kind: 'merchant', name: '咖啡店' });
+    expect(qrPayee(ofUser)).toEqual({ kind: 'user', name: '138****0001' });
+  });
+
+  it('falls back to the merchant when an older gateway answers no payee, or a malformed one', () => {
+    const withoutPayee = { ...base, merchant } as unknown as QrResolution;
+    const malformed = { ...base, merchant, payee: { kind: 'bank', name: 7 } } as unknown as QrResolution;
+    expect(qrPayee(withoutPayee)).toEqual({ kind: 'merchant', name: '咖啡店' });
+    expect(qrPayee(malformed)).toEqual({ kind: 'merchant', name: '咖啡店' });
   });
 });
 

@@ -21,13 +21,17 @@ import type {
   DynamicQr,
   FreezeResult,
   KeyMode,
+  KycTier,
   Merchant,
   MerchantSummary,
   Money,
   Page,
   PayCode,
   Payment,
+  PaymentRequest,
   PeerStatus,
+  PersonalQr,
+  QrPayee,
   QrResolution,
   Session,
   TransactionJson,
@@ -157,6 +161,15 @@ export interface ApiClient {
   revokeDevice(deviceId: string): Promise<void>;
   rotateKey(body: { keyMode: KeyMode; publicKey?: string }): Promise<User>;
   consortium(): Promise<Consortium>;
+  /** This user's static collection QR (no amount). */
+  myQr(): Promise<PersonalQr>;
+  /** A one-time QR asking for an amount, paid to this user (expiresInS 1..86400, default 300; memo ≤ 140). */
+  createPaymentRequest(body: {
+    amount: string;
+    currency: string;
+    expiresInS?: number;
+    memo?: string;
+  }): Promise<PaymentRequest>;
   // wallet
   wallet(): Promise<Wallet>;
   walletPayments(query: { limit?: number; before?: string; q?: string }): Promise<Page<Payment>>;
@@ -196,6 +209,8 @@ export interface ApiClient {
   freezeAccount(accountId: string, reason: string): Promise<FreezeResult>;
   unfreezeAccount(accountId: string, reason: string): Promise<FreezeResult>;
   peers(): Promise<{ items: PeerStatus[] }>;
+  /** Sets a user's KYC class after verification (recorded on chain); answers the User with its new limits. */
+  setKycTier(body: { phone: string; tier: KycTier }): Promise<User>;
   // peer API
   chainHead(): Promise<ChainHead>;
   block(height: string): Promise<BlockJson>;
@@ -314,6 +329,8 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (!parsed.ok) throw new ApiError('bad_response', `consortium: ${parsed.error}`, 200);
       return parsed.value;
     },
+    myQr: () => get<PersonalQr>('/v1/me/qr'),
+    createPaymentRequest: (body) => post<PaymentRequest>('/v1/me/payment-requests', body),
 
     wallet: () => get<Wallet>('/v1/wallet'),
     walletPayments: (query) => get<Page<Payment>>('/v1/wallet/payments', query),
@@ -346,6 +363,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     unfreezeAccount: (accountId, reason) =>
       post<FreezeResult>(path`/v1/ops/accounts/${accountId}/unfreeze`, { reason }),
     peers: () => get<{ items: PeerStatus[] }>('/v1/ops/peers'),
+    setKycTier: (body) => post<User>('/v1/ops/users/kyc', body),
 
     chainHead: () => get<ChainHead>('/v1/chain/head'),
     block: (height) => get<BlockJson>(path`/v1/blocks/${height}`),
@@ -354,6 +372,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     account: (id) => get<AccountJson>(path`/v1/accounts/${id}`),
     blockEventsUrl: () => `${baseUrl}/v1/events/blocks`,
   };
+}
+
+/**
+ * Who a resolved QR pays. The contract always answers `payee`; should an answer lack it (a gateway from before
+ * personal QR codes), the merchant stands in, so the confirm screen never names no one.
+ */
+export function qrPayee(qr: QrResolution): QrPayee {
+  const payee: unknown = qr.payee;
+  if (isRecord(payee) && (payee.kind === 'merchant' || payee.kind === 'user') && typeof payee.name === 'string') {
+    return { kind: payee.kind, name: payee.name };
+  }
+  return qr.merchant === null ? { kind: 'user', name: '—' } : { kind: 'merchant', name: qr.merchant.name };
 }
 
 /** A payment is settled when the ledger has decided: final (with its receipt) or refused. */

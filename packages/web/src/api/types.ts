@@ -14,16 +14,25 @@ export interface Money {
 
 export type KeyMode = 'custodial' | 'browser';
 
+/** KYC class of a wallet: 1 (class I, fully verified, highest limits) to 3 (class III, a new wallet). */
+export type KycTier = 1 | 2 | 3;
+
+/** Spending limits of a KYC class; null is no limit. */
+export interface Limits {
+  readonly perPayment: Money | null;
+  readonly perDay: Money | null;
+}
+
 export interface User {
   readonly id: string;
   readonly phone: string;
-  readonly kycTier: 1 | 2 | 3;
+  readonly kycTier: KycTier;
   readonly keyMode: KeyMode;
   readonly ledgerAccountId: string;
   readonly status: 'active' | 'frozen';
   readonly createdAtMs: number;
-  /** In the contract; the first gateway slice does not answer it yet. */
-  readonly limits?: { readonly perPayment: Money | null; readonly perDay: Money | null };
+  /** In the contract; optional here because an older gateway did not answer it. */
+  readonly limits?: Limits;
   /** The wallet key registered for the ledger account (hex); the gateway answers it, the contract does not list it. */
   readonly publicKey?: string;
   /** `user` or `ops` (granted with `paychain gateway grant-ops`); not in the contract's User yet. */
@@ -50,8 +59,8 @@ export interface Wallet {
   readonly balance: Money;
   readonly available: Money;
   readonly frozen: boolean;
-  readonly kycTier: 1 | 2 | 3;
-  readonly limits: { readonly perPayment: Money | null; readonly perDay: Money | null };
+  readonly kycTier: KycTier;
+  readonly limits: Limits;
   readonly spentToday: Money;
 }
 
@@ -102,12 +111,39 @@ export interface PayCode {
   readonly expiresAtMs: number;
 }
 
+/** Who a scanned QR pays: a merchant (its name), or a user (the masked phone, "138****0001"). */
+export interface QrPayee {
+  readonly kind: 'merchant' | 'user';
+  readonly name: string;
+}
+
 export interface QrResolution {
-  readonly merchant: { readonly id: string; readonly name: string; readonly mcc: string; readonly city: string };
+  /** Null when the QR is a user's (personal collection code or money request). */
+  readonly merchant: {
+    readonly id: string;
+    readonly name: string;
+    readonly mcc: string;
+    readonly city: string;
+  } | null;
+  readonly payee: QrPayee;
   readonly amount: Money | null;
   readonly requestId: string | null;
   readonly oneTime: boolean;
   readonly expiresAtMs: number | null;
+}
+
+/** `GET /v1/me/qr`: the user's static collection QR (EMVCo, no amount: the payer enters it). */
+export interface PersonalQr {
+  readonly payload: string;
+}
+
+/** `POST /v1/me/payment-requests`: a one-time QR asking anyone who scans it to pay this user an amount. */
+export interface PaymentRequest {
+  readonly requestId: string;
+  readonly payload: string;
+  readonly amount: Money;
+  readonly oneTime: true;
+  readonly expiresAtMs: number;
 }
 
 export interface Merchant {

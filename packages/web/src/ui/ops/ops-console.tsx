@@ -2,24 +2,27 @@
  * The ops console (`#/ops`): a block explorer over the peer API — the head, recent blocks (walking
  * `/v1/blocks/{h}` down from the head, refreshed by `/v1/events/blocks`), a block's header, certificate and
  * transactions, a transaction with its receipt and "proof verified" computed in the browser, an account and its
- * balances — plus the peers of the consortium (`/v1/ops/peers`) and freezing or unfreezing an account with a reason.
- * The explorer reads public peer routes; peers and freezes need a session of a user with the `ops` role.
+ * balances — plus the peers of the consortium (`/v1/ops/peers`), freezing or unfreezing an account with a reason,
+ * and setting a customer's KYC class (`/v1/ops/users/kyc`, class I/II/III, recorded on chain) with its new limits.
+ * The explorer reads public peer routes; peers, freezes and KYC need a session of a user with the `ops` role.
  */
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { BlockJson, FreezeResult } from '../../api/types';
+import type { BlockJson, FreezeResult, KycTier, Money, User } from '../../api/types';
 import { verifyReceiptInBrowser } from '../../chain/verify-receipt';
 import { useApp } from '../app-context';
-import { ErrorBox, Field, formatTime, Row, shortHex } from '../common';
+import { ErrorBox, Field, formatTime, MoneyText, Row, shortHex } from '../common';
 import { useAction, useLoad } from '../hooks';
 import { navigate, type Route } from '../router';
-import { AuthScreen } from '../wallet/auth';
+import { AuthScreen, normalizePhone, PHONE_PATTERN } from '../wallet/auth';
 
 /** Blocks listed under the head. */
 const RECENT_BLOCKS = 10;
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 const HEIGHT_PATTERN = /^(0|[1-9][0-9]{0,19})$/;
 const REASON_CHARS_MAX = 200;
+/** KYC classes, from class I (fully verified, highest limits) to class III (a new wallet). */
+const KYC_TIERS: readonly KycTier[] = [1, 2, 3];
 
 export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
   const { t } = useTranslation();
@@ -29,6 +32,7 @@ export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
     ['/ops', t('ops.explorer'), 'ops-tab-explorer'],
     ['/ops/peers', t('ops.peers'), 'ops-tab-peers'],
     ['/ops/freeze', t('ops.freeze'), 'ops-tab-freeze'],
+    ['/ops/kyc', t('ops.kyc'), 'ops-tab-kyc'],
   ];
   const screen = ((): ReactNode => {
     switch (page) {
@@ -42,6 +46,8 @@ export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
         return user === null ? <AuthScreen mode="login" after="/ops/peers" /> : <Peers />;
       case 'freeze':
         return user === null ? <AuthScreen mode="login" after="/ops/freeze" /> : <FreezeForm accountId="" />;
+      case 'kyc':
+        return user === null ? <AuthScreen mode="login" after="/ops/kyc" /> : <KycForm />;
       default:
         return <Explorer />;
     }
@@ -480,4 +486,99 @@ function FreezeForm({ accountId, onDone }: { readonly accountId: string; readonl
       )}
     </section>
   );
+}
+
+function KycForm(): ReactNode {
+  const { t } = useTranslation();
+  const { client } = useApp();
+  const [phone, setPhone] = useState('');
+  const [tier, setTier] = useState<KycTier>(1);
+  const [result, setResult] = useState<User | null>(null);
+  const submit = useAction(async () => {
+    const normalized = normalizePhone(phone.trim());
+    if (!PHONE_PATTERN.test(normalized)) throw new Error(t('auth.phoneInvalid'));
+    setResult(null);
+    setResult(await client.setKycTier({ phone: normalized, tier }));
+  });
+  const onSubmit = (event: FormEvent): void => {
+    event.preventDefault();
+    void submit.run();
+  };
+  const onTier = (value: string): void => {
+    const chosen = KYC_TIERS.find((n) => String(n) === value);
+    if (chosen !== undefined) setTier(chosen);
+  };
+  return (
+    <section className="card" data-testid="ops-kyc">
+      <h2>{t('ops.kycTitle')}</h2>
+      <p className="hint">{t('ops.kycHint')}</p>
+      <form onSubmit={onSubmit}>
+        <Field label={t('ops.kycPhone')}>
+          <input
+            type="tel"
+            inputMode="tel"
+            placeholder="+8613800138000"
+            value={phone}
+            onChange={(e) => setPhone(e.target.value)}
+            data-testid="kyc-phone"
+            required
+          />
+        </Field>
+        <Field label={t('ops.kycTier')}>
+          <select value={String(tier)} onChange={(e) => onTier(e.target.value)} data-testid="kyc-tier">
+            {KYC_TIERS.map((n) => (
+              <option key={n} value={String(n)}>
+                {t(`ops.kycClass.tier${n}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <ErrorBox error={submit.error} />
+        <button type="submit" className="button" disabled={submit.busy} data-testid="kyc-submit">
+          {submit.busy ? t('common.working') : t('ops.kycSubmit')}
+        </button>
+      </form>
+      {result !== null && (
+        <div className="rows" data-testid="kyc-result" data-tier={result.kycTier} data-user-id={result.id}>
+          <p className="verify verify-ok">{t('ops.kycDone')}</p>
+          <Row label={t('auth.phone')} testId="kyc-result-phone">
+            {result.phone}
+          </Row>
+          <Row label={t('ops.kycTier')} testId="kyc-result-tier">
+            {t(`ops.kycClass.tier${result.kycTier}`)}
+          </Row>
+          {result.limits === undefined ? (
+            <p className="muted">{t('ops.limitsUnknown')}</p>
+          ) : (
+            <>
+              <Row label={t('ops.kycPerPayment')}>
+                <Limit money={result.limits.perPayment} testId="kyc-result-per-payment" />
+              </Row>
+              <Row label={t('ops.kycPerDay')}>
+                <Limit money={result.limits.perDay} testId="kyc-result-per-day" />
+              </Row>
+            </>
+          )}
+          <Row label={t('ops.account')}>
+            <a href={`#/ops/accounts/${result.ledgerAccountId}`} data-testid="kyc-result-account">
+              <code>{shortHex(result.ledgerAccountId)}</code>
+            </a>
+          </Row>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** A limit: its amount, or "no limit" for null (`data-amount` is empty then). */
+function Limit({ money, testId }: { readonly money: Money | null; readonly testId: string }): ReactNode {
+  const { t } = useTranslation();
+  if (money === null) {
+    return (
+      <span data-testid={testId} data-amount="">
+        {t('ops.noLimit')}
+      </span>
+    );
+  }
+  return <MoneyText money={money} testId={testId} />;
 }

@@ -14,7 +14,7 @@ import { ErrorBox, Field } from '../common';
 import { useAction } from '../hooks';
 import { navigate } from '../router';
 
-const PHONE_PATTERN = /^\+[1-9][0-9]{1,14}$/;
+export const PHONE_PATTERN = /^\+[1-9][0-9]{1,14}$/;
 
 /** "13800138000" → "+8613800138000": a Chinese mobile number without its country code is the common case. */
 export function normalizePhone(text: string): string {

@@ -1,11 +1,12 @@
 /**
- * Scan to pay a merchant-presented QR code: read the payload from the camera (getUserMedia + jsQR on frames, when
- * the browser allows it), from an uploaded picture, or pasted as text; `POST /v1/qr/resolve` names the merchant
- * and the amount (a static code asks the payer for it); "Pay" sends `POST /v1/qr/pay`, and the payment runs to
- * its receipt (with the signing step for a browser-held key).
+ * Scan to pay a QR code a merchant or another user presents: read the payload from the camera (getUserMedia +
+ * jsQR on frames, when the browser allows it), from an uploaded picture, or pasted as text; `POST /v1/qr/resolve`
+ * names the payee (a merchant, or a user by masked phone) and the amount (a static code asks the payer for it);
+ * "Pay" sends `POST /v1/qr/pay`, and the payment runs to its receipt (with the signing step for a browser-held key).
  */
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { qrPayee } from '../../api/client';
 import { parseMoneyInput } from '../../api/money';
 import type { Payment, QrResolution } from '../../api/types';
 import { useApp } from '../app-context';
@@ -120,6 +121,7 @@ function ConfirmQrPayment({
   const { t } = useTranslation();
   const { client, locale } = useApp();
   const [amount, setAmount] = useState('');
+  const payee = qrPayee(qr);
   const pay = useAction(async () => {
     if (qr.amount !== null) {
       onPayment(await client.payQr({ payload }));
@@ -131,12 +133,17 @@ function ConfirmQrPayment({
   });
   return (
     <section className="card" data-testid="qr-confirm">
-      <h2>{t('scan.confirmTitle')}</h2>
+      <h2>
+        {t('scan.confirmTitle', { name: payee.name })}{' '}
+        <span className="badge" data-testid="qr-payee-kind" data-kind={payee.kind}>
+          {t(`scan.payeeKind.${payee.kind}`)}
+        </span>
+      </h2>
       <div className="rows">
-        <Row label={t('scan.merchant')} testId="qr-merchant-name">
-          {qr.merchant.name}
+        <Row label={payee.kind === 'user' ? t('scan.payee') : t('scan.merchant')} testId="qr-merchant-name">
+          {payee.name}
         </Row>
-        <Row label={t('scan.city')}>{qr.merchant.city}</Row>
+        {qr.merchant !== null && <Row label={t('scan.city')}>{qr.merchant.city}</Row>}
         {qr.amount !== null && (
           <Row label={t('scan.amount')}>
             <MoneyText money={qr.amount} testId="qr-amount" />
