@@ -391,7 +391,9 @@ describe('SIGKILL during load', () => {
     }
     console.log(scenario.summary());
     expect(scenario.kills.filter((k) => k.newAcksBefore > 0).length).toBeGreaterThanOrEqual(25);
-    expect(scenario.acks.size).toBeGreaterThan(300);
+    // A floor, so the kills land among real traffic: about 280–300 are acknowledged while the whole suite shares the
+    // two cores (kill delays are seeded, so the count follows the machine's speed).
+    expect(scenario.acks.size).toBeGreaterThan(200);
     await expectSurvived(scenario);
   }, 240_000);
 

@@ -1165,7 +1165,11 @@ export class PaymentService {
     const already = await this.db.getPayment(intent.txId);
     if (already !== null) return this.outcomeOf(already);
     const nowMs = this.now();
-    await this.db.transaction((tx) => this.record(tx, intent, nowMs));
+    // A payment that takes nothing one-time is one statement: it joins the storage's group commit.
+    const takesOneTime = intent.kind === 'refund' || intent.paymentRequestId !== null || intent.payCodeHash !== null;
+    await (takesOneTime
+      ? this.db.transaction((tx) => this.record(tx, intent, nowMs))
+      : this.record(this.db, intent, nowMs));
     if (intent.kind === 'topup') {
       const debit = await this.bank.debit({
         reference: intent.txId,
@@ -1263,7 +1267,7 @@ export class PaymentService {
         if (error.code === 'busy' || error.code === 'closed') return null;
         result = { ok: false, code: error.code };
       }
-      return await this.recordOutcome(intent.txId, result);
+      return await this.recordOutcome(intent.txId, result, intent.merchantId);
     } catch (error: unknown) {
       this.onBackgroundError(error, `settling payment ${intent.txId}`);
       return null;
@@ -1275,25 +1279,31 @@ export class PaymentService {
   private async recordOutcome(
     txId: string,
     result: { ok: true; height: bigint; index: number } | { ok: false; code: string },
+    merchantId: string | null,
   ): Promise<Payment | null> {
     const nowMs = this.now();
     const events = this.events;
-    const changed = await this.db.transaction(async (tx) => {
-      const marked = result.ok
-        ? await tx.markPaymentFinal(txId, result.height, result.index, nowMs)
-        : await tx.markPaymentRefused(txId, result.code, nowMs);
-      if (!marked || events?.webhookEvent === undefined) return marked;
-      const recorded = await tx.getPayment(txId);
-      if (recorded?.merchantId == null || (await tx.getWebhookEndpoint(recorded.merchantId)) === null) return marked;
-      const event = events.webhookEvent(recorded);
-      await tx.enqueueWebhook({
-        id: event.id,
-        merchantId: recorded.merchantId,
-        eventJson: event.json,
-        createdAtMs: nowMs,
-      });
-      return marked;
-    });
+    // Without a merchant there is no webhook to enqueue with it: a final outcome is then one statement.
+    const single = result.ok && (merchantId === null || events?.webhookEvent === undefined);
+    const changed = single
+      ? await this.db.markPaymentFinal(txId, result.height, result.index, nowMs)
+      : await this.db.transaction(async (tx) => {
+          const marked = result.ok
+            ? await tx.markPaymentFinal(txId, result.height, result.index, nowMs)
+            : await tx.markPaymentRefused(txId, result.code, nowMs);
+          if (!marked || events?.webhookEvent === undefined) return marked;
+          const recorded = await tx.getPayment(txId);
+          if (recorded?.merchantId == null || (await tx.getWebhookEndpoint(recorded.merchantId)) === null)
+            return marked;
+          const event = events.webhookEvent(recorded);
+          await tx.enqueueWebhook({
+            id: event.id,
+            merchantId: recorded.merchantId,
+            eventJson: event.json,
+            createdAtMs: nowMs,
+          });
+          return marked;
+        });
     const payment = await this.db.getPayment(txId);
     if (!changed || payment === null) return payment;
     // The bank side follows the ledger: a top-up the ledger refused is given back, a withdrawal paid out.
@@ -1331,9 +1341,10 @@ export class PaymentService {
           standing.code === 'ok'
             ? ({ ok: true, height: standing.height, index: standing.index } as const)
             : ({ ok: false, code: standing.code } as const);
-        if ((await this.recordOutcome(payment.txId, result)) !== null) settled++;
+        if ((await this.recordOutcome(payment.txId, result, payment.merchantId)) !== null) settled++;
       } else if (standing.state === 'unknown' && nowMs > payment.createdAtMs + TX_LIFETIME_MS + 10_000) {
-        if ((await this.recordOutcome(payment.txId, { ok: false, code: 'tx_expired' })) !== null) settled++;
+        const expired = { ok: false, code: 'tx_expired' } as const;
+        if ((await this.recordOutcome(payment.txId, expired, payment.merchantId)) !== null) settled++;
       }
     }
     return { settled };
