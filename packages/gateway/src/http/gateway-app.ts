@@ -63,6 +63,12 @@ export const RATE_WINDOW_MS_DEFAULT = 15 * 60 * 1000;
 export const LOGIN_FAILURES_PER_PHONE_MAX_DEFAULT = 10;
 /** Log-in attempts, failed or not, per client IP per window. */
 export const LOGIN_ATTEMPTS_PER_IP_MAX_DEFAULT = 100;
+/** Money-moving and other POSTs per user per window (a phone's worth of taps; a merchant's till is faster). */
+export const POSTS_PER_USER_MAX_DEFAULT = 600;
+/** Pay codes a merchant may try that match nothing, per window: guessing codes is refused long before it could pay. */
+export const PAY_CODE_MISSES_PER_MERCHANT_MAX_DEFAULT = 30;
+/** The window of the two limits above. */
+export const USER_RATE_WINDOW_MS_DEFAULT = 60_000;
 /** Phones and IPs tracked by each limiter at most. */
 export const RATE_KEYS_MAX_DEFAULT = 100_000;
 /** A device bound at log-in without a label gets this one. */
@@ -73,6 +79,11 @@ export interface GatewayRateLimitOptions {
   readonly loginFailuresPerPhoneMax?: number;
   readonly loginAttemptsPerIpMax?: number;
   readonly keysMax?: number;
+  /** POSTs per user per `userWindowMs`. */
+  readonly postsPerUserMax?: number;
+  /** Pay codes that match nothing, per merchant per `userWindowMs`. */
+  readonly payCodeMissesPerMerchantMax?: number;
+  readonly userWindowMs?: number;
 }
 
 export interface GatewayAppOptions {
@@ -146,6 +157,17 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
   const ipAttempts = new FixedWindowLimiter({
     hitsMax: options.rateLimit?.loginAttemptsPerIpMax ?? LOGIN_ATTEMPTS_PER_IP_MAX_DEFAULT,
     windowMs,
+    keysMax,
+  });
+  const userWindowMs = options.rateLimit?.userWindowMs ?? USER_RATE_WINDOW_MS_DEFAULT;
+  const userPosts = new FixedWindowLimiter({
+    hitsMax: options.rateLimit?.postsPerUserMax ?? POSTS_PER_USER_MAX_DEFAULT,
+    windowMs: userWindowMs,
+    keysMax,
+  });
+  const payCodeMisses = new FixedWindowLimiter({
+    hitsMax: options.rateLimit?.payCodeMissesPerMerchantMax ?? PAY_CODE_MISSES_PER_MERCHANT_MAX_DEFAULT,
+    windowMs: userWindowMs,
     keysMax,
   });
   const now = (): number => {
@@ -352,6 +374,14 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
         authenticateToken: (token) => authenticateToken(token),
         idempotent,
         feed: options.feed ?? null,
+        limitUserPost: (userId) => refuseIfLimited(userPosts.hit(userId, now()), 'too many requests, retry later'),
+        payCodeMisses: {
+          check: (merchantId) =>
+            refuseIfLimited(payCodeMisses.check(merchantId, now()), 'too many unknown pay codes, retry later'),
+          hit: (merchantId) => {
+            payCodeMisses.hit(merchantId, now());
+          },
+        },
       });
     });
   };
@@ -361,15 +391,13 @@ function phoneTaken(): GatewayApiError {
   return new GatewayApiError('phone_taken', 'a user with this phone number exists');
 }
 
-function refuseIfLimited(check: { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number }): void {
+function refuseIfLimited(
+  check: { readonly ok: true } | { readonly ok: false; readonly retryAfterMs: number },
+  message = 'too many log-in attempts, retry later',
+): void {
   if (check.ok) return;
   const retryAfterS = Math.max(1, Math.ceil(check.retryAfterMs / 1000));
-  throw new GatewayApiError(
-    'rate_limited',
-    'too many log-in attempts, retry later',
-    { retryAfterS },
-    { 'retry-after': String(retryAfterS) },
-  );
+  throw new GatewayApiError('rate_limited', message, { retryAfterS }, { 'retry-after': String(retryAfterS) });
 }
 
 function sendError(reply: FastifyReply, response: ErrorResponse): FastifyReply {

@@ -767,6 +767,43 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
       expect(done.statusCode, done.body).toBe(201);
     });
 
+    it('limits POSTs per user and unknown pay codes per merchant with 429 and Retry-After', async () => {
+      const owner = await signUp();
+      const alice = await signUp();
+      const merchant = await makeMerchant(owner, 'Limit Shop');
+      const limited = createGatewayApp({
+        db,
+        payments,
+        clock,
+        rateLimit: { postsPerUserMax: 3, payCodeMissesPerMerchantMax: 2, userWindowMs: 60_000 },
+      });
+      try {
+        const post = (url: string, token: string, body: object) =>
+          limited.inject({
+            method: 'POST',
+            url,
+            headers: { authorization: `Bearer ${token}`, 'idempotency-key': nextKey() },
+            payload: body,
+          });
+        const statuses: number[] = [];
+        for (let i = 0; i < 4; i++) statuses.push((await post('/v1/pay-codes', alice.token, {})).statusCode);
+        expect(statuses).toEqual([201, 201, 201, 429]);
+        const misses: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const answer = await post(`/v1/merchants/${merchant.id}/charges`, owner.token, {
+            payCode: `2800000000000000${10 + i}`,
+            amount: '1.00',
+            currency: 'CNY',
+          });
+          misses.push(answer.statusCode);
+          if (answer.statusCode === 429) expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+        }
+        expect(misses).toEqual([404, 404, 429]);
+      } finally {
+        await limited.close();
+      }
+    });
+
     it('settles a payment left pending by a stopped process: refused as expired when the ledger never had it', async () => {
       const alice = await signUp();
       const txId = randomBytes(16).toString('hex');

@@ -78,6 +78,10 @@ export interface RouteContext {
   /** For the event stream, whose browser client (EventSource) can send no header: `?access_token=`. */
   authenticateToken(token: string | undefined): Promise<Authenticated>;
   readonly feed: LiveFeed | null;
+  /** Counts a POST of the user; throws 429 `rate_limited` past the limit. */
+  limitUserPost(userId: string): void;
+  /** Pay codes a merchant tried that matched nothing: checked before a charge, counted after a miss. */
+  readonly payCodeMisses: { check(merchantId: string): void; hit(merchantId: string): void };
   idempotent(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -125,7 +129,10 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
     reply: FastifyReply,
     user: User,
     run: () => Promise<HandlerResult>,
-  ): Promise<FastifyReply> => ctx.idempotent(request, reply, `user:${user.id}`, run);
+  ): Promise<FastifyReply> => {
+    ctx.limitUserPost(user.id);
+    return ctx.idempotent(request, reply, `user:${user.id}`, run);
+  };
 
   const paymentAnswer = async (user: User, outcome: Awaited<ReturnType<PaymentService['topUp']>>) => ({
     status: outcomeStatus(outcome),
@@ -213,6 +220,7 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
 
   scope.post('/v1/pay-codes', { schema: payCodeSchema }, async (request, reply) => {
     const { user } = await ctx.authenticate(request);
+    ctx.limitUserPost(user.id);
     // The answer holds a live code: it is not stored for replay; a retry makes another code.
     if (typeof request.headers['idempotency-key'] !== 'string') {
       throw new GatewayApiError('bad_request', 'an Idempotency-Key header is required', { field: 'idempotency-key' });
@@ -392,14 +400,23 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
         const { user } = await ctx.authenticate(request);
         const merchant = await ownMerchant(user, request.params.merchantId);
         const { payCode, amount, currency, expiresInS } = request.body;
+        ctx.payCodeMisses.check(merchant.id);
         return post(request, reply, user, async () => {
           const lifetimeMs = expiresInS === undefined ? PRE_AUTH_LIFETIME_MS_DEFAULT : expiresInS * 1000;
-          const outcome = await payments.chargePayCode(
-            merchant,
-            payCode,
-            { amount, currency },
-            hold ? { lifetimeMs } : null,
-          );
+          let outcome: Awaited<ReturnType<PaymentService['chargePayCode']>>;
+          try {
+            outcome = await payments.chargePayCode(
+              merchant,
+              payCode,
+              { amount, currency },
+              hold ? { lifetimeMs } : null,
+            );
+          } catch (error: unknown) {
+            if (error instanceof GatewayApiError && error.code === 'pay_code_not_found') {
+              ctx.payCodeMisses.hit(merchant.id);
+            }
+            throw error;
+          }
           // The merchant sees the payment; a browser-held payer key signs in the payer's wallet, not here.
           return {
             status: outcomeStatus(outcome),
