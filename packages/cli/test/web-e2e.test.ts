@@ -154,6 +154,7 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the web app in headless Chro
         await owner.getByTestId('merchant-mcc').fill('5812');
         await owner.getByTestId('merchant-city').fill('上海');
         await owner.getByTestId('merchant-region').fill('SH');
+        await owner.getByTestId('merchant-bank-account').fill('6222 0210 0000 1234');
         await owner.getByTestId('merchant-submit').click();
         await poll(() => owner.getByTestId('merchant-console').isVisible()).toBe(true);
         await poll(() => owner.getByTestId('live-status').getAttribute('data-state')).toBe('open');

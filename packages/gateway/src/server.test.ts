@@ -118,6 +118,7 @@ describe('the Paychain server', () => {
       mcc: '5411',
       city: 'Beijing',
       region: 'BJ',
+      bankAccount: '6222021001000001',
     });
     const merchantId = String(merchant.json.id);
     const hook = await call('PUT', `/v1/merchants/${merchantId}/webhook`, owner, { url: merchantUrl });

@@ -138,7 +138,13 @@ async function seedDemoPeople(payments: PaymentService): Promise<void> {
     const wallet = await payments.openWallet({ phone: DEMO_PEOPLE.wallet, passwordHash, keyMode: 'custodial' });
     await payments.topUp(wallet, { amount: '1000.00', currency: 'CNY' });
     const owner = await payments.openWallet({ phone: DEMO_PEOPLE.merchant, passwordHash, keyMode: 'custodial' });
-    await payments.openMerchant(owner, { name: '演示面馆 Demo Noodles', mcc: '5812', city: '上海', region: 'SH' });
+    await payments.openMerchant(owner, {
+      name: '演示面馆 Demo Noodles',
+      mcc: '5812',
+      city: '上海',
+      region: 'SH',
+      bankAccount: '6222 0210 0000 0002',
+    });
     const ops = await payments.openWallet({ phone: DEMO_PEOPLE.ops, passwordHash, keyMode: 'custodial' });
     await db.setUserRole(ops.id, 'ops');
   }

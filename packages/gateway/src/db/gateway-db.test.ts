@@ -174,6 +174,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         city: '上海',
         region: 'SH',
         settlementAccountId: nextId(),
+        bankAccount: '6222 0210 0112 3456',
         createdAtMs: T0,
       });
       return id;
@@ -374,6 +375,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
           city: '上海',
           region: 'SH',
           settlementAccountId: merchant?.settlementAccountId,
+          bankAccount: '6222 0210 0112 3456',
           createdAtMs: T0,
         });
         expect((await db.listMerchantsByOwner(owner.id)).map((m) => m.id)).toEqual([first, second].sort());
@@ -1046,6 +1048,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
               city: 'c',
               region: 'r',
               settlementAccountId: nextId(),
+              bankAccount: '6222021001123456',
               createdAtMs: T0,
             });
             expect(await tx.getMerchant(merchantId)).not.toBeNull();
@@ -1088,6 +1091,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
           city: 'c',
           region: 'r',
           settlementAccountId: nextId(),
+          bankAccount: '6222021001123456',
           createdAtMs: T0,
         });
         expect(await rolledBack).toBe(failure);

@@ -19,7 +19,17 @@
 export type KycTier = 1 | 2 | 3;
 export type KeyMode = 'browser' | 'custodial';
 export type UserStatus = 'active' | 'frozen';
-export type PaymentKind = 'p2p' | 'qr' | 'paycode' | 'topup' | 'withdraw' | 'authorize' | 'capture' | 'void' | 'refund';
+export type PaymentKind =
+  | 'p2p'
+  | 'qr'
+  | 'paycode'
+  | 'topup'
+  | 'withdraw'
+  | 'authorize'
+  | 'capture'
+  | 'void'
+  | 'refund'
+  | 'payout';
 export type UserRole = 'user' | 'ops';
 export type PaymentStatus = 'pending' | 'final' | 'refused';
 export type GatewayDbBackend = 'sqlite' | 'postgres';
@@ -37,13 +47,22 @@ export const PAYMENT_KINDS: readonly PaymentKind[] = [
   'capture',
   'void',
   'refund',
+  'payout',
 ];
 export const USER_ROLES: readonly UserRole[] = ['user', 'ops'];
 export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['pending', 'final', 'refused'];
 /** Merchant payments, the only ones a refund may point at. */
 export const REFUNDABLE_KINDS: readonly PaymentKind[] = ['qr', 'paycode', 'capture'];
 /** Payments that belong to a merchant (and only those carry a merchant id). */
-export const MERCHANT_KINDS: readonly PaymentKind[] = ['qr', 'paycode', 'authorize', 'capture', 'void', 'refund'];
+export const MERCHANT_KINDS: readonly PaymentKind[] = [
+  'qr',
+  'paycode',
+  'authorize',
+  'capture',
+  'void',
+  'refund',
+  'payout',
+];
 /** Payments that act on a pre-authorization (and only those name it). */
 export const AUTHORIZATION_KINDS: readonly PaymentKind[] = ['capture', 'void'];
 
@@ -70,6 +89,8 @@ export const PAY_CODE_LIFETIME_MS_MAX = 60_000;
 export const MERCHANT_NAME_CHARS_MAX = 100;
 export const MERCHANT_CITY_CHARS_MAX = 64;
 export const MERCHANT_REGION_CHARS_MAX = 64;
+/** The merchant's account at its bank, where payouts go: 6..34 letters, digits, spaces or dashes (IBAN-sized). */
+export const MERCHANT_BANK_ACCOUNT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 -]{4,32}[A-Za-z0-9]$/;
 /** `listMerchantsByOwner` answers at most this many. */
 export const MERCHANTS_LIST_MAX = 100;
 export const IDEMPOTENCY_SCOPE_CHARS_MAX = 128;
@@ -147,6 +168,8 @@ export interface Merchant {
   readonly city: string;
   readonly region: string;
   readonly settlementAccountId: string;
+  /** Where payouts of the settlement account go (MERCHANT_BANK_ACCOUNT_PATTERN). */
+  readonly bankAccount: string;
   readonly createdAtMs: number;
 }
 

@@ -161,6 +161,7 @@ CREATE TABLE merchants (
   city TEXT NOT NULL CHECK (length(city) BETWEEN 1 AND ${MERCHANT_CITY_CHARS_MAX}),
   region TEXT NOT NULL CHECK (length(region) BETWEEN 1 AND ${MERCHANT_REGION_CHARS_MAX}),
   settlement_account_id TEXT NOT NULL CHECK (${d.hex('settlement_account_id', 32)}),
+  bank_account TEXT NOT NULL CHECK (length(bank_account) BETWEEN 6 AND 34),
   created_at ${d.int64} NOT NULL CHECK (created_at >= 0)
 )${t};
 CREATE INDEX merchants_owner ON merchants (owner_user_id, created_at);
@@ -195,7 +196,7 @@ CREATE TABLE payments (
   amount ${d.int64} NOT NULL CHECK (amount > 0),
   currency TEXT NOT NULL CHECK (${d.assetId('currency')}),
   kind TEXT NOT NULL CHECK (
-    kind IN ('p2p', 'qr', 'paycode', 'topup', 'withdraw', 'authorize', 'capture', 'void', 'refund')),
+    kind IN ('p2p', 'qr', 'paycode', 'topup', 'withdraw', 'authorize', 'capture', 'void', 'refund', 'payout')),
   memo TEXT NOT NULL CHECK (length(memo) <= ${PAYMENT_MEMO_CHARS_MAX}),
   payer_label TEXT NOT NULL CHECK (length(payer_label) BETWEEN 1 AND ${PAYMENT_LABEL_CHARS_MAX}),
   payee_label TEXT NOT NULL CHECK (length(payee_label) BETWEEN 1 AND ${PAYMENT_LABEL_CHARS_MAX}),
@@ -211,7 +212,7 @@ CREATE TABLE payments (
   CONSTRAINT payments_position_iff_final CHECK ((status = 'final') = (ledger_height IS NOT NULL)),
   CONSTRAINT payments_height_iff_index CHECK ((ledger_height IS NULL) = (ledger_index IS NULL)),
   CONSTRAINT payments_merchant_iff_merchant_kind CHECK (
-    (merchant_id IS NOT NULL) = (kind IN ('qr', 'paycode', 'authorize', 'capture', 'void', 'refund'))),
+    (merchant_id IS NOT NULL) = (kind IN ('qr', 'paycode', 'authorize', 'capture', 'void', 'refund', 'payout'))),
   CONSTRAINT payments_refund_of_iff_refund CHECK ((refund_of IS NOT NULL) = (kind = 'refund')),
   CONSTRAINT payments_authorization_of_iff_capture_or_void CHECK (
     (authorization_of IS NOT NULL) = (kind IN ('capture', 'void'))),

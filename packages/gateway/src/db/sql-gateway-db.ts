@@ -38,6 +38,7 @@ import {
   KYC_TIERS,
   type KycTier,
   type MarkPaidResult,
+  MERCHANT_BANK_ACCOUNT_PATTERN,
   MERCHANT_CITY_CHARS_MAX,
   MERCHANT_KINDS,
   MERCHANT_NAME_CHARS_MAX,
@@ -112,7 +113,7 @@ const USER_COLUMNS =
   'id, phone, password_hash, kyc_tier, ledger_account_id, key_mode, public_key, sealed_key, status, role, created_at';
 const DEVICE_COLUMNS = 'user_id, device_id, label, public_key, bound_at, revoked_at';
 const SESSION_COLUMNS = 'token_hash, user_id, device_id, created_at, expires_at, revoked_at';
-const MERCHANT_COLUMNS = 'id, owner_user_id, name, mcc, city, region, settlement_account_id, created_at';
+const MERCHANT_COLUMNS = 'id, owner_user_id, name, mcc, city, region, settlement_account_id, bank_account, created_at';
 const REQUEST_COLUMNS =
   'id, merchant_id, payee_user_id, amount, memo, currency, one_time, expires_at, paid_tx_id, created_at';
 const PAYMENT_COLUMNS =
@@ -322,6 +323,7 @@ function merchantFromRow(row: SqlRow): Merchant {
     city: readText(row, 'merchants', 'city'),
     region: readText(row, 'merchants', 'region'),
     settlementAccountId: readText(row, 'merchants', 'settlement_account_id'),
+    bankAccount: readText(row, 'merchants', 'bank_account'),
     createdAtMs: readInt(row, 'merchants', 'created_at'),
   };
 }
@@ -613,8 +615,12 @@ class SqlGatewayOps implements GatewayDbOps {
     assertText(merchant.city, MERCHANT_CITY_CHARS_MAX, 'merchant city');
     assertText(merchant.region, MERCHANT_REGION_CHARS_MAX, 'merchant region');
     assertId(merchant.settlementAccountId, 'settlement account id');
+    assert(
+      MERCHANT_BANK_ACCOUNT_PATTERN.test(merchant.bankAccount),
+      'a bank account of 6..34 letters, digits, - or space',
+    );
     assertTimeMs(merchant.createdAtMs, 'createdAtMs');
-    await this.changes(`INSERT INTO merchants (${MERCHANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+    await this.changes(`INSERT INTO merchants (${MERCHANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
       merchant.id,
       merchant.ownerUserId,
       merchant.name,
@@ -622,6 +628,7 @@ class SqlGatewayOps implements GatewayDbOps {
       merchant.city,
       merchant.region,
       merchant.settlementAccountId,
+      merchant.bankAccount,
       int(merchant.createdAtMs),
     ]);
   }

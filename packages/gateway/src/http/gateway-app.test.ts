@@ -481,6 +481,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
           '/v1/merchants/{merchantId}/authorizations',
           '/v1/merchants/{merchantId}/charges',
           '/v1/merchants/{merchantId}/payments',
+          '/v1/merchants/{merchantId}/payouts',
           '/v1/merchants/{merchantId}/qr',
           '/v1/merchants/{merchantId}/summary',
           '/v1/merchants/{merchantId}/webhook',

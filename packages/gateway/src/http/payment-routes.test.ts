@@ -178,7 +178,7 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
     async function makeMerchant(owner: Wallet, name = '老王面馆 Noodles'): Promise<{ id: string; staticQr: string }> {
       const response = await call('POST', '/v1/merchants', {
         token: owner.token,
-        body: { name, mcc: '5812', city: '上海 Shanghai', region: 'SH' },
+        body: { name, mcc: '5812', city: '上海 Shanghai', region: 'SH', bankAccount: '6222 0210 9999 0001' },
       });
       expect(response.statusCode, response.body).toBe(201);
       return response.json<{ id: string; staticQr: string }>();
@@ -414,6 +414,44 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
       const list = await call('GET', `/v1/merchants/${merchant.id}/payments`, { token: owner.token });
       expect(list.json<{ items: PaymentJson[] }>().items.map((p) => p.kind)).toEqual(['refund', 'refund', 'qr']);
       expect((await call('GET', `/v1/merchants/${merchant.id}/payments`, { token: alice.token })).statusCode).toBe(404);
+    });
+
+    it("pays a merchant's settlement balance out to its bank account, never more than it holds", async () => {
+      const owner = await signUp();
+      const alice = await signUp();
+      await topUp(alice, '100.00');
+      const merchant = await makeMerchant(owner, 'Payout Shop');
+      const paid = await call('POST', '/v1/qr/pay', {
+        token: alice.token,
+        body: { payload: merchant.staticQr, amount: '40.00', currency: 'CNY' },
+      });
+      expect(paid.statusCode, paid.body).toBe(201);
+      const badAccount = await call('POST', '/v1/merchants', {
+        token: owner.token,
+        body: { name: 'X', mcc: '5812', city: 'C', region: 'R', bankAccount: '12' },
+      });
+      expect([badAccount.statusCode, errorCode(badAccount)]).toEqual([400, 'bad_request']);
+      const tooMuch = await call('POST', `/v1/merchants/${merchant.id}/payouts`, {
+        token: owner.token,
+        body: { amount: '40.01', currency: 'CNY' },
+      });
+      expect([tooMuch.statusCode, errorCode(tooMuch)]).toEqual([422, 'insufficient_funds']);
+      const notMine = await call('POST', `/v1/merchants/${merchant.id}/payouts`, {
+        token: alice.token,
+        body: { amount: '1.00', currency: 'CNY' },
+      });
+      expect(notMine.statusCode).toBe(404);
+      const out = await call('POST', `/v1/merchants/${merchant.id}/payouts`, {
+        token: owner.token,
+        body: { amount: '30.00', currency: 'CNY' },
+      });
+      expect(out.statusCode, out.body).toBe(201);
+      expect(out.json<PaymentJson>()).toMatchObject({ kind: 'payout', status: 'final', direction: 'out' });
+      expect(out.json<PaymentJson>().counterparty.kind).toBe('bank');
+      await payments.drain();
+      expect(bank.balance('6222 0210 9999 0001')).toBe(BANK_OPENING + 3_000n);
+      const settlement = (await db.getMerchant(merchant.id))?.settlementAccountId ?? '';
+      expect(testLedger.ledger.balance(settlement, 'CNY', Date.now()).posted).toBe(1_000n);
     });
 
     it('refuses an expired QR, and pays a static QR with the amount the payer enters', async () => {

@@ -43,6 +43,7 @@ import {
   merchantSummarySchema,
   moneyMoveSchema,
   payCodeSchema,
+  payoutSchema,
   payQrSchema,
   peersSchema,
   personalQrSchema,
@@ -336,7 +337,7 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
 
   // ---- merchants ----
 
-  scope.post<{ Body: { name: string; mcc: string; city: string; region: string } }>(
+  scope.post<{ Body: { name: string; mcc: string; city: string; region: string; bankAccount: string } }>(
     '/v1/merchants',
     { schema: createMerchantSchema },
     async (request, reply) => {
@@ -426,6 +427,18 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
       },
     );
   }
+
+  scope.post<{ Params: { merchantId: string }; Body: MoneyBody }>(
+    '/v1/merchants/:merchantId/payouts',
+    { schema: payoutSchema },
+    async (request, reply) => {
+      const { user } = await ctx.authenticate(request);
+      const merchant = await ownMerchant(user, request.params.merchantId);
+      return post(request, reply, user, async () =>
+        paymentAnswer(user, await payments.payout(user, merchant, request.body)),
+      );
+    },
+  );
 
   scope.post<{ Params: { txId: string }; Body: MoneyBody }>(
     '/v1/payments/:txId/capture',

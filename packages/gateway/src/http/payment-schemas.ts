@@ -7,6 +7,7 @@
 import type { FastifySchema } from 'fastify';
 import {
   KEY_MODES,
+  MERCHANT_BANK_ACCOUNT_PATTERN,
   MERCHANT_CITY_CHARS_MAX,
   MERCHANT_NAME_CHARS_MAX,
   MERCHANT_REGION_CHARS_MAX,
@@ -449,7 +450,7 @@ export const confirmationsSchema = {
 
 const merchantSchema = {
   type: 'object',
-  required: ['id', 'name', 'mcc', 'city', 'region', 'settlementAccountId', 'staticQr', 'createdAtMs'],
+  required: ['id', 'name', 'mcc', 'city', 'region', 'settlementAccountId', 'bankAccount', 'staticQr', 'createdAtMs'],
   additionalProperties: false,
   properties: {
     id: idSchema,
@@ -458,6 +459,7 @@ const merchantSchema = {
     city: { type: 'string' },
     region: { type: 'string' },
     settlementAccountId: idSchema,
+    bankAccount: { type: 'string', description: "the merchant's account at its bank, where payouts go" },
     staticQr: { type: 'string', description: 'EMVCo payload of the printed QR (payer enters the amount)' },
     createdAtMs: timeMsSchema,
   },
@@ -479,9 +481,14 @@ export const createMerchantSchema = {
   security: bearer,
   body: {
     type: 'object',
-    required: ['name', 'mcc', 'city', 'region'],
+    required: ['name', 'mcc', 'city', 'region', 'bankAccount'],
     additionalProperties: false,
     properties: {
+      bankAccount: {
+        type: 'string',
+        pattern: MERCHANT_BANK_ACCOUNT_PATTERN.source,
+        description: "the merchant's account at its bank (6..34 letters, digits, spaces or dashes)",
+      },
       name: nameText(MERCHANT_NAME_CHARS_MAX),
       mcc: { type: 'string', pattern: '^[0-9]{4}$', description: 'ISO 18245 merchant category code' },
       city: nameText(MERCHANT_CITY_CHARS_MAX),
@@ -566,6 +573,16 @@ export const chargeSchema = (summary: string, hold: boolean) =>
     },
     response: paymentAnswers,
   }) as const satisfies FastifySchema;
+
+export const payoutSchema = {
+  tags: ['merchants'],
+  summary: "pay the merchant's settlement balance out to its bank account (burned on the ledger, credited by the bank)",
+  headers: idempotencyHeaders,
+  security: bearer,
+  params: merchantParams,
+  body: moneyBody,
+  response: paymentAnswers,
+} as const satisfies FastifySchema;
 
 export const captureSchema = {
   tags: ['merchants'],

@@ -45,6 +45,7 @@ export function merchantToJson(merchant: Merchant, payments: PaymentService) {
     city: merchant.city,
     region: merchant.region,
     settlementAccountId: merchant.settlementAccountId,
+    bankAccount: merchant.bankAccount,
     staticQr: payments.staticQr(merchant, currency),
     createdAtMs: merchant.createdAtMs,
   };
@@ -56,10 +57,11 @@ export function merchantToJson(merchant: Merchant, payments: PaymentService) {
  */
 export function paymentToJson(view: PaymentView, payments: PaymentService, viewerAccountIds: readonly string[]) {
   const incoming =
-    view.kind === 'topup' || (view.kind !== 'withdraw' && viewerAccountIds.includes(view.payeeAccountId));
+    view.kind === 'topup' ||
+    (view.kind !== 'withdraw' && view.kind !== 'payout' && viewerAccountIds.includes(view.payeeAccountId));
   const counterpartyLabel = incoming ? view.payerLabel : view.payeeLabel;
   const counterpartyKind =
-    view.kind === 'topup' || view.kind === 'withdraw'
+    view.kind === 'topup' || view.kind === 'withdraw' || view.kind === 'payout'
       ? 'bank'
       : view.merchantId !== null && !incoming
         ? 'merchant'

@@ -229,6 +229,8 @@ export interface NewMerchantInput {
   readonly mcc: string;
   readonly city: string;
   readonly region: string;
+  /** The merchant's account at its bank, where payouts go. */
+  readonly bankAccount: string;
 }
 
 /** A merchant-initiated charge of a pay code waiting for a browser-held key to confirm it. */
@@ -398,6 +400,7 @@ export class PaymentService {
       city: input.city,
       region: input.region,
       settlementAccountId,
+      bankAccount: input.bankAccount,
       createdAtMs: this.now(),
     };
     await this.db.createMerchant(merchant);
@@ -971,6 +974,27 @@ export class PaymentService {
     return auth;
   }
 
+  /** Pays the merchant's settlement balance out to its bank account: burned on the ledger, then credited by the bank. */
+  async payout(owner: User, merchant: Merchant, input: MoneyJson): Promise<PaymentOutcome> {
+    const money = this.money(input);
+    this.checkPayer(owner, merchant.settlementAccountId, money, { tierApplies: false, payeeAccountId: null });
+    const unsigned = this.ledger.unsigned(
+      { type: 'burn', asset: money.currency, account: merchant.settlementAccountId, amount: money.amount },
+      this.now(),
+    );
+    return this.sign(owner, unsigned, {
+      signerUserId: owner.id,
+      payerUserId: owner.id,
+      kind: 'payout',
+      issuerCosigns: true,
+      payeeAccountId: BURN_PAYEE,
+      merchantId: merchant.id,
+      money,
+      payerLabel: merchant.name,
+      payeeLabel: 'bank',
+    });
+  }
+
   /** A refund from the merchant's settlement account to the payer: never above what was paid, over all refunds. */
   async refund(owner: User, merchant: Merchant, originalTxId: string, input: MoneyJson): Promise<PaymentOutcome> {
     const original = await this.db.getPayment(originalTxId);
@@ -1313,14 +1337,15 @@ export class PaymentService {
         this.onBackgroundError(new Error(reversed.message), `reversing the bank debit of ${txId}`);
       }
     }
-    if (payment.kind === 'withdraw' && payment.status === 'final') {
+    if ((payment.kind === 'withdraw' || payment.kind === 'payout') && payment.status === 'final') {
+      const merchant = payment.merchantId === null ? null : await this.db.getMerchant(payment.merchantId);
       const credited = await this.bank.credit({
         reference: txId,
-        bankAccount: payment.payerLabel,
+        bankAccount: merchant === null ? payment.payerLabel : merchant.bankAccount,
         amount: payment.amount,
         currency: payment.currency,
       });
-      if (!credited.ok) this.onBackgroundError(new Error(credited.message), `crediting the withdrawal ${txId}`);
+      if (!credited.ok) this.onBackgroundError(new Error(credited.message), `crediting the ${payment.kind} ${txId}`);
     }
     this.events?.paymentSettled(payment);
     return payment;

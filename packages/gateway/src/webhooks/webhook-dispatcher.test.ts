@@ -320,6 +320,7 @@ describe.each([sqliteBackend(), postgresBackend()])('WebhookDispatcher on $name'
         city: '上海',
         region: 'SH',
         settlementAccountId: nextId(),
+        bankAccount: '6222021001123456',
         createdAtMs: T0,
       });
       return merchantId;
