@@ -10,10 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   bytesToHex,
+  decodeTransaction,
+  encodeTransaction,
   getSuite,
   hexToBytes,
   parseReceipt,
   type ReceiptJson,
+  sortSignatures,
   type ValidatorSet,
   verifyReceipt,
 } from '@paychain/core';
@@ -840,6 +843,55 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
       } finally {
         await limited.close();
       }
+    });
+
+    it('settles a withdrawal the ledger made final while the gateway was stopped: the bank credits it once', async () => {
+      const alice = await signUp('browser');
+      const privateKey = alice.privateKey;
+      if (privateKey === null) throw new Error('test setup: browser key');
+      await topUp(alice, '50.00');
+      const started = (
+        await call('POST', '/v1/wallet/withdrawals', { token: alice.token, body: { amount: '20.00', currency: 'CNY' } })
+      ).json<PaymentJson>();
+      const signing = started.signing;
+      if (signing === undefined) throw new Error('a signing request');
+      // What a gateway that stopped after recording and submitting leaves: a pending row, a final transaction.
+      await db.insertPayment({
+        txId: started.txId,
+        payerUserId: alice.userId,
+        payeeAccountId: '0'.repeat(32),
+        merchantId: null,
+        paymentRequestId: null,
+        authorizationOf: null,
+        amount: 2_000n,
+        currency: 'CNY',
+        kind: 'withdraw',
+        memo: '',
+        payerLabel: alice.phone,
+        payeeLabel: 'bank',
+        createdAtMs: clock(),
+      });
+      const decoded = decodeTransaction(hexToBytes(signing.unsignedTx));
+      if (!decoded.ok) throw new Error(decoded.error);
+      const { tx } = decoded.value;
+      const signingBytes = hexToBytes(signing.signingBytes);
+      const issuer = testLedger.ledger.issuerSigner;
+      const outcome = await testLedger.consortium.submit(
+        encodeTransaction({
+          ...tx,
+          signatures: sortSignatures([
+            { publicKey: suite.publicKeyFromPrivate(privateKey), signature: suite.sign(privateKey, signingBytes) },
+            { publicKey: issuer.publicKey, signature: suite.sign(issuer.privateKey, signingBytes) },
+          ]),
+        }),
+      );
+      expect(outcome.code).toBe('ok');
+      const bankBefore = bank.balance(alice.phone);
+      await payments.reconcile();
+      await payments.reconcile();
+      expect(await db.getPayment(started.txId)).toMatchObject({ status: 'final', code: 'ok' });
+      expect(bank.balance(alice.phone)).toBe((bankBefore ?? 0n) + 2_000n);
+      expect(await balance(alice)).toBe('30.00');
     });
 
     it('settles a payment left pending by a stopped process: refused as expired when the ledger never had it', async () => {

@@ -1305,6 +1305,26 @@ export class PaymentService {
     result: { ok: true; height: bigint; index: number } | { ok: false; code: string },
     merchantId: string | null,
   ): Promise<Payment | null> {
+    const before = await this.db.getPayment(txId);
+    if (before === null || before.status !== 'pending') return before;
+    // The bank side follows the ledger, and goes first: its calls are idempotent per reference, so if the process
+    // stops before the outcome is recorded, `reconcile()` does both again and nothing is paid twice or lost.
+    if (before.kind === 'topup' && !result.ok) {
+      const reversed = await this.bank.reverse(txId);
+      if (!reversed.ok && reversed.code !== 'reference_unknown' && reversed.code !== 'already_reversed') {
+        this.onBackgroundError(new Error(reversed.message), `reversing the bank debit of ${txId}`);
+      }
+    }
+    if ((before.kind === 'withdraw' || before.kind === 'payout') && result.ok) {
+      const merchant = before.merchantId === null ? null : await this.db.getMerchant(before.merchantId);
+      const credited = await this.bank.credit({
+        reference: txId,
+        bankAccount: merchant === null ? before.payerLabel : merchant.bankAccount,
+        amount: before.amount,
+        currency: before.currency,
+      });
+      if (!credited.ok) this.onBackgroundError(new Error(credited.message), `crediting the ${before.kind} ${txId}`);
+    }
     const nowMs = this.now();
     const events = this.events;
     // Without a merchant there is no webhook to enqueue with it: a final outcome is then one statement.
@@ -1330,23 +1350,6 @@ export class PaymentService {
         });
     const payment = await this.db.getPayment(txId);
     if (!changed || payment === null) return payment;
-    // The bank side follows the ledger: a top-up the ledger refused is given back, a withdrawal paid out.
-    if (payment.kind === 'topup' && payment.status === 'refused') {
-      const reversed = await this.bank.reverse(txId);
-      if (!reversed.ok && reversed.code !== 'reference_unknown') {
-        this.onBackgroundError(new Error(reversed.message), `reversing the bank debit of ${txId}`);
-      }
-    }
-    if ((payment.kind === 'withdraw' || payment.kind === 'payout') && payment.status === 'final') {
-      const merchant = payment.merchantId === null ? null : await this.db.getMerchant(payment.merchantId);
-      const credited = await this.bank.credit({
-        reference: txId,
-        bankAccount: merchant === null ? payment.payerLabel : merchant.bankAccount,
-        amount: payment.amount,
-        currency: payment.currency,
-      });
-      if (!credited.ok) this.onBackgroundError(new Error(credited.message), `crediting the ${payment.kind} ${txId}`);
-    }
     this.events?.paymentSettled(payment);
     return payment;
   }
