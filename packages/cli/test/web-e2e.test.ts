@@ -197,6 +197,31 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the web app in headless Chro
         await poll(async () => owner.getByTestId('summary-net').textContent()).toContain('10.00');
         await shot(owner, 'merchant-refund');
 
+        // A pre-authorization on Alice's pay code, captured for less; then a payout to the merchant's bank.
+        await alice.getByTestId('action-pay-code').click();
+        await poll(async () =>
+          ((await alice.getByTestId('pay-code-value').textContent()) ?? '').replace(/\s/g, ''),
+        ).toMatch(/^[0-9]{18}$/);
+        const payCode = ((await alice.getByTestId('pay-code-value').textContent()) ?? '').replace(/\s/g, '');
+        await shot(alice, 'pay-code-zh');
+        await owner.getByTestId('preauth-pay-code').fill(payCode);
+        await owner.getByTestId('preauth-amount').fill('30');
+        await owner.getByTestId('preauth-submit').click();
+        await poll(() => owner.getByTestId('preauth-result').getAttribute('data-status')).toBe('final');
+        const authTx = await owner.getByTestId('preauth-result').getAttribute('data-txid');
+        await owner.getByTestId('merchant-payments-refresh').click();
+        await owner.locator(`[data-testid="payment-row"][data-txid="${authTx}"]`).getByTestId('capture-open').click();
+        await owner.getByTestId('capture-amount').fill('25');
+        await owner.getByTestId('capture-submit').click();
+        await poll(() => owner.getByTestId('capture-result').getAttribute('data-status')).toBe('final');
+        await alice.getByTestId('back-home').click();
+        await poll(() => balanceOf(alice)).toBe('165.00');
+        await owner.getByTestId('payout-amount').fill('20');
+        await owner.getByTestId('payout-submit').click();
+        await poll(() => owner.getByTestId('payout-result').getAttribute('data-status')).toBe('final');
+        await poll(() => owner.getByTestId('merchant-settlement-balance').getAttribute('data-amount')).toBe('15.00');
+        await shot(owner, 'merchant-preauth-payout');
+
         // Bob's key lives in his browser: he reviews and signs the transfer there.
         await bob.getByTestId('action-transfer').click();
         await bob.getByTestId('transfer-phone').fill('+8613811110001');
@@ -210,7 +235,7 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the web app in headless Chro
         await shot(bob, 'receipt-verified-en');
         await bob.getByTestId('receipt-back').click();
         expect(await balanceOf(bob)).toBe('94.50');
-        await poll(() => balanceOf(alice)).toBe('195.50');
+        await poll(() => balanceOf(alice)).toBe('170.50');
 
         // History search finds the merchant payment.
         await alice.getByTestId('history-search').fill('老王');

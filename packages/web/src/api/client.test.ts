@@ -273,3 +273,92 @@ describe('waitForSettled', () => {
     expect(await waitForSettled(client, mine, { sleep: async () => {} })).toBe(mine);
   });
 });
+
+describe('merchants: bank account, payouts and pre-authorizations', () => {
+  const merchantId = '01'.repeat(16);
+  const authTxId = 'cd'.repeat(16);
+
+  it('onboards a merchant with the bank account payouts go to, and reads it back', async () => {
+    const merchant = {
+      id: merchantId,
+      name: '咖啡店',
+      mcc: '5812',
+      city: 'Shanghai',
+      region: 'Huangpu',
+      settlementAccountId: '02'.repeat(16),
+      bankAccount: '6222 0210 0112 3456',
+      staticQr: '000201010211',
+      createdAtMs: 1,
+    };
+    const { calls, client } = recorder([json(201, merchant)]);
+    const body = {
+      name: '咖啡店',
+      mcc: '5812',
+      city: 'Shanghai',
+      region: 'Huangpu',
+      bankAccount: '6222 0210 0112 3456',
+    };
+    expect((await client.createMerchant(body)).bankAccount).toBe('6222 0210 0112 3456');
+    expect(calls[0]).toMatchObject({ url: '/v1/merchants', method: 'POST', body: JSON.stringify(body) });
+    expect(calls[0]?.headers['idempotency-key']).toBe('key-1');
+  });
+
+  it('pays out with its key, hands back a payment awaiting the owner’s signature, and reuses the key on a retry', async () => {
+    const signing = { unsignedTx: '01', signingBytes: '02', intent: 'i' };
+    const awaiting = payment('awaiting_signature', {
+      kind: 'payout',
+      direction: 'out',
+      counterparty: { kind: 'bank', name: 'bank' },
+      merchantId,
+      signing,
+    });
+    const { calls, client } = recorder([new TypeError('offline'), json(202, awaiting)]);
+    const money = { amount: '12.34', currency: 'CNY' };
+    await expect(client.payout(merchantId, money)).rejects.toMatchObject({ code: 'network' });
+    const answer = await client.payout(merchantId, money);
+    expect(answer).toMatchObject({ kind: 'payout', status: 'awaiting_signature', signing });
+    expect(calls.map((c) => [c.method, c.url, c.headers['idempotency-key'], c.body])).toEqual([
+      ['POST', `/v1/merchants/${merchantId}/payouts`, 'key-1', JSON.stringify(money)],
+      ['POST', `/v1/merchants/${merchantId}/payouts`, 'key-1', JSON.stringify(money)],
+    ]);
+    expect(calls[0]?.headers['content-type']).toBe('application/json');
+  });
+
+  it('surfaces a payout above the settlement balance as insufficient_funds', async () => {
+    const { client } = recorder([
+      json(422, { error: { code: 'insufficient_funds', message: 'not enough money', details: {} } }),
+    ]);
+    await expect(client.payout(merchantId, { amount: '99999.00', currency: 'CNY' })).rejects.toMatchObject({
+      code: 'insufficient_funds',
+      status: 422,
+      message: 'not enough money',
+    });
+  });
+
+  it('pre-authorizes a pay code, captures with a money body, and voids with no body and no Content-Type', async () => {
+    const { calls, client } = recorder([
+      json(201, payment('final', { kind: 'authorize', txId: authTxId, merchantId })),
+      json(201, payment('final', { kind: 'capture', authorizationOf: authTxId, merchantId })),
+      json(201, payment('final', { kind: 'void', authorizationOf: authTxId, merchantId })),
+    ]);
+    const hold = { payCode: '281234567890123456', amount: '50.00', currency: 'CNY' };
+    expect((await client.authorize(merchantId, hold)).kind).toBe('authorize');
+    expect((await client.capture(authTxId, { amount: '42.00', currency: 'CNY' })).kind).toBe('capture');
+    expect((await client.voidPayment(authTxId)).kind).toBe('void');
+    expect(calls.map((c) => [c.method, c.url, c.body])).toEqual([
+      ['POST', `/v1/merchants/${merchantId}/authorizations`, JSON.stringify(hold)],
+      ['POST', `/v1/payments/${authTxId}/capture`, JSON.stringify({ amount: '42.00', currency: 'CNY' })],
+      ['POST', `/v1/payments/${authTxId}/void`, undefined],
+    ]);
+    expect(calls[2]?.headers['content-type']).toBeUndefined();
+    expect(calls.map((c) => c.headers['idempotency-key'])).toEqual(['key-1', 'key-2', 'key-3']);
+  });
+
+  it("reads the settlement account's balances from the peer API with a GET", async () => {
+    const account = { id: '02'.repeat(16), balances: [{ asset: 'CNY', decimal: '10.00', availableDecimal: '10.00' }] };
+    const { calls, client } = recorder([json(200, account)]);
+    expect((await client.account('02'.repeat(16))).balances).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ url: `/v1/accounts/${'02'.repeat(16)}`, method: 'GET', body: undefined });
+    expect(calls[0]?.headers['idempotency-key']).toBeUndefined();
+  });
+});

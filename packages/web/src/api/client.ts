@@ -185,7 +185,14 @@ export interface ApiClient {
   /** Merchant charges of this user's pay codes that wait for the browser-held key (gateway route, not in the contract). */
   confirmations(): Promise<{ items: Payment[] }>;
   // merchants
-  createMerchant(body: { name: string; mcc: string; city: string; region: string }): Promise<Merchant>;
+  /** `bankAccount`: where payouts go, 6..34 letters, digits, spaces or dashes (`parseBankAccount`). */
+  createMerchant(body: {
+    name: string;
+    mcc: string;
+    city: string;
+    region: string;
+    bankAccount: string;
+  }): Promise<Merchant>;
   merchants(): Promise<{ items: Merchant[] }>;
   merchant(id: string): Promise<Merchant>;
   createDynamicQr(
@@ -197,8 +204,15 @@ export interface ApiClient {
     id: string,
     body: { payCode: string; amount: string; currency: string; expiresInS?: number },
   ): Promise<Payment>;
+  /** Captures up to the authorized amount of an authorization (`txId`); the rest of the hold is released. */
   capture(txId: string, money: Money): Promise<Payment>;
+  /** Releases an authorization's hold. The route takes no body, so none is sent (nor a Content-Type). */
   voidPayment(txId: string): Promise<Payment>;
+  /**
+   * Pays money out of the merchant's settlement account to its bank account (kind "payout"): final, pending, or
+   * `awaiting_signature` for the owner's browser-held key.
+   */
+  payout(id: string, money: Money): Promise<Payment>;
   refund(txId: string, money: Money): Promise<Payment>;
   merchantPayments(id: string, query: { limit?: number; before?: string }): Promise<Page<Payment>>;
   merchantSummary(id: string): Promise<MerchantSummary>;
@@ -353,6 +367,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     authorize: (id, body) => post<Payment>(path`/v1/merchants/${id}/authorizations`, body),
     capture: (txId, money) => post<Payment>(path`/v1/payments/${txId}/capture`, money),
     voidPayment: (txId) => post<Payment>(path`/v1/payments/${txId}/void`),
+    payout: (id, money) => post<Payment>(path`/v1/merchants/${id}/payouts`, money),
     refund: (txId, money) => post<Payment>(path`/v1/payments/${txId}/refunds`, money),
     merchantPayments: (id, query) => get<Page<Payment>>(path`/v1/merchants/${id}/payments`, query),
     merchantSummary: (id) => get<MerchantSummary>(path`/v1/merchants/${id}/summary`),

@@ -64,7 +64,18 @@ export interface Wallet {
   readonly spentToday: Money;
 }
 
-export type PaymentKind = 'p2p' | 'qr' | 'paycode' | 'topup' | 'withdraw' | 'authorize' | 'capture' | 'void' | 'refund';
+export type PaymentKind =
+  | 'p2p'
+  | 'qr'
+  | 'paycode'
+  | 'topup'
+  | 'withdraw'
+  | 'authorize'
+  | 'capture'
+  | 'void'
+  | 'refund'
+  /** A merchant's settlement money paid out to its bank account (burned on the ledger, credited at the bank). */
+  | 'payout';
 
 export type PaymentStatus = 'awaiting_signature' | 'pending' | 'final' | 'refused';
 
@@ -91,6 +102,7 @@ export interface Payment {
   };
   readonly merchantId: string | null;
   readonly refundOf: string | null;
+  /** For a capture or a void: the authorization it settles. */
   readonly authorizationOf?: string | null;
   readonly memo: string | null;
   readonly code: string | null;
@@ -153,6 +165,8 @@ export interface Merchant {
   readonly city: string;
   readonly region: string;
   readonly settlementAccountId: string;
+  /** The merchant's account at its bank, where payouts go (6..34 letters, digits, spaces or dashes). */
+  readonly bankAccount: string;
   readonly staticQr: string;
   readonly createdAtMs: number;
 }

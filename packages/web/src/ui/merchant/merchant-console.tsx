@@ -1,9 +1,11 @@
 /**
- * The merchant console (`#/merchant`): onboarding (name, MCC, city, region → `POST /v1/merchants`) and the list of
+ * The merchant console (`#/merchant`): onboarding (name, MCC, city, region and the bank account payouts go to →
+ * `POST /v1/merchants`) and the list of
  * the user's merchants; `#/merchant/<id>` opens one merchant's console (merchant-detail.tsx).
  */
 import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { parseBankAccount } from '../../api/merchant';
 import { useApp } from '../app-context';
 import { ErrorBox, Field } from '../common';
 import { useAction, useLoad } from '../hooks';
@@ -63,9 +65,18 @@ function Onboarding(): ReactNode {
   const [mcc, setMcc] = useState('5812');
   const [city, setCity] = useState('');
   const [region, setRegion] = useState('');
+  const [bankAccount, setBankAccount] = useState('');
   const create = useAction(async () => {
     if (!MCC_PATTERN.test(mcc)) throw new Error(t('merchant.mccInvalid'));
-    const merchant = await client.createMerchant({ name: name.trim(), mcc, city: city.trim(), region: region.trim() });
+    const bank = parseBankAccount(bankAccount);
+    if (!bank.ok) throw new Error(t('merchant.bankAccountInvalid'));
+    const merchant = await client.createMerchant({
+      name: name.trim(),
+      mcc,
+      city: city.trim(),
+      region: region.trim(),
+      bankAccount: bank.value,
+    });
     navigate(`/merchant/${merchant.id}`);
   });
   const onSubmit = (event: FormEvent): void => {
@@ -95,6 +106,18 @@ function Onboarding(): ReactNode {
         <Field label={t('merchant.region')}>
           <input value={region} onChange={(e) => setRegion(e.target.value)} data-testid="merchant-region" required />
         </Field>
+        <Field label={t('merchant.bankAccount')}>
+          <input
+            autoComplete="off"
+            maxLength={40}
+            placeholder="6222 0210 0112 3456"
+            value={bankAccount}
+            onChange={(e) => setBankAccount(e.target.value)}
+            data-testid="merchant-bank-account"
+            required
+          />
+        </Field>
+        <p className="hint">{t('merchant.bankAccountHint')}</p>
         <ErrorBox error={create.error} />
         <button type="submit" className="button" disabled={create.busy} data-testid="merchant-submit">
           {create.busy ? t('common.working') : t('merchant.create')}

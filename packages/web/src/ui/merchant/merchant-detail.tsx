@@ -1,25 +1,28 @@
 /**
- * One merchant's console: today's summary, the static collection QR, dynamic QR codes (amount, one-time, expiry;
- * rendered with a PNG download), charging a customer's pay code, the live payment feed (server-sent events from
- * `GET /v1/merchants/{id}/events?access_token=…`, since EventSource cannot send an Authorization header), the
- * payment list with full or partial refunds, and the webhook URL.
+ * One merchant's console: today's summary with the bank account and the settlement balance (read from the ledger
+ * account, `GET /v1/accounts/{settlementAccountId}`), the static collection QR, dynamic QR codes (amount, one-time,
+ * expiry; rendered with a PNG download), charging or pre-authorizing a customer's pay code, the live payment feed
+ * (server-sent events from `GET /v1/merchants/{id}/events?access_token=…`, since EventSource cannot send an
+ * Authorization header), the payment list with full or partial refunds and the capture or void of authorizations,
+ * payouts to the bank account, and the webhook URL.
  */
-import { formatAmount, parseAmount } from '@paychain/core/browser';
 import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { accountBalance, isOpenAuthorization, refundable } from '../../api/merchant';
 import { parseMoneyInput } from '../../api/money';
 import type { DynamicQr, Merchant, Payment, Webhook } from '../../api/types';
 import { useApp } from '../app-context';
 import { ErrorBox, Field, formatTime, MoneyText, QrImage, Row } from '../common';
 import { useAction, useLoad } from '../hooks';
 import { PaymentRunner } from '../payment-runner';
+import { AuthorizationActions } from './merchant-authorization';
+import { PayoutCard } from './merchant-payout';
 
 /** Live events kept on screen; older ones are in the payment list. */
 const LIVE_EVENTS_MAX = 50;
 const PAYMENTS_PAGE_SIZE = 20;
 const QR_EXPIRY_S_DEFAULT = 300;
 const QR_EXPIRY_S_MAX = 86_400;
-const CNY_DECIMALS = 2;
 
 export function MerchantDetail({ merchantId }: { readonly merchantId: string }): ReactNode {
   const { t } = useTranslation();
@@ -48,8 +51,10 @@ export function MerchantDetail({ merchantId }: { readonly merchantId: string }):
             />
           </section>
           <DynamicQrForm merchantId={merchantId} />
-          <ChargeForm merchantId={merchantId} onCharged={onPaymentChange} />
-          <Payments merchantId={merchantId} changes={changes} onRefunded={onPaymentChange} />
+          <PayCodeForm mode="charge" merchantId={merchantId} onSettled={onPaymentChange} />
+          <PayCodeForm mode="preauth" merchantId={merchantId} onSettled={onPaymentChange} />
+          <Payments merchantId={merchantId} changes={changes} onChanged={onPaymentChange} />
+          <PayoutCard merchant={merchant.data} onSettled={onPaymentChange} />
           <WebhookForm merchantId={merchantId} />
         </>
       )}
@@ -61,12 +66,35 @@ function MerchantHeader({ merchant, changes }: { readonly merchant: Merchant; re
   const { t } = useTranslation();
   const { client } = useApp();
   const summary = useLoad(() => client.merchantSummary(merchant.id), [client, merchant.id, changes]);
+  const settlement = useLoad(
+    () => client.account(merchant.settlementAccountId),
+    [client, merchant.settlementAccountId, changes],
+  );
+  const balance = settlement.data === null ? null : accountBalance(settlement.data);
   return (
     <section className="card" data-testid="merchant-summary">
       <h2 data-testid="merchant-title">{merchant.name}</h2>
       <p className="muted">
         MCC {merchant.mcc} · {merchant.city} · {merchant.region}
       </p>
+      <div className="rows">
+        <Row label={t('merchant.bankAccount')} testId="merchant-bank-account-shown">
+          {merchant.bankAccount}
+        </Row>
+        {balance !== null && (
+          <>
+            <Row label={t('merchant.settlementBalance')}>
+              <MoneyText money={balance.posted} testId="merchant-settlement-balance" />
+            </Row>
+            {balance.available.amount !== balance.posted.amount && (
+              <Row label={t('merchant.settlementAvailable')}>
+                <MoneyText money={balance.available} testId="merchant-settlement-available" />
+              </Row>
+            )}
+          </>
+        )}
+      </div>
+      <ErrorBox error={settlement.error} />
       <ErrorBox error={summary.error} />
       {summary.data !== null && (
         <div className="rows">
@@ -235,12 +263,19 @@ function DynamicQrForm({ merchantId }: { readonly merchantId: string }): ReactNo
   );
 }
 
-function ChargeForm({
+/**
+ * A customer's pay code, charged at once (`charge`: `POST /v1/merchants/{id}/charges`) or pre-authorized
+ * (`preauth`: `POST /v1/merchants/{id}/authorizations`, a hold captured or voided later from the payment list).
+ * The test ids are the mode's: `charge-…` or `preauth-…`.
+ */
+function PayCodeForm({
+  mode,
   merchantId,
-  onCharged,
+  onSettled,
 }: {
+  readonly mode: 'charge' | 'preauth';
   readonly merchantId: string;
-  readonly onCharged: () => void;
+  readonly onSettled: () => void;
 }): ReactNode {
   const { t } = useTranslation();
   const { client } = useApp();
@@ -252,22 +287,24 @@ function ChargeForm({
     const parsed = parseMoneyInput(amount);
     if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
     setSettled(null);
-    setPayment(await client.charge(merchantId, { payCode: payCode.trim(), amount: parsed.value, currency: 'CNY' }));
+    const body = { payCode: payCode.trim(), amount: parsed.value, currency: 'CNY' };
+    setPayment(mode === 'charge' ? await client.charge(merchantId, body) : await client.authorize(merchantId, body));
   });
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
     void charge.run();
   };
   return (
-    <section className="card" data-testid="charge-card">
-      <h2>{t('merchant.charge')}</h2>
+    <section className="card" data-testid={`${mode}-card`}>
+      <h2>{mode === 'charge' ? t('merchant.charge') : t('merchant.preauth')}</h2>
+      {mode === 'preauth' && <p className="hint">{t('merchant.preauthHint')}</p>}
       {payment !== null ? (
         <PaymentRunner
           payment={payment}
           onSettled={(p) => {
             setPayment(null);
             setSettled(p);
-            onCharged();
+            onSettled();
           }}
           onCancel={() => setPayment(null)}
         />
@@ -277,7 +314,7 @@ function ChargeForm({
             <input
               value={payCode}
               onChange={(e) => setPayCode(e.target.value)}
-              data-testid="charge-pay-code"
+              data-testid={`${mode}-pay-code`}
               required
             />
           </Field>
@@ -287,41 +324,39 @@ function ChargeForm({
               placeholder="0.00"
               value={amount}
               onChange={(e) => setAmount(e.target.value)}
-              data-testid="charge-amount"
+              data-testid={`${mode}-amount`}
               required
             />
           </Field>
           <ErrorBox error={charge.error} />
-          <button type="submit" className="button" disabled={charge.busy} data-testid="charge-submit">
-            {charge.busy ? t('common.working') : t('merchant.chargeSubmit')}
+          <button type="submit" className="button" disabled={charge.busy} data-testid={`${mode}-submit`}>
+            {charge.busy
+              ? t('common.working')
+              : mode === 'charge'
+                ? t('merchant.chargeSubmit')
+                : t('merchant.preauthSubmit')}
           </button>
         </form>
       )}
       {settled !== null && (
-        <p data-testid="charge-result" data-status={settled.status} data-txid={settled.txId}>
+        <p data-testid={`${mode}-result`} data-status={settled.status} data-txid={settled.txId}>
           {t(`payment.status.${settled.status}`)} · <MoneyText money={settled.amount} />
+          {settled.status === 'refused' && settled.code !== null ? ` (${settled.code})` : ''}
         </p>
       )}
     </section>
   );
 }
 
-/** What is left to refund: paid − refunded, as a decimal string (empty when nothing is). */
-export function refundable(payment: Payment): string {
-  const paid = parseAmount(payment.amount.amount, CNY_DECIMALS);
-  const refunded = parseAmount(payment.refunded.amount, CNY_DECIMALS);
-  if (!paid.ok || !refunded.ok || refunded.value >= paid.value) return '';
-  return formatAmount(paid.value - refunded.value, CNY_DECIMALS);
-}
-
 function Payments({
   merchantId,
   changes,
-  onRefunded,
+  onChanged,
 }: {
   readonly merchantId: string;
   readonly changes: number;
-  readonly onRefunded: () => void;
+  /** A refund, capture or void settled: the summary, balance and list reload. */
+  readonly onChanged: () => void;
 }): ReactNode {
   const { t } = useTranslation();
   const { client, locale } = useApp();
@@ -363,7 +398,7 @@ function Payments({
                 )}
               </span>
             </div>
-            {p.status === 'final' && p.kind !== 'refund' && refundable(p) !== '' && refunding !== p.txId && (
+            {refundable(p) !== '' && refunding !== p.txId && (
               <button
                 type="button"
                 className="button button-secondary"
@@ -382,7 +417,7 @@ function Payments({
                 onDone={(refund) => {
                   setRefunding(null);
                   setRefunded({ rowTxId: p.txId, refund });
-                  onRefunded();
+                  onChanged();
                 }}
                 onCancel={() => setRefunding(null)}
               />
@@ -400,6 +435,13 @@ function Payments({
                   ? ` (${refunded.refund.code})`
                   : ''}
               </p>
+            )}
+            {p.kind === 'authorize' && p.status === 'final' && (
+              <AuthorizationActions
+                authorization={p}
+                open={isOpenAuthorization(p, page.data?.items ?? [])}
+                onSettled={onChanged}
+              />
             )}
           </li>
         ))}
