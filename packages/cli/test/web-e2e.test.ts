@@ -35,12 +35,12 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the web app in headless Chro
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
-  async function newPage(locale: string): Promise<Page> {
+  async function newPage(locale: string, origin = base): Promise<Page> {
     const context = await browser.newContext({ locale, viewport: { width: 412, height: 915 }, acceptDownloads: true });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    await page.goto(`${base}/#/wallet`);
+    await page.goto(`${origin}/#/wallet`);
     return page;
   }
 
@@ -253,6 +253,42 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the web app in headless Chro
         writeFileSync(join(ARTIFACTS, 'README.txt'), `screenshots of ${new Date().toISOString()}, payment ${txId}\n`);
       }),
     240_000,
+  );
+
+  it(
+    'signs up and logs in with a passkey (Chromium virtual authenticator) on the host name',
+    () =>
+      recorded(async () => {
+        // WebAuthn binds a passkey to a host name: the server's public URL is http://localhost:PORT by default.
+        const origin = base.replace('127.0.0.1', 'localhost');
+        const page = await newPage('en-US', origin);
+        const cdp = await page.context().newCDPSession(page);
+        await cdp.send('WebAuthn.enable');
+        await cdp.send('WebAuthn.addVirtualAuthenticator', {
+          options: {
+            protocol: 'ctap2',
+            transport: 'internal',
+            hasResidentKey: true,
+            hasUserVerification: true,
+            isUserVerified: true,
+            automaticPresenceSimulation: true,
+          },
+        });
+        await page.getByTestId('goto-signup').click();
+        await page.getByTestId('signup-auth-passkey').check();
+        await page.getByTestId('signup-phone').fill('+8613811110009');
+        await page.getByTestId('signup-keymode-custodial').check();
+        await page.getByTestId('signup-submit').click();
+        await poll(() => page.getByTestId('wallet-home').isVisible()).toBe(true);
+        await shot(page, 'passkey-signed-up-en');
+        await page.getByTestId('logout').click();
+        await poll(() => page.getByTestId('login-screen').isVisible()).toBe(true);
+        await page.getByTestId('login-phone').fill('+8613811110009');
+        await page.getByTestId('login-passkey').click();
+        await poll(() => page.getByTestId('wallet-home').isVisible()).toBe(true);
+        await poll(() => page.getByTestId('whoami').textContent()).toContain('+8613811110009');
+      }),
+    120_000,
   );
 
   it('shows blocks, the payment with its verified proof, and peers in the ops console', async () => {

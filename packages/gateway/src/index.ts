@@ -26,6 +26,7 @@ export {
   loadMasterSecret,
   type PaychainServer,
   type PaychainServerOptions,
+  passkeyConfigOf,
   SIMULATED_BANK_OPENING,
 } from './server.ts';
 export { PaymentService, payCodeHash } from './service/payment-service.ts';

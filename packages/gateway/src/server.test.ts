@@ -10,8 +10,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLedger, type TestLedger } from './ledger/test-ledger.ts';
-import { createPaychainServer, type PaychainServer } from './server.ts';
+import { createPaychainServer, type PaychainServer, passkeyConfigOf } from './server.ts';
 import { decodeWebhookSecret, ReplayCache, verifyWebhook } from './webhooks/webhook-signature.ts';
+
+describe('passkeyConfigOf', () => {
+  it('binds passkeys to the public host name, and to nothing when it is an IP address', () => {
+    expect(passkeyConfigOf('https://pay.example.cn')).toEqual({
+      rpId: 'pay.example.cn',
+      rpName: 'Paychain',
+      origins: ['https://pay.example.cn'],
+    });
+    expect(passkeyConfigOf('http://localhost:8080')?.origins).toEqual(['http://localhost:8080']);
+    expect(passkeyConfigOf('http://127.0.0.1:8080')).toBeNull();
+    expect(passkeyConfigOf('http://[::1]:8080')).toBeNull();
+    expect(passkeyConfigOf(null)).toBeNull();
+  });
+});
 
 describe('the Paychain server', () => {
   let testLedger: TestLedger;

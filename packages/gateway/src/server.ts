@@ -9,10 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import { createHttpApi, type LedgerNode } from '@paychain/node';
 import type { FastifyInstance } from 'fastify';
+import type { PasskeyConfig } from './auth/passkeys.ts';
 import { type CoreBankingSystem, SimulatedCoreBanking } from './bank/core-banking.ts';
 import type { GatewayDb, Payment } from './db/gateway-db.ts';
 import { openGatewayDb } from './db/open-db.ts';
@@ -41,6 +43,11 @@ export interface PaychainServerOptions {
   /** The built web app (`packages/web/dist`); null or missing: not served. */
   readonly webDir?: string | null;
   readonly bank?: CoreBankingSystem;
+  /**
+   * The URL people open the app at (e.g. `https://pay.example.cn`): passkeys are bound to its host name, which must
+   * not be an IP address. Null: no passkeys (password log-in only).
+   */
+  readonly publicUrl?: string | null;
   readonly logger?: boolean;
   /** Where background errors go (default: stderr). */
   readonly onError?: (error: unknown, context: string) => void;
@@ -111,10 +118,12 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
   const timer = setInterval(reconcile, RECONCILE_INTERVAL_MS);
   timer.unref();
 
+  const passkeys = passkeyConfigOf(options.publicUrl ?? null);
   const plugin = gatewayPlugin({
     db,
     payments,
     feed,
+    ...(passkeys === null ? {} : { passkeys }),
     requestHashSecret: secrets.requestHashSecret,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
@@ -151,6 +160,14 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
       await db.close();
     },
   };
+}
+
+/** Passkeys need a host name: an IP address (or no URL) leaves them off. */
+export function passkeyConfigOf(publicUrl: string | null): PasskeyConfig | null {
+  if (publicUrl === null) return null;
+  const url = new URL(publicUrl);
+  if (isIP(url.hostname.replace(/^\[|\]$/g, '')) !== 0) return null;
+  return { rpId: url.hostname, rpName: 'Paychain', origins: [url.origin] };
 }
 
 /** The merchant's own account: payments into it are "in" for the merchant, refunds out of it "out". */

@@ -9,6 +9,7 @@ import {
   hashPassword,
   type PaychainServer,
   type PaymentService,
+  passkeyConfigOf,
 } from '@paychain/gateway';
 import {
   BLOCK_INTERVAL_MS_DEFAULT,
@@ -87,6 +88,8 @@ export interface ServeOptions {
   readonly dataDir: string;
   /** `--db`: the gateway's database; default SQLite in the data directory. */
   readonly db?: string | undefined;
+  /** `--public-url`: where people open the app (passkeys are bound to its host name). */
+  readonly publicUrl?: string | undefined;
 }
 
 /**
@@ -104,11 +107,18 @@ async function serve(
     dataDir: options.dataDir,
     ...(options.db === undefined ? {} : { db: options.db }),
     webDir: WEB_DIST_DIR,
+    publicUrl: options.publicUrl ?? `http://localhost:${options.port}`,
   });
   const address = await server.app.listen({ host: options.host, port: options.port });
   console.log(`API on ${address}/v1 (OpenAPI: ${address}/v1/openapi.json, metrics: ${address}/metrics)`);
   if (issuer === null) console.log("no gateway: this directory holds no issuing organization's keys");
   else console.log(`gateway for ${issuer.org} (database: ${server.db?.backend})`);
+  const publicUrl = options.publicUrl ?? `http://localhost:${options.port}`;
+  console.log(
+    passkeyConfigOf(publicUrl) === null
+      ? `passkeys off: ${publicUrl} has no host name`
+      : `passkeys for ${publicUrl} (open the app there to use them)`,
+  );
   console.log(
     existsSync(join(WEB_DIST_DIR, 'index.html'))
       ? `web app on ${address}/ (wallet), ${address}/#/merchant, ${address}/#/ops`
@@ -219,11 +229,15 @@ export function registerRun(program: Command): void {
         host: string;
         orderer?: string;
         db?: string;
+        publicUrl?: string;
         unsafe?: boolean;
         blockTxs: number;
         blockIntervalMs: number;
         verifyWorkers?: number;
       }) => {
+        if (opts.publicUrl !== undefined && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(opts.publicUrl)) {
+          throw new CliError(`--public-url: "${opts.publicUrl}" is not an http(s) URL`, 2);
+        }
         let node: LedgerNode;
         if (opts.orderer === undefined) {
           node = openConsortium(opts.data);

@@ -288,6 +288,35 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
       });
     });
 
+    describe('passkeys', () => {
+      it('stores passkeys per user, finds them by credential id, keeps the counter; a second copy is db_duplicate', async () => {
+        const user = await newUser();
+        const passkey = {
+          credentialId: `cred-${nextId()}`,
+          userId: user.id,
+          publicKey: new Uint8Array([0xa5, 1, 2, 3]),
+          counter: 0,
+          transports: 'internal,hybrid',
+          createdAtMs: T0,
+        };
+        await db.addPasskey(passkey);
+        expect(await db.getPasskey(passkey.credentialId)).toEqual(passkey);
+        expect(await db.listPasskeys(user.id)).toEqual([passkey]);
+        expect(await db.setPasskeyCounter(passkey.credentialId, 7)).toBe(true);
+        expect((await db.getPasskey(passkey.credentialId))?.counter).toBe(7);
+        expect(await db.setPasskeyCounter('cred-unknown', 1)).toBe(false);
+        expect(await db.getPasskey('cred-unknown')).toBeNull();
+        await expectDbError(db.addPasskey(passkey), 'db_duplicate');
+        await expectDbError(db.addPasskey({ ...passkey, credentialId: 'cred-x', userId: nextId() }), 'db_reference');
+      });
+
+      it('keeps a passkey-only user, who has no password hash', async () => {
+        const user = { ...(await newUser()), id: nextId(), phone: nextPhone(), ledgerAccountId: nextId() };
+        await db.createUser({ ...user, passwordHash: null });
+        expect((await db.getUserById(user.id))?.passwordHash).toBeNull();
+      });
+    });
+
     describe('devices and sessions', () => {
       it('binds a device once, lists it, revokes it with its sessions, and binds it again', async () => {
         const user = await newUser();

@@ -69,6 +69,11 @@ export const AUTHORIZATION_KINDS: readonly PaymentKind[] = ['capture', 'void'];
 // --- Limits (each checked before a write, and again by a CHECK constraint in the schema). ---
 
 export const PASSWORD_HASH_CHARS_MAX = 512;
+export const PASSKEY_CREDENTIAL_ID_CHARS_MAX = 1366;
+export const PASSKEY_PUBLIC_KEY_BYTES_MAX = 1024;
+export const PASSKEY_TRANSPORTS_CHARS_MAX = 200;
+/** `listPasskeys` answers at most this many. */
+export const PASSKEYS_LIST_MAX = 32;
 /** A sealed (encrypted) private key: nonce, ciphertext and tag of a key of at most a few hundred bytes. */
 export const SEALED_KEY_BYTES_MAX = 1024;
 export const DEVICE_LABEL_CHARS_MAX = 64;
@@ -118,8 +123,8 @@ export interface User {
   readonly id: string;
   /** E.164: `+` then 2–15 digits, the first not 0. */
   readonly phone: string;
-  /** Opaque, made elsewhere (e.g. `scrypt$…`). */
-  readonly passwordHash: string;
+  /** Opaque, made elsewhere (e.g. `scrypt$…`); null for a user who signs in with passkeys only. */
+  readonly passwordHash: string | null;
   readonly kycTier: KycTier;
   readonly ledgerAccountId: string;
   readonly keyMode: KeyMode;
@@ -134,6 +139,20 @@ export interface User {
 }
 
 export type NewUser = Omit<User, 'status' | 'role'>;
+
+/** A WebAuthn credential (passkey) a user signs in with. */
+export interface Passkey {
+  /** The credential id, base64url as WebAuthn gives it. */
+  readonly credentialId: string;
+  readonly userId: string;
+  /** The COSE public key. */
+  readonly publicKey: Uint8Array;
+  /** The authenticator's signature counter, to spot a cloned authenticator. */
+  readonly counter: number;
+  /** Comma-separated transports hints (usb, nfc, ble, internal, hybrid…). */
+  readonly transports: string;
+  readonly createdAtMs: number;
+}
 
 export interface Device {
   readonly userId: string;
@@ -382,6 +401,14 @@ export interface GatewayDbOps {
   /** Issuer-assisted recovery: a new key, browser-held (sealedKey null) or custodial. */
   setUserKey(id: string, keyMode: KeyMode, publicKey: Uint8Array, sealedKey: Uint8Array | null): Promise<boolean>;
   setUserRole(id: string, role: UserRole): Promise<boolean>;
+
+  // Passkeys. addPasskey throws 'db_duplicate' for a credential id registered already.
+  addPasskey(passkey: Passkey): Promise<void>;
+  getPasskey(credentialId: string): Promise<Passkey | null>;
+  /** Oldest first, at most PASSKEYS_LIST_MAX. */
+  listPasskeys(userId: string): Promise<Passkey[]>;
+  /** Stores the counter of a successful sign-in; false if the credential is unknown. */
+  setPasskeyCounter(credentialId: string, counter: number): Promise<boolean>;
 
   // Devices. Binding a revoked device again binds it anew; binding a bound one changes nothing.
   bindDevice(device: NewDevice): Promise<BindDeviceResult>;

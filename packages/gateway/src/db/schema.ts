@@ -25,6 +25,9 @@ import {
   MERCHANT_CITY_CHARS_MAX,
   MERCHANT_NAME_CHARS_MAX,
   MERCHANT_REGION_CHARS_MAX,
+  PASSKEY_CREDENTIAL_ID_CHARS_MAX,
+  PASSKEY_PUBLIC_KEY_BYTES_MAX,
+  PASSKEY_TRANSPORTS_CHARS_MAX,
   PASSWORD_HASH_CHARS_MAX,
   PAY_CODE_LIFETIME_MS_MAX,
   PAYMENT_CODE_CHARS_MAX,
@@ -116,7 +119,7 @@ function initialSchema(dialect: SqlDialect): string {
 CREATE TABLE users (
   id TEXT NOT NULL PRIMARY KEY CHECK (${d.hex('id', 32)}),
   phone TEXT NOT NULL CHECK (${d.phone('phone')}),
-  password_hash TEXT NOT NULL CHECK (length(password_hash) BETWEEN 1 AND ${PASSWORD_HASH_CHARS_MAX}),
+  password_hash TEXT CHECK (length(password_hash) BETWEEN 1 AND ${PASSWORD_HASH_CHARS_MAX}),
   kyc_tier ${d.int32} NOT NULL CHECK (kyc_tier IN (1, 2, 3)),
   ledger_account_id TEXT NOT NULL CHECK (${d.hex('ledger_account_id', 32)}),
   key_mode TEXT NOT NULL CHECK (key_mode IN ('browser', 'custodial')),
@@ -129,6 +132,16 @@ CREATE TABLE users (
   CONSTRAINT users_ledger_account_unique UNIQUE (ledger_account_id),
   CONSTRAINT users_sealed_key_iff_custodial CHECK ((key_mode = 'custodial') = (sealed_key IS NOT NULL))
 )${t};
+
+CREATE TABLE passkeys (
+  credential_id TEXT NOT NULL PRIMARY KEY CHECK (length(credential_id) BETWEEN 1 AND ${PASSKEY_CREDENTIAL_ID_CHARS_MAX}),
+  user_id TEXT NOT NULL REFERENCES users (id),
+  public_key ${d.bytes} NOT NULL CHECK (length(public_key) BETWEEN 1 AND ${PASSKEY_PUBLIC_KEY_BYTES_MAX}),
+  counter ${d.int64} NOT NULL CHECK (counter >= 0),
+  transports TEXT NOT NULL CHECK (length(transports) <= ${PASSKEY_TRANSPORTS_CHARS_MAX}),
+  created_at ${d.int64} NOT NULL CHECK (created_at >= 0)
+)${t};
+CREATE INDEX passkeys_user ON passkeys (user_id, created_at);
 
 CREATE TABLE devices (
   user_id TEXT NOT NULL REFERENCES users (id),

@@ -56,6 +56,10 @@ import {
   type NewWebhookDelivery,
   type NewWebhookEndpoint,
   PAGE_ITEMS_MAX,
+  PASSKEY_CREDENTIAL_ID_CHARS_MAX,
+  PASSKEY_PUBLIC_KEY_BYTES_MAX,
+  PASSKEY_TRANSPORTS_CHARS_MAX,
+  PASSKEYS_LIST_MAX,
   PASSWORD_HASH_CHARS_MAX,
   PAY_CODE_LIFETIME_MS_MAX,
   PAYMENT_CODE_CHARS_MAX,
@@ -64,6 +68,7 @@ import {
   PAYMENT_MEMO_CHARS_MAX,
   PAYMENT_SEARCH_CHARS_MAX,
   PAYMENT_STATUSES,
+  type Passkey,
   type PayCode,
   type Payment,
   type PaymentCursor,
@@ -120,6 +125,7 @@ const PAYMENT_COLUMNS =
   'tx_id, payer_user_id, payee_account_id, merchant_id, payment_request_id, refund_of, authorization_of, amount, ' +
   'currency, kind, memo, payer_label, payee_label, status, code, ledger_height, ledger_index, refunded, created_at, ' +
   'updated_at';
+const PASSKEY_COLUMNS = 'credential_id, user_id, public_key, counter, transports, created_at';
 const PAY_CODE_COLUMNS = 'code_hash, user_id, created_at, expires_at, used_at, used_by_tx';
 const ENDPOINT_COLUMNS = 'merchant_id, url, secret_sealed, created_at, updated_at';
 const DELIVERY_COLUMN_NAMES = [
@@ -280,7 +286,7 @@ function userFromRow(row: SqlRow): User {
   return {
     id: readText(row, 'users', 'id'),
     phone: readText(row, 'users', 'phone'),
-    passwordHash: readText(row, 'users', 'password_hash'),
+    passwordHash: readTextOrNull(row, 'users', 'password_hash'),
     kycTier: readEnum(row, 'users', 'kyc_tier', KYC_TIERS),
     ledgerAccountId: readText(row, 'users', 'ledger_account_id'),
     keyMode: readEnum(row, 'users', 'key_mode', KEY_MODES),
@@ -340,6 +346,17 @@ function requestFromRow(row: SqlRow): PaymentRequest {
     expiresAtMs: readInt(row, 'payment_requests', 'expires_at'),
     paidTxId: readTextOrNull(row, 'payment_requests', 'paid_tx_id'),
     createdAtMs: readInt(row, 'payment_requests', 'created_at'),
+  };
+}
+
+function passkeyFromRow(row: SqlRow): Passkey {
+  return {
+    credentialId: readText(row, 'passkeys', 'credential_id'),
+    userId: readText(row, 'passkeys', 'user_id'),
+    publicKey: readBytes(row, 'passkeys', 'public_key'),
+    counter: readInt(row, 'passkeys', 'counter'),
+    transports: readText(row, 'passkeys', 'transports'),
+    createdAtMs: readInt(row, 'passkeys', 'created_at'),
   };
 }
 
@@ -443,7 +460,7 @@ class SqlGatewayOps implements GatewayDbOps {
   async createUser(user: NewUser): Promise<void> {
     assertId(user.id, 'user id');
     assert(PHONE_PATTERN.test(user.phone), 'phone must be E.164');
-    assertText(user.passwordHash, PASSWORD_HASH_CHARS_MAX, 'password hash');
+    if (user.passwordHash !== null) assertText(user.passwordHash, PASSWORD_HASH_CHARS_MAX, 'password hash');
     assert(KYC_TIERS.includes(user.kycTier), 'KYC tier must be 1, 2 or 3');
     assertId(user.ledgerAccountId, 'ledger account id');
     assert(KEY_MODES.includes(user.keyMode), 'unknown key mode');
@@ -512,6 +529,44 @@ class SqlGatewayOps implements GatewayDbOps {
     assertId(id, 'user id');
     assert(USER_ROLES.includes(role), 'unknown user role');
     return (await this.changes('UPDATE users SET role = $2 WHERE id = $1', [id, role])) === 1;
+  }
+
+  // --- Passkeys. ---
+
+  async addPasskey(passkey: Passkey): Promise<void> {
+    assertText(passkey.credentialId, PASSKEY_CREDENTIAL_ID_CHARS_MAX, 'credential id');
+    assertId(passkey.userId, 'user id');
+    assertBytes(passkey.publicKey, PASSKEY_PUBLIC_KEY_BYTES_MAX, 'passkey public key');
+    assert(Number.isSafeInteger(passkey.counter) && passkey.counter >= 0, 'a passkey counter is a whole number');
+    assertText(passkey.transports, PASSKEY_TRANSPORTS_CHARS_MAX, 'transports', true);
+    assertTimeMs(passkey.createdAtMs, 'createdAtMs');
+    await this.changes(`INSERT INTO passkeys (${PASSKEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      passkey.credentialId,
+      passkey.userId,
+      passkey.publicKey,
+      int(passkey.counter),
+      passkey.transports,
+      int(passkey.createdAtMs),
+    ]);
+  }
+
+  async getPasskey(credentialId: string): Promise<Passkey | null> {
+    assertText(credentialId, PASSKEY_CREDENTIAL_ID_CHARS_MAX, 'credential id');
+    const sql = `SELECT ${PASSKEY_COLUMNS} FROM passkeys WHERE credential_id = $1`;
+    return first(await this.rows(sql, [credentialId]), passkeyFromRow);
+  }
+
+  async listPasskeys(userId: string): Promise<Passkey[]> {
+    assertId(userId, 'user id');
+    const sql = `SELECT ${PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY created_at, credential_id LIMIT $2`;
+    return (await this.rows(sql, [userId, int(PASSKEYS_LIST_MAX)])).map(passkeyFromRow);
+  }
+
+  async setPasskeyCounter(credentialId: string, counter: number): Promise<boolean> {
+    assertText(credentialId, PASSKEY_CREDENTIAL_ID_CHARS_MAX, 'credential id');
+    assert(Number.isSafeInteger(counter) && counter >= 0, 'a passkey counter is a whole number');
+    const sql = 'UPDATE passkeys SET counter = $2 WHERE credential_id = $1';
+    return (await this.changes(sql, [credentialId, int(counter)])) === 1;
   }
 
   // --- Devices. ---

@@ -18,6 +18,7 @@ export type GatewayApiErrorCode =
   | 'qr_invalid'
   | 'signature_invalid'
   | 'intent_invalid'
+  | 'passkey_invalid'
   | 'unauthenticated'
   | 'credentials_invalid'
   | 'user_frozen'
@@ -62,6 +63,7 @@ export const GATEWAY_API_ERROR_STATUS = {
   qr_invalid: 400,
   signature_invalid: 400,
   intent_invalid: 400,
+  passkey_invalid: 400,
   unauthenticated: 401,
   credentials_invalid: 401,
   user_frozen: 403,

@@ -486,6 +486,8 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
           '/v1/merchants/{merchantId}/summary',
           '/v1/merchants/{merchantId}/webhook',
           '/v1/openapi.json',
+          '/v1/passkeys/authentication-options',
+          '/v1/passkeys/registration-options',
           '/v1/ops/accounts/{accountId}/freeze',
           '/v1/ops/accounts/{accountId}/unfreeze',
           '/v1/ops/peers',

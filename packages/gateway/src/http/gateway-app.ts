@@ -17,7 +17,9 @@
 import { randomBytes } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import { assert } from '@paychain/core';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, fastify } from 'fastify';
+import { type NewPasskey, PasskeyCeremonies, type PasskeyConfig } from '../auth/passkeys.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from '../auth/password.ts';
 import { createSessionToken, isSessionToken, sessionTokenHash } from '../auth/tokens.ts';
 import {
@@ -49,6 +51,7 @@ import {
   logOutSchema,
   openApiDocument,
   openApiSchema,
+  passkeyOptionsSchema,
   revokeDeviceSchema,
   signUpSchema,
 } from './schemas.ts';
@@ -100,6 +103,8 @@ export interface GatewayAppOptions {
   readonly requestHashSecret?: Uint8Array;
   /** Log requests and unexpected errors with fastify's logger (pino). Default false. */
   readonly logger?: boolean;
+  /** Passkeys' relying party; without it, sign-up and log-in are by password only. */
+  readonly passkeys?: PasskeyConfig;
   /** Merchants' live payment feeds (SSE); without it the events route is not served. */
   readonly feed?: LiveFeed;
 }
@@ -144,6 +149,7 @@ export function createGatewayApp(options: GatewayAppOptions): FastifyInstance {
  */
 export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance) => Promise<void> {
   const { db, payments } = options;
+  const passkeys = options.passkeys === undefined ? null : new PasskeyCeremonies(options.passkeys);
   const clock = options.clock ?? Date.now;
   const secret = options.requestHashSecret ?? randomBytes(REQUEST_HASH_SECRET_BYTES);
   assert(secret.length === REQUEST_HASH_SECRET_BYTES, `requestHashSecret is ${REQUEST_HASH_SECRET_BYTES} bytes`);
@@ -261,39 +267,98 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
       route.bodyLimit ??= BODY_BYTES_MAX;
     });
     app.register(async (scope) => {
-      scope.post<{ Body: { phone: string; password: string; keyMode?: KeyMode; publicKey?: string } }>(
-        '/v1/users',
-        { schema: signUpSchema },
-        async (request, reply) => {
-          const { phone, password, publicKey } = request.body;
-          const keyMode = request.body.keyMode ?? 'custodial';
-          return idempotent(request, reply, `phone:${phone}`, async () => {
+      scope.post<{
+        Body: {
+          phone: string;
+          password?: string;
+          passkey?: RegistrationResponseJSON;
+          keyMode?: KeyMode;
+          publicKey?: string;
+        };
+      }>('/v1/users', { schema: signUpSchema }, async (request, reply) => {
+        const { phone, password, passkey, publicKey } = request.body;
+        const keyMode = request.body.keyMode ?? 'custodial';
+        if ((password === undefined) === (passkey === undefined)) {
+          throw new GatewayApiError('bad_request', 'sign up with a password or with a passkey: exactly one of them', {
+            in: 'body',
+            field: password === undefined ? 'password' : 'passkey',
+          });
+        }
+        return idempotent(request, reply, `phone:${phone}`, async () => {
+          let passwordHash: string | null = null;
+          let newPasskey: NewPasskey | null = null;
+          if (password !== undefined) {
             const problem = checkNewPassword(password);
             if (problem !== null) {
               throw new GatewayApiError('password_invalid', passwordProblemMessage(problem), { reason: problem });
             }
-            // Checked first only to spare the scrypt work; the unique constraint below decides a race.
-            if ((await db.getUserByPhone(phone)) !== null) throw phoneTaken();
-            const passwordHash = await hashPassword(password);
-            let user: User;
-            try {
-              user = await payments.openWallet({ phone, passwordHash, keyMode, publicKey });
-            } catch (error: unknown) {
-              if (error instanceof GatewayDbError && error.code === 'db_phone_taken') throw phoneTaken();
-              throw error;
-            }
-            return { status: 201, body: userToJson(user, payments) };
-          });
+          }
+          // Checked first only to spare the scrypt work; the unique constraint below decides a race.
+          if ((await db.getUserByPhone(phone)) !== null) throw phoneTaken();
+          if (password !== undefined) passwordHash = await hashPassword(password);
+          if (passkey !== undefined) {
+            newPasskey = passkeys === null ? null : await passkeys.verifyRegistration(phone, passkey, now());
+            if (newPasskey === null) throw passkeyInvalid(passkeys === null);
+          }
+          let user: User;
+          try {
+            user = await payments.openWallet({ phone, passwordHash, keyMode, publicKey });
+          } catch (error: unknown) {
+            if (error instanceof GatewayDbError && error.code === 'db_phone_taken') throw phoneTaken();
+            throw error;
+          }
+          if (newPasskey !== null) await db.addPasskey({ ...newPasskey, userId: user.id, createdAtMs: now() });
+          return { status: 201, body: userToJson(user, payments) };
+        });
+      });
+
+      scope.post<{ Body: { phone: string } }>(
+        '/v1/passkeys/registration-options',
+        { schema: passkeyOptionsSchema('the options to create a passkey for signing up with this phone number') },
+        async (request, reply) => {
+          const { phone } = request.body;
+          if (passkeys === null) throw passkeyInvalid(true);
+          refuseIfLimited(ipAttempts.hit(`ip:${request.ip}`, now()));
+          if ((await db.getUserByPhone(phone)) !== null) throw phoneTaken();
+          reply.header('cache-control', 'no-store');
+          return passkeys.registrationOptions(phone, now());
         },
       );
 
-      scope.post<{ Body: { phone: string; password: string; deviceId: string; deviceLabel?: string } }>(
+      scope.post<{ Body: { phone: string } }>(
+        '/v1/passkeys/authentication-options',
+        { schema: passkeyOptionsSchema("the options to sign in with one of this phone number's passkeys") },
+        async (request, reply) => {
+          const { phone } = request.body;
+          if (passkeys === null) throw passkeyInvalid(true);
+          refuseIfLimited(ipAttempts.hit(`ip:${request.ip}`, now()));
+          const user = await db.getUserByPhone(phone);
+          reply.header('cache-control', 'no-store');
+          return passkeys.authenticationOptions(phone, user === null ? [] : await db.listPasskeys(user.id), now());
+        },
+      );
+
+      scope.post<{
+        Body: {
+          phone: string;
+          password?: string;
+          passkey?: AuthenticationResponseJSON;
+          deviceId: string;
+          deviceLabel?: string;
+        };
+      }>(
         '/v1/sessions',
         { schema: logInSchema },
         // Not idempotent by key: its answer is a secret token, which must not be stored to be replayed. A retry opens
         // another session.
         async (request, reply) => {
-          const { phone, password, deviceId } = request.body;
+          const { phone, password, passkey, deviceId } = request.body;
+          if ((password === undefined) === (passkey === undefined)) {
+            throw new GatewayApiError('bad_request', 'log in with a password or with a passkey: exactly one of them', {
+              in: 'body',
+              field: password === undefined ? 'password' : 'passkey',
+            });
+          }
           const label = request.body.deviceLabel ?? DEVICE_LABEL_DEFAULT;
           if (label.length > DEVICE_LABEL_CHARS_MAX) {
             throw new GatewayApiError('bad_request', `deviceLabel is at most ${DEVICE_LABEL_CHARS_MAX} UTF-16 units`, {
@@ -305,7 +370,20 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
           refuseIfLimited(ipAttempts.hit(`ip:${request.ip}`, startMs));
           refuseIfLimited(phoneFailures.check(phone, startMs));
           const user = await db.getUserByPhone(phone);
-          const verified = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
+          let verified = false;
+          if (password !== undefined) {
+            verified = await verifyPassword(password, user?.passwordHash ?? (await decoyPasswordHash()));
+          } else if (passkey !== undefined && passkeys !== null && user !== null) {
+            const stored = await db.getPasskey(passkey.id.slice(0, 1366));
+            const counter =
+              stored === null || stored.userId !== user.id
+                ? null
+                : await passkeys.verifyAuthentication(phone, stored, passkey, now());
+            if (stored !== null && counter !== null) {
+              await db.setPasskeyCounter(stored.credentialId, counter);
+              verified = true;
+            }
+          }
           if (user === null || !verified) {
             phoneFailures.hit(phone, now());
             throw new GatewayApiError('credentials_invalid', 'the phone number or the password is wrong');
@@ -385,6 +463,12 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
       });
     });
   };
+}
+
+function passkeyInvalid(notConfigured: boolean): GatewayApiError {
+  return notConfigured
+    ? new GatewayApiError('passkey_invalid', 'passkeys are not set up on this server (it needs a public host name)')
+    : new GatewayApiError('passkey_invalid', 'the passkey did not verify, or its ceremony expired: start again');
 }
 
 function phoneTaken(): GatewayApiError {

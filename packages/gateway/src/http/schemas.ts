@@ -124,15 +124,20 @@ function errors(...statuses: number[]): Record<string, unknown> {
 
 export const signUpSchema = {
   tags: ['users'],
-  summary: 'sign up by phone number and password',
+  summary: 'sign up by phone number, with a password or a passkey; opens the wallet account on the ledger',
   headers: idempotencyHeaders,
   body: {
     type: 'object',
-    required: ['phone', 'password'],
+    required: ['phone'],
     additionalProperties: false,
     properties: {
       phone: phoneSchema,
       password: { type: 'string', maxLength: PASSWORD_SCHEMA_CHARS_MAX },
+      passkey: {
+        type: 'object',
+        additionalProperties: true,
+        description: 'the RegistrationResponseJSON of navigator.credentials.create with the registration options',
+      },
       keyMode: {
         type: 'string',
         enum: KEY_MODES,
@@ -149,11 +154,18 @@ export const logInSchema = {
   summary: 'log in: binds the device if new and returns a session token, shown once',
   body: {
     type: 'object',
-    required: ['phone', 'password', 'deviceId'],
+    required: ['phone', 'deviceId'],
     additionalProperties: false,
     properties: {
       phone: phoneSchema,
       password: { type: 'string', maxLength: PASSWORD_SCHEMA_CHARS_MAX },
+      passkey: {
+        type: 'object',
+        required: ['id'],
+        additionalProperties: true,
+        properties: { id: { type: 'string', minLength: 1, maxLength: 1366 } },
+        description: 'the AuthenticationResponseJSON of navigator.credentials.get with the authentication options',
+      },
       deviceId: idSchema,
       deviceLabel: { type: 'string', minLength: 1, maxLength: DEVICE_LABEL_CHARS_MAX, pattern: LABEL_PATTERN },
     },
@@ -216,6 +228,18 @@ export const revokeDeviceSchema = {
   },
   response: { 204: { type: 'null', description: 'revoked' }, ...errors(400, 401, 403, 404, 500, 503) },
 } as const satisfies FastifySchema;
+
+export const passkeyOptionsSchema = (summary: string) =>
+  ({
+    tags: ['sessions'],
+    summary,
+    headers: idempotencyHeaders,
+    body: { type: 'object', required: ['phone'], additionalProperties: false, properties: { phone: phoneSchema } },
+    response: {
+      200: { type: 'object', additionalProperties: true, description: 'WebAuthn options JSON (SimpleWebAuthn)' },
+      ...errors(400, 409, 429),
+    },
+  }) as const satisfies FastifySchema;
 
 export const openApiSchema = {
   tags: ['meta'],

@@ -218,7 +218,8 @@ export interface PaymentServiceOptions {
 
 export interface NewWallet {
   readonly phone: string;
-  readonly passwordHash: string;
+  /** Null for a wallet that signs in with passkeys only. */
+  readonly passwordHash: string | null;
   readonly keyMode: KeyMode;
   /** Hex, required exactly for keyMode 'browser'. */
   readonly publicKey?: string | undefined;

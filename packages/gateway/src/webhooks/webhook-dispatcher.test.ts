@@ -510,8 +510,9 @@ describe.each([sqliteBackend(), postgresBackend()])('WebhookDispatcher on $name'
       server.answerDelayMs = 5;
       const merchantId = await merchantAt(first, server);
       const ids = await enqueue(first, merchantId, 30);
-      const a = dispatcher(first, { batch: 7 });
-      const b = dispatcher(second, { batch: 7 });
+      // Not a timeout test: a generous timeout, so a loaded machine (the whole suite on two cores) cannot fail one.
+      const a = dispatcher(first, { batch: 7, timeoutMs: 10_000 });
+      const b = dispatcher(second, { batch: 7, timeoutMs: 10_000 });
 
       let delivered = 0;
       for (let round = 0; round < 10 && delivered < ids.length; round++) {

@@ -362,3 +362,100 @@ describe('merchants: bank account, payouts and pre-authorizations', () => {
     expect(calls[0]?.headers['idempotency-key']).toBeUndefined();
   });
 });
+
+describe('passkeys', () => {
+  const phone = '+8613800138000';
+  const creationOptions = {
+    rp: { id: 'localhost', name: 'Paychain' },
+    user: { id: 'dXNlcg', name: phone, displayName: phone },
+    challenge: 'Y2hhbGxlbmdl',
+    pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+  };
+  const requestOptions = { challenge: 'c2Vzc2lvbg', rpId: 'localhost', userVerification: 'preferred' };
+  const registration = {
+    id: 'Y3JlZA',
+    rawId: 'Y3JlZA',
+    response: { clientDataJSON: 'e30', attestationObject: 'o2M' },
+    clientExtensionResults: {},
+    type: 'public-key' as const,
+  };
+  const assertion = {
+    id: 'Y3JlZA',
+    rawId: 'Y3JlZA',
+    response: { clientDataJSON: 'e30', authenticatorData: 'YXV0aA', signature: 'c2ln' },
+    clientExtensionResults: {},
+    type: 'public-key' as const,
+  };
+
+  it('asks for registration and authentication options with an Idempotency-Key and no token', async () => {
+    const { calls, client, tokens } = recorder([json(200, creationOptions), json(200, requestOptions)]);
+    tokens.set('old');
+    expect(await client.passkeyRegistrationOptions(phone)).toEqual(creationOptions);
+    expect(await client.passkeyAuthenticationOptions(phone)).toEqual(requestOptions);
+    expect(calls.map((c) => [c.method, c.url, c.body, c.headers['idempotency-key']])).toEqual([
+      ['POST', '/v1/passkeys/registration-options', JSON.stringify({ phone }), 'key-1'],
+      ['POST', '/v1/passkeys/authentication-options', JSON.stringify({ phone }), 'key-2'],
+    ]);
+    expect(calls.map((c) => c.headers.authorization)).toEqual([undefined, undefined]);
+    expect(calls[0]?.headers['content-type']).toBe('application/json');
+  });
+
+  it('reports a phone that has a user as phone_taken', async () => {
+    const { client } = recorder([
+      json(409, { error: { code: 'phone_taken', message: 'this phone has a wallet', details: {} } }),
+    ]);
+    await expect(client.passkeyRegistrationOptions(phone)).rejects.toMatchObject({ code: 'phone_taken', status: 409 });
+  });
+
+  it('signs up with the passkey instead of a password, and surfaces passkey_invalid', async () => {
+    const user = { id: 'ef'.repeat(16), phone, kycTier: 3, keyMode: 'custodial' };
+    const { calls, client } = recorder([
+      json(201, user),
+      json(400, { error: { code: 'passkey_invalid', message: 'no pending ceremony', details: {} } }),
+    ]);
+    const body = { phone, passkey: registration, keyMode: 'browser' as const, publicKey: '0a'.repeat(32) };
+    expect(await client.signUp(body)).toMatchObject({ id: user.id });
+    expect(calls[0]).toMatchObject({ method: 'POST', url: '/v1/users', body: JSON.stringify(body) });
+    expect(JSON.parse(calls[0]?.body ?? '{}')).not.toHaveProperty('password');
+    expect(calls[0]?.headers['idempotency-key']).toBe('key-1');
+    await expect(client.signUp({ phone, passkey: registration, keyMode: 'custodial' })).rejects.toMatchObject({
+      code: 'passkey_invalid',
+      status: 400,
+    });
+    // A password or a passkey, never both (checked by the compiler: tsc covers the tests).
+    const both = { phone, password: 'pw', passkey: registration, keyMode: 'custodial' as const };
+    // @ts-expect-error: both ways at once is not a sign-up body.
+    const refused: Parameters<typeof client.signUp>[0] = both;
+    expect(refused).toBe(both);
+  });
+
+  it('logs in with a passkey assertion like with a password: no idempotency key, the token kept', async () => {
+    let unauthenticated = 0;
+    const calls: string[] = [];
+    const answers = [
+      json(401, { error: { code: 'credentials_invalid', message: 'wrong phone or passkey', details: {} } }),
+      json(201, { token: 'tok', tokenType: 'Bearer', expiresAtMs: 9, user: { phone }, deviceNewlyBound: false }),
+    ];
+    const headers: Array<Record<string, string>> = [];
+    const tokens = createMemoryTokenStore();
+    const client = createApiClient({
+      tokens,
+      onUnauthenticated: () => unauthenticated++,
+      fetch: async (input, init) => {
+        calls.push(`${init?.method} ${String(input)} ${String(init?.body)}`);
+        headers.push({ ...(init?.headers as Record<string, string>) });
+        const answer = answers.shift();
+        if (answer === undefined) throw new Error('no canned answer left');
+        return answer;
+      },
+    });
+    const body = { phone, passkey: assertion, deviceId: '0'.repeat(32), deviceLabel: 'Chrome on Linux' };
+    await expect(client.logIn(body)).rejects.toMatchObject({ code: 'credentials_invalid', status: 401 });
+    expect(unauthenticated).toBe(0);
+    expect(tokens.get()).toBeNull();
+    expect((await client.logIn(body)).token).toBe('tok');
+    expect(tokens.get()).toBe('tok');
+    expect(calls).toEqual([`POST /v1/sessions ${JSON.stringify(body)}`, `POST /v1/sessions ${JSON.stringify(body)}`]);
+    expect(headers.map((h) => h['idempotency-key'])).toEqual([undefined, undefined]);
+  });
+});

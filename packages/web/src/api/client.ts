@@ -12,6 +12,12 @@
  *   `bad_response` codes of our own when no API answer arrived.
  */
 import type { ReceiptJson } from '@paychain/core/browser';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
 import { type Consortium, parseConsortium } from '../chain/consortium';
 import type {
   AccountJson,
@@ -117,7 +123,7 @@ type Query = Readonly<Record<string, string | number | undefined>>;
 interface RequestOptions {
   readonly body?: unknown;
   readonly query?: Query;
-  /** False for sign-up and log-in; default true. */
+  /** False for sign-up, log-in and the passkey options; default true. */
   readonly auth?: boolean;
   /** False only for log-in (its answer is a secret the gateway does not store); default true for POST. */
   readonly idempotent?: boolean;
@@ -149,12 +155,42 @@ function path(strings: TemplateStringsArray, ...ids: readonly string[]): string 
   return strings.reduce((out, s, i) => out + s + (i < ids.length ? encodeURIComponent(ids[i] ?? '') : ''), '');
 }
 
+/**
+ * `POST /v1/users`: a password, or instead the passkey made by `startRegistration` with the options of
+ * `passkeyRegistrationOptions` for the same phone (never both).
+ */
+export type SignUpBody = {
+  readonly phone: string;
+  readonly keyMode: KeyMode;
+  readonly publicKey?: string;
+} & (
+  | { readonly password: string; readonly passkey?: never }
+  | { readonly passkey: RegistrationResponseJSON; readonly password?: never }
+);
+
+/**
+ * `POST /v1/sessions`: a password, or instead the assertion made by `startAuthentication` with the options of
+ * `passkeyAuthenticationOptions` for the same phone (never both).
+ */
+export type LogInBody = {
+  readonly phone: string;
+  readonly deviceId: string;
+  readonly deviceLabel?: string;
+} & (
+  | { readonly password: string; readonly passkey?: never }
+  | { readonly passkey: AuthenticationResponseJSON; readonly password?: never }
+);
+
 export interface ApiClient {
   readonly tokens: TokenStore;
   isLoggedIn(): boolean;
   // users, sessions, devices
-  signUp(body: { phone: string; password: string; keyMode: KeyMode; publicKey?: string }): Promise<User>;
-  logIn(body: { phone: string; password: string; deviceId: string; deviceLabel?: string }): Promise<Session>;
+  signUp(body: SignUpBody): Promise<User>;
+  logIn(body: LogInBody): Promise<Session>;
+  /** The options of a passkey registration for a new user's phone (409 `phone_taken` when it has a user). */
+  passkeyRegistrationOptions(phone: string): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  /** The options of a passkey log-in for a phone. */
+  passkeyAuthenticationOptions(phone: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
   logOut(): Promise<void>;
   me(): Promise<User>;
   devices(): Promise<{ items: Device[] }>;
@@ -327,6 +363,10 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       tokens.set(session.token);
       return session;
     },
+    passkeyRegistrationOptions: (phone) =>
+      post<PublicKeyCredentialCreationOptionsJSON>('/v1/passkeys/registration-options', { phone }, false),
+    passkeyAuthenticationOptions: (phone) =>
+      post<PublicKeyCredentialRequestOptionsJSON>('/v1/passkeys/authentication-options', { phone }, false),
     async logOut() {
       try {
         await request<void>('DELETE', '/v1/sessions/current');

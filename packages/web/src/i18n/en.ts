@@ -40,6 +40,19 @@ export const en = {
     logIn: 'Log in',
     haveAccount: 'Already have a wallet? Log in',
     noAccount: 'New here? Create a wallet',
+    method: 'How will you log in?',
+    methodPassword: 'Password',
+    methodPasswordHint: 'A password you choose.',
+    methodPasskey: 'Passkey',
+    methodPasskeyHint: 'Your fingerprint, face or screen lock: no password to remember.',
+    logInWithPasskey: 'Log in with a passkey',
+  },
+  passkey: {
+    cancelled: 'The passkey request was cancelled or timed out. Try again.',
+    exists: 'This authenticator already holds a passkey for this wallet.',
+    domain: 'Passkeys do not work at this address: open the app by its host name, such as http://localhost:8080.',
+    unsupported: 'No authenticator on this device can be used for this passkey.',
+    failed: 'The passkey could not be used. Try again.',
   },
   key: {
     missing:

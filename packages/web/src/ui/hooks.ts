@@ -5,15 +5,18 @@
  */
 import { type DependencyList, useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/client';
+import { PasskeyError } from '../auth/passkey';
 
 export interface Shown {
-  /** What the error element shows: the API's message, or the thrown error's. */
+  /** What the error element shows: the API's message, or the thrown error's (translated for passkey failures). */
   readonly message: string;
   readonly code: string;
 }
 
 export function toShown(error: unknown): Shown {
   if (error instanceof ApiError) return { message: error.message, code: error.code };
+  // A failed WebAuthn ceremony: its translated message, `data-code` webauthn_cancelled, webauthn_domain, …
+  if (error instanceof PasskeyError) return { message: error.message, code: error.code };
   if (error instanceof Error) return { message: error.message, code: error.name };
   return { message: String(error), code: 'unknown' };
 }
