@@ -17,7 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import type { PasskeyConfig } from './auth/passkeys.ts';
 import { type CoreBankingSystem, SimulatedCoreBanking } from './bank/core-banking.ts';
 import type { GatewayDb, Payment } from './db/gateway-db.ts';
-import { openGatewayDb } from './db/open-db.ts';
+import { type OpenGatewayDbOptions, openGatewayDb } from './db/open-db.ts';
 import { gatewayPlugin } from './http/gateway-app.ts';
 import { LiveFeed } from './http/live-feed.ts';
 import { merchantChannel } from './http/payment-routes.ts';
@@ -40,6 +40,8 @@ export interface PaychainServerOptions {
   readonly dataDir: string;
   /** `sqlite:PATH` or `postgres://…`; default SQLite in the data directory. */
   readonly db?: string;
+  /** E.g. a PostgreSQL schema of its own (tests). */
+  readonly dbOptions?: OpenGatewayDbOptions;
   /** The built web app (`packages/web/dist`); null or missing: not served. */
   readonly webDir?: string | null;
   readonly bank?: CoreBankingSystem;
@@ -79,7 +81,7 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
   }
 
   const secrets = new GatewaySecrets(loadMasterSecret(options.dataDir));
-  const db = await openGatewayDb(options.db ?? `sqlite:${join(options.dataDir, 'gateway.sqlite')}`);
+  const db = await openGatewayDb(options.db ?? `sqlite:${join(options.dataDir, 'gateway.sqlite')}`, options.dbOptions);
   await db.migrate(Date.now());
   const ledger = new GatewayLedger(options.node, options.issuer);
   const feed = new LiveFeed();
