@@ -1,7 +1,7 @@
 /**
  * The part of @paychain/core that runs in a browser: everything but the Node crypto suites
  * (`crypto/`), so the web app decodes transactions and verifies receipts with the same code as
- * the peers, given a `CryptoSuite` of its own. Keep in step with `index.ts`.
+ * the peers, given a `CryptoSuite` of its own. `index.ts` adds the suites to it.
  */
 export { AssertionError, assert, assertNever } from './assert.ts';
 export {

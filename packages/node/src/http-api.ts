@@ -42,6 +42,7 @@ import {
 import type { StoredBlock } from '@paychain/store';
 import { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';
 import { type FinalBlockEvent, type FinalOutcome, type RejectCode, SubmitError } from './consortium.ts';
+import { fastifyClientError } from './fastify-errors.ts';
 import type { LedgerNode } from './ledger-node.ts';
 import { NodeMetrics } from './metrics.ts';
 import { createHttpApiSchemas, openApiDocument } from './openapi.ts';
@@ -548,30 +549,6 @@ function errorBody(code: ApiErrorCode, message: string, details: Readonly<Record
   return { error: { code, message, details } };
 }
 
-interface FastifyLikeError {
-  readonly code?: unknown;
-  readonly statusCode?: unknown;
-  readonly message: string;
-  readonly validation?: ReadonlyArray<{
-    instancePath?: string;
-    keyword?: string;
-    params?: Record<string, unknown>;
-    message?: string;
-  }>;
-  readonly validationContext?: string;
-}
-
-function isFastifyLikeError(error: unknown): error is FastifyLikeError {
-  return error instanceof Error && ('statusCode' in error || 'validation' in error);
-}
-
-/** Fastify's client errors by status; their messages are fastify's own fixed texts. */
-const FASTIFY_STATUS_CODES: Readonly<Record<number, ApiErrorCode>> = {
-  404: 'not_found',
-  413: 'body_too_large',
-  415: 'unsupported_media_type',
-};
-
 /** Maps any thrown value to the error shape; only expected errors show their message. */
 function errorResponse(
   error: unknown,
@@ -584,31 +561,8 @@ function errorResponse(
   });
   if (error instanceof HttpApiError) return respond(error.code, error.message, error.details);
   if (error instanceof SubmitError) return respond(rejectCodeToApiCode(error.code), error.message);
-  if (isFastifyLikeError(error)) {
-    if (error.validation !== undefined) {
-      const first = error.validation[0];
-      const missing = first?.keyword === 'required' ? first.params?.missingProperty : undefined;
-      const path = `${first?.instancePath ?? ''}${typeof missing === 'string' ? `/${missing}` : ''}`;
-      return respond('bad_request', error.message, {
-        in: error.validationContext ?? null,
-        field: path.replace(/^\//, '').replaceAll('/', '.'),
-        rule: first?.keyword ?? null,
-        params: first?.params ?? {},
-      });
-    }
-    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 400 && status < 500) {
-      const code = FASTIFY_STATUS_CODES[status] ?? 'bad_request';
-      const fromFastify = typeof error.code === 'string' && error.code.startsWith('FST_');
-      const details: Record<string, unknown> =
-        code === 'body_too_large'
-          ? { limitBytes: bodyBytesMax }
-          : code === 'unsupported_media_type'
-            ? { contentType: request.headers['content-type'] ?? null, accepted: MEDIA_TYPES_ACCEPTED }
-            : {};
-      return respond(code, fromFastify ? error.message : 'the request could not be read', details);
-    }
-  }
+  const client = fastifyClientError(error, request, { bodyBytesMax, mediaTypes: MEDIA_TYPES_ACCEPTED });
+  if (client !== null) return respond(client.code, client.message, client.details);
   request.log.error({ err: error }, 'unexpected error in the HTTP API');
   return respond('internal', 'internal error', { requestId: request.id });
 }

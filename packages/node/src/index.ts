@@ -26,6 +26,7 @@ export {
   openDataDir,
   parseOrgSpecs,
 } from './data-dir.ts';
+export { type FastifyClientError, type FastifyClientErrorCode, fastifyClientError } from './fastify-errors.ts';
 export {
   API_ERROR_STATUS,
   type ApiErrorBody,

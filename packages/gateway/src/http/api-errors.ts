@@ -5,6 +5,7 @@
  * anything else is logged and answered 500 `internal` (or 503 `unavailable`) with no message, stack or cause.
  */
 import { assertNever } from '@paychain/core';
+import { fastifyClientError } from '@paychain/node';
 import type { FastifyRequest } from 'fastify';
 import type { PasswordProblem } from '../auth/password.ts';
 import { GatewayDbError, type GatewayDbErrorCode } from '../db/gateway-db.ts';
@@ -180,29 +181,6 @@ function dbErrorToApiCode(code: GatewayDbErrorCode): GatewayApiErrorCode {
   }
 }
 
-interface FastifyLikeError {
-  readonly code?: unknown;
-  readonly statusCode?: unknown;
-  readonly message: string;
-  readonly validation?: ReadonlyArray<{
-    instancePath?: string;
-    keyword?: string;
-    params?: Record<string, unknown>;
-  }>;
-  readonly validationContext?: string;
-}
-
-function isFastifyLikeError(error: unknown): error is FastifyLikeError {
-  return error instanceof Error && ('statusCode' in error || 'validation' in error);
-}
-
-/** Fastify's client errors by status; their messages are fastify's own fixed texts. */
-const FASTIFY_STATUS_CODES: Readonly<Record<number, GatewayApiErrorCode>> = {
-  404: 'not_found',
-  413: 'body_too_large',
-  415: 'unsupported_media_type',
-};
-
 /** Maps any thrown value to the error shape. */
 export function errorResponse(error: unknown, request: FastifyRequest, bodyBytesMax: number): ErrorResponse {
   const respond = (
@@ -220,31 +198,8 @@ export function errorResponse(error: unknown, request: FastifyRequest, bodyBytes
       ? respond(code, 'the service is unavailable, retry later', { requestId: request.id })
       : respond('internal', 'internal error', { requestId: request.id });
   }
-  if (isFastifyLikeError(error)) {
-    if (error.validation !== undefined) {
-      const first = error.validation[0];
-      const missing = first?.keyword === 'required' ? first.params?.missingProperty : undefined;
-      const path = `${first?.instancePath ?? ''}${typeof missing === 'string' ? `/${missing}` : ''}`;
-      return respond('bad_request', error.message, {
-        in: error.validationContext ?? null,
-        field: path.replace(/^\//, '').replaceAll('/', '.'),
-        rule: first?.keyword ?? null,
-        params: first?.params ?? {},
-      });
-    }
-    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-    if (status >= 400 && status < 500) {
-      const code = FASTIFY_STATUS_CODES[status] ?? 'bad_request';
-      const fromFastify = typeof error.code === 'string' && error.code.startsWith('FST_');
-      const details: Record<string, unknown> =
-        code === 'body_too_large'
-          ? { limitBytes: bodyBytesMax }
-          : code === 'unsupported_media_type'
-            ? { contentType: request.headers['content-type'] ?? null, accepted: MEDIA_TYPES_ACCEPTED }
-            : {};
-      return respond(code, fromFastify ? error.message : 'the request could not be read', details);
-    }
-  }
+  const client = fastifyClientError(error, request, { bodyBytesMax, mediaTypes: MEDIA_TYPES_ACCEPTED });
+  if (client !== null) return respond(client.code, client.message, client.details);
   request.log.error({ err: error }, 'unexpected error in the gateway API');
   return respond('internal', 'internal error', { requestId: request.id });
 }

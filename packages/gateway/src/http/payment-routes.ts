@@ -156,7 +156,7 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
 
   scope.get('/v1/wallet', { schema: walletSchema }, async (request) => {
     const { user } = await ctx.authenticate(request);
-    const currency = payments.ledger.issuedAssets()[0]?.asset.id ?? 'CNY';
+    const currency = payments.ledger.currency;
     const balance = payments.ledger.balance(user.ledgerAccountId, currency, ctx.now());
     const account = payments.ledger.account(user.ledgerAccountId);
     const limits = userToJson(user, payments).limits;
@@ -504,7 +504,7 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
       const offset = Number(payments.ledger.genesis.params.dayOffsetMs);
       const nowMs = ctx.now();
       const dayStart = Math.floor((nowMs + offset) / DAY_MS) * DAY_MS - offset;
-      const currency = payments.ledger.issuedAssets()[0]?.asset.id ?? 'CNY';
+      const currency = payments.ledger.currency;
       let count = 0;
       let gross = 0n;
       let refunded = 0n;

@@ -19,49 +19,18 @@ import {
 } from '../db/gateway-db.ts';
 import { QR_PAYLOAD_CHARS_MAX } from '../qr/emvco.ts';
 import { DYNAMIC_QR_LIFETIME_MS_MAX } from '../service/payment-service.ts';
-import { GATEWAY_API_ERROR_CODES } from './api-errors.ts';
 import {
-  ID_PATTERN,
-  IDEMPOTENCY_KEY_PATTERN,
+  bearer,
+  errors,
+  idempotencyHeaders,
+  idSchema,
   moneySchema,
   nullableMoney,
-  PHONE_PATTERN,
+  phoneSchema,
+  TEXT_PATTERN,
+  timeMsSchema,
   userViewSchema,
 } from './schemas.ts';
-
-const idSchema = { type: 'string', pattern: ID_PATTERN } as const;
-const phoneSchema = { type: 'string', pattern: PHONE_PATTERN } as const;
-const timeMsSchema = { type: 'integer', minimum: 0 } as const;
-/** No control characters in free text. */
-const TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
-
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message', 'details'],
-      properties: {
-        code: { type: 'string', enum: GATEWAY_API_ERROR_CODES },
-        message: { type: 'string' },
-        details: { type: 'object', additionalProperties: true },
-      },
-    },
-  },
-} as const;
-
-function errors(...statuses: number[]): Record<string, unknown> {
-  return Object.fromEntries(statuses.map((status) => [status, errorSchema]));
-}
-
-const idempotencyHeaders = {
-  type: 'object',
-  required: ['idempotency-key'],
-  properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN } },
-} as const;
-
-const bearer = [{ bearer: [] }];
 
 const signingSchema = {
   type: 'object',

@@ -21,14 +21,18 @@ export const PHONE_PATTERN = '^\\+[1-9][0-9]{1,14}$';
 export const ID_PATTERN = '^[0-9a-f]{32}$';
 /** 1..255 printable ASCII characters. */
 export const IDEMPOTENCY_KEY_PATTERN = `^[\\x20-\\x7e]{1,${IDEMPOTENCY_KEY_CHARS_MAX}}$`;
-/** No control characters in a device label. */
-const LABEL_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
+/** No control characters (a device label, a memo, a reason). */
+export const TEXT_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$';
 /** A password's text is bounded here too, so a huge one is refused before scrypt sees it. */
 const PASSWORD_SCHEMA_CHARS_MAX = PASSWORD_CHARS_MAX * 2;
 
-const phoneSchema = { type: 'string', pattern: PHONE_PATTERN, description: 'E.164 phone number, e.g. +8613800138000' };
-const idSchema = { type: 'string', pattern: ID_PATTERN, description: '128-bit id: 32 lowercase hex characters' };
-const timeMsSchema = { type: 'integer', minimum: 0, description: 'ms since the Unix epoch' };
+export const phoneSchema = {
+  type: 'string',
+  pattern: PHONE_PATTERN,
+  description: 'E.164 phone number, e.g. +8613800138000',
+};
+export const idSchema = { type: 'string', pattern: ID_PATTERN, description: '128-bit id: 32 lowercase hex characters' };
+export const timeMsSchema = { type: 'integer', minimum: 0, description: 'ms since the Unix epoch' };
 
 const errorSchema = {
   type: 'object',
@@ -104,7 +108,7 @@ const deviceSchema = {
   },
 } as const;
 
-const idempotencyHeaders = {
+export const idempotencyHeaders = {
   type: 'object',
   required: ['idempotency-key'],
   properties: {
@@ -116,9 +120,9 @@ const idempotencyHeaders = {
   },
 } as const;
 
-const bearer = [{ bearer: [] }];
+export const bearer = [{ bearer: [] }];
 
-function errors(...statuses: number[]): Record<string, unknown> {
+export function errors(...statuses: number[]): Record<string, unknown> {
   return Object.fromEntries(statuses.map((status) => [status, errorSchema]));
 }
 
@@ -167,7 +171,7 @@ export const logInSchema = {
         description: 'the AuthenticationResponseJSON of navigator.credentials.get with the authentication options',
       },
       deviceId: idSchema,
-      deviceLabel: { type: 'string', minLength: 1, maxLength: DEVICE_LABEL_CHARS_MAX, pattern: LABEL_PATTERN },
+      deviceLabel: { type: 'string', minLength: 1, maxLength: DEVICE_LABEL_CHARS_MAX, pattern: TEXT_PATTERN },
     },
   },
   response: {

@@ -9,7 +9,7 @@ import type { PaymentOutcome, PaymentService, PaymentView } from '../service/pay
 
 export function userToJson(user: User, payments: PaymentService) {
   const limit = payments.ledger.tierLimit(user.kycTier);
-  const currency = payments.ledger.issuedAssets()[0]?.asset.id ?? 'CNY';
+  const currency = payments.ledger.currency;
   return {
     id: user.id,
     phone: user.phone,
@@ -37,7 +37,7 @@ export function deviceToJson(device: Device) {
 }
 
 export function merchantToJson(merchant: Merchant, payments: PaymentService) {
-  const currency = payments.ledger.issuedAssets()[0]?.asset.id ?? 'CNY';
+  const currency = payments.ledger.currency;
   return {
     id: merchant.id,
     name: merchant.name,
@@ -60,14 +60,10 @@ export function paymentToJson(view: PaymentView, payments: PaymentService, viewe
     view.kind === 'topup' ||
     (view.kind !== 'withdraw' && view.kind !== 'payout' && viewerAccountIds.includes(view.payeeAccountId));
   const counterpartyLabel = incoming ? view.payerLabel : view.payeeLabel;
-  const counterpartyKind =
-    view.kind === 'topup' || view.kind === 'withdraw' || view.kind === 'payout'
-      ? 'bank'
-      : view.merchantId !== null && !incoming
-        ? 'merchant'
-        : view.merchantId !== null && view.kind === 'refund'
-          ? 'merchant'
-          : 'user';
+  const withBank = view.kind === 'topup' || view.kind === 'withdraw' || view.kind === 'payout';
+  // A merchant is the other side of its payments, seen by the payer, and of its refunds.
+  const withMerchant = view.merchantId !== null && (!incoming || view.kind === 'refund');
+  const counterpartyKind = withBank ? 'bank' : withMerchant ? 'merchant' : 'user';
   return {
     txId: view.txId,
     kind: view.kind,

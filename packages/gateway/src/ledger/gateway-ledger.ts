@@ -70,6 +70,8 @@ export type TxStanding =
 export class GatewayLedger {
   readonly node: LedgerNode;
   readonly issuer: GatewayIssuer;
+  /** The asset wallets hold: the first this issuer issues at genesis (e.g. CNY). */
+  readonly currency: string;
   private readonly genesisHashHex: string;
   private readonly receipts: FinalReceipts;
 
@@ -83,6 +85,9 @@ export class GatewayLedger {
         bytesToHex(node.suite.publicKeyFromPrivate(issuer.adminPrivateKey)) === bytesToHex(issuer.adminPublicKey),
       'the issuer key pair matches',
     );
+    const asset = node.genesis.assets.find((a) => a.issuer === issuer.org);
+    assert(asset !== undefined, `${issuer.org} issues an asset at genesis`);
+    this.currency = asset.id;
     this.genesisHashHex = bytesToHex(genesisHash(node.suite, node.genesis));
     this.receipts = new FinalReceipts(node.primary.store, node.suite);
   }

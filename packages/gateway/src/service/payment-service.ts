@@ -708,7 +708,7 @@ export class PaymentService {
 
   /** The user's personal collection QR: static, the payer enters the amount. */
   personalQr(user: User): string {
-    const currency = this.ledger.issuedAssets()[0]?.asset.id ?? 'CNY';
+    const currency = this.ledger.currency;
     assert(isQrCurrencyAlpha(currency), 'the issued asset has an ISO 4217 code');
     const encoded = encodeMerchantQr({ ...this.personalQrCommon(user, currency), kind: 'static' });
     assert(encoded.ok, 'a personal QR encodes');
@@ -1186,9 +1186,8 @@ export class PaymentService {
 
   // ---- recording and settling ----
 
+  /** Records, submits and settles a signed intent (a fresh one: `submitSignature` answers one recorded already). */
   private async execute(intent: Intent, txBytes: Uint8Array): Promise<PaymentOutcome> {
-    const already = await this.db.getPayment(intent.txId);
-    if (already !== null) return this.outcomeOf(already);
     const nowMs = this.now();
     // A payment that takes nothing one-time is one statement: it joins the storage's group commit.
     const takesOneTime = intent.kind === 'refund' || intent.paymentRequestId !== null || intent.payCodeHash !== null;
