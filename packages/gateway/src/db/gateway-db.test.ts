@@ -1,8 +1,9 @@
 // Goal: every GatewayDb operation behaves the same on SQLite and PostgreSQL — the valid cases, each refusal with
-// nothing changed, at-most-once under concurrent calls, exact 64-bit money, and migrations (once; newer refused).
+// nothing changed, at-most-once under concurrent calls, exact 64-bit money, risk decisions and AML cases stored
+// exactly, and migrations (once; newer refused; version 1 data carried to version 2).
 // Method: one suite run by describe.each against a temp SQLite file (WAL, synchronous=FULL) and against the real
 // PostgreSQL server in a fresh schema per run (skipped, saying why, when no server answers); a fixed clock; ids from
-// a counter, so every run writes the same rows.
+// a counter, so every run writes the same rows. Tests of lists and counts over a whole table use a fresh database.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +13,31 @@ import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AML_ALERT_ACCOUNTS_MAX,
+  AML_ALERT_TXS_MAX,
+  AML_CASE_ALERTS_MAX,
+  type AmlAlert,
+  type AmlAlertCursor,
+  type AmlAlertFilter,
+  type AmlCase,
+  type AmlCaseCursor,
+  type AmlCaseStatus,
+  type CaseChangeResult,
   type GatewayDb,
   type GatewayDbBackend,
   GatewayDbError,
   type GatewayDbErrorCode,
   type KeyMode,
+  type NewAmlAlert,
   type NewPayment,
+  type PaymentRisk,
+  RISK_REASON_CHARS_MAX,
+  RISK_REASONS_MAX,
+  RISK_RULE_SET_CHARS_MAX,
+  type RiskPassDecision,
+  type RiskRefusal,
+  type RiskRefusalCursor,
+  type StoredRuleSet,
   type User,
   WEBHOOK_DELIVERY_ATTEMPTS_MAX,
   WEBHOOK_DELIVERY_LEASE_MS,
@@ -25,7 +45,14 @@ import {
 } from './gateway-db.ts';
 import { openGatewayDb, parseGatewayDbSpec } from './open-db.ts';
 import { openPostgresGatewayDb } from './postgres-db.ts';
-import { SCHEMA_VERSION } from './schema.ts';
+import {
+  AML_ALERT_REF_CHARS_MAX,
+  MIGRATIONS,
+  RISK_RULE_SET_VERSION_MAX,
+  RISK_SCORE_PPM_MAX,
+  SCHEMA_VERSION,
+  schemaVersionTableSql,
+} from './schema.ts';
 import { isPostgresReachable, TEST_POSTGRES_URL } from './test-postgres.ts';
 
 const PG_URL = TEST_POSTGRES_URL;
@@ -36,6 +63,9 @@ const HOUR_MS = 3_600_000;
 const RACERS = 8;
 /** Names every database of this run: parallel runs never share a file or a schema. */
 const RUN_TAG = randomBytes(6).toString('hex');
+/** Pages a paging test reads at most, so a cursor that never advances fails instead of looping. */
+const PAGES_MAX = 50;
+const ALL_VERSIONS = MIGRATIONS.map((migration) => migration.version);
 
 const pgReachable = await isPostgresReachable(PG_URL);
 
@@ -48,6 +78,10 @@ interface Harness {
   open(tag: string): Promise<GatewayDb>;
   /** Records a schema version directly, as a newer build would have. */
   forceSchemaVersion(tag: string, version: number): Promise<void>;
+  /** Runs SQL text directly on database `tag` (made if missing), as an older build or another tool would. */
+  execRaw(tag: string, sql: string): Promise<void>;
+  /** A literal of these bytes (hex) in the backend's SQL. */
+  bytesLiteral(hex: string): string;
   /** Removes every database this harness made. */
   cleanup(): Promise<void>;
 }
@@ -70,6 +104,15 @@ function createSqliteHarness(): Harness {
         raw.close();
       }
     },
+    execRaw: async (tag, sql) => {
+      const raw = new Database(pathOf(tag));
+      try {
+        raw.exec(sql);
+      } finally {
+        raw.close();
+      }
+    },
+    bytesLiteral: (hex) => `X'${hex}'`,
     cleanup: async () => {
       if (dir !== null) rmSync(dir, { recursive: true, force: true });
     },
@@ -104,6 +147,12 @@ function createPostgresHarness(): Harness {
           [version],
         );
       }),
+    execRaw: (tag, sql) =>
+      withAdmin(async (admin) => {
+        const schema = schemaOf(tag);
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}; ${sql}`);
+      }),
+    bytesLiteral: (hex) => `'\\x${hex}'::bytea`,
     cleanup: () =>
       withAdmin(async (admin) => {
         for (const schema of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
@@ -129,6 +178,33 @@ function countOf<T>(items: readonly T[], predicate: (item: T) => boolean): numbe
   return items.filter(predicate).length;
 }
 
+/** Newest first, equal times by id descending (byte order, as both backends compare these ids). */
+function newestFirst<T>(items: readonly T[], timeOf: (item: T) => number, idOf: (item: T) => string): T[] {
+  return [...items].sort((a, b) => {
+    const [idA, idB] = [idOf(a), idOf(b)];
+    return timeOf(b) - timeOf(a) || (idA < idB ? 1 : idA > idB ? -1 : 0);
+  });
+}
+
+/** Every item of a newest-first list, read `limit` at a time, each page after the last item of the page before. */
+async function readAllPages<T, C>(
+  limit: number,
+  list: (before: C | null) => Promise<readonly T[]>,
+  cursorOf: (item: T) => C,
+): Promise<T[]> {
+  const all: T[] = [];
+  let before: C | null = null;
+  for (let page = 0; page < PAGES_MAX; page++) {
+    const items = await list(before);
+    expect(items.length).toBeLessThanOrEqual(limit);
+    const last = items[items.length - 1];
+    if (last === undefined) return all;
+    all.push(...items);
+    before = cursorOf(last);
+  }
+  throw new Error(`more than ${PAGES_MAX} pages`);
+}
+
 describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $name', (harness) => {
   describe.skipIf(harness.skipReason !== null)(harness.skipReason ?? 'shared suite', () => {
     let db: GatewayDb;
@@ -148,7 +224,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
       await harness.cleanup();
     });
 
-    async function newUser(keyMode: KeyMode = 'browser'): Promise<User> {
+    async function newUser(keyMode: KeyMode = 'browser', on: GatewayDb = db): Promise<User> {
       const user = {
         id: nextId(),
         phone: nextPhone(),
@@ -160,13 +236,13 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         sealedKey: keyMode === 'custodial' ? new Uint8Array([1, 2, 3, 255]) : null,
         createdAtMs: T0,
       };
-      await db.createUser(user);
+      await on.createUser(user);
       return { ...user, status: 'active', role: 'user' };
     }
 
-    async function newMerchant(ownerUserId: string): Promise<string> {
+    async function newMerchant(ownerUserId: string, on: GatewayDb = db): Promise<string> {
       const id = nextId();
-      await db.createMerchant({
+      await on.createMerchant({
         id,
         ownerUserId,
         name: '老王面馆 Noodles',
@@ -193,6 +269,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         memo: '',
         payerLabel: '+8613800000001',
         payeeLabel: '老王面馆 Noodles',
+        risk: null,
         createdAtMs: T0,
         ...fields,
       };
@@ -209,13 +286,24 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
       return { txId: p.txId, payer, merchantId };
     }
 
+    /** A fresh, migrated database `tag`, for tests that list or count a whole table; closed after fn. */
+    async function withFreshDb(tag: string, fn: (fresh: GatewayDb) => Promise<void>): Promise<void> {
+      const fresh = await harness.open(tag);
+      try {
+        await fresh.migrate(T0);
+        await fn(fresh);
+      } finally {
+        await fresh.close();
+      }
+    }
+
     describe('migrations', () => {
       it('applies the migrations once: a second run is a no-op', async () => {
         const fresh = await harness.open('fresh');
         try {
           expect(await fresh.schemaVersion()).toBe(0);
           const first = await fresh.migrate(T0);
-          expect(first).toEqual({ fromVersion: 0, toVersion: SCHEMA_VERSION, applied: [1] });
+          expect(first).toEqual({ fromVersion: 0, toVersion: SCHEMA_VERSION, applied: ALL_VERSIONS });
           const second = await fresh.migrate(T0 + 1);
           expect(second).toEqual({ fromVersion: SCHEMA_VERSION, toVersion: SCHEMA_VERSION, applied: [] });
           expect(await fresh.schemaVersion()).toBe(SCHEMA_VERSION);
@@ -235,6 +323,78 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
           await current.close();
         }
         await expectDbError(harness.open('future'), 'db_schema');
+      });
+
+      it('migrates a version 1 database with a payment to version 2: the payment is kept, with no risk', async () => {
+        const tag = 'version1';
+        const dialect = harness.name;
+        const initial = MIGRATIONS[0];
+        if (initial === undefined) throw new Error('migration 1 is missing');
+        const [payerId, payeeAccountId, txId, phone] = [nextId(), nextId(), nextId(), nextPhone()];
+        // Written as the version 1 build did: its schema and its statements, no risk columns anywhere.
+        await harness.execRaw(
+          tag,
+          `${schemaVersionTableSql(dialect)};
+          ${initial.sql[dialect]}
+          INSERT INTO schema_version (version, name, applied_at) VALUES (1, 'initial', ${T0});
+          INSERT INTO users (id, phone, password_hash, kyc_tier, ledger_account_id, key_mode, public_key, sealed_key,
+            status, role, created_at)
+          VALUES ('${payerId}', '${phone}', NULL, 2, '${nextId()}', 'browser', ${harness.bytesLiteral('0707')}, NULL,
+            'active', 'user', ${T0});
+          INSERT INTO payments (tx_id, payer_user_id, payee_account_id, merchant_id, payment_request_id, refund_of,
+            authorization_of, amount, currency, kind, memo, payer_label, payee_label, status, code, ledger_height,
+            ledger_index, refunded, created_at, updated_at)
+          VALUES ('${txId}', '${payerId}', '${payeeAccountId}', NULL, NULL, NULL, NULL, ${AMOUNT_MAX}, 'CNY', 'p2p',
+            'rent', '${phone}', '+8613900000009', 'final', 'ok', 5, 0, 0, ${T0}, ${T0 + 1});`,
+        );
+        const old = await harness.open(tag);
+        try {
+          expect(await old.schemaVersion()).toBe(1);
+          expect(await old.migrate(T0 + 2)).toEqual({
+            fromVersion: 1,
+            toVersion: SCHEMA_VERSION,
+            applied: ALL_VERSIONS.filter((version) => version > 1),
+          });
+          expect(await old.getPayment(txId)).toEqual({
+            txId,
+            payerUserId: payerId,
+            payeeAccountId,
+            merchantId: null,
+            paymentRequestId: null,
+            refundOf: null,
+            authorizationOf: null,
+            amount: AMOUNT_MAX,
+            currency: 'CNY',
+            kind: 'p2p',
+            memo: 'rent',
+            payerLabel: phone,
+            payeeLabel: '+8613900000009',
+            status: 'final',
+            code: 'ok',
+            ledgerHeight: 5n,
+            ledgerIndex: 0,
+            refunded: 0n,
+            risk: null,
+            createdAtMs: T0,
+            updatedAtMs: T0 + 1,
+          });
+          const risk: PaymentRisk = {
+            decision: 'review',
+            scorePpm: 510_000,
+            reasons: ['new payee'],
+            ruleSetVersion: 1,
+          };
+          const scored = payment({ payerUserId: payerId, risk, createdAtMs: T0 + 3 });
+          await old.insertPayment(scored);
+          expect((await old.getPayment(scored.txId))?.risk).toEqual(risk);
+          expect((await old.listReviewPayments(10, null)).items.map((p) => p.txId)).toEqual([scored.txId]);
+        } finally {
+          await old.close();
+        }
+        // The four risk columns are all null or all set, whoever writes the row.
+        await expect(
+          harness.execRaw(tag, `UPDATE payments SET risk_decision = 'allow' WHERE tx_id = '${txId}'`),
+        ).rejects.toThrow(/payments_risk_all_or_none/);
       });
     });
 
@@ -1062,6 +1222,642 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
       });
     });
 
+    describe('risk control', () => {
+      /** The most and the longest reasons, with what JSON must escape (quotes, backslash, control chars, NUL). */
+      const longestReasons = Array.from({ length: RISK_REASONS_MAX }, (_, i) =>
+        `${i} "quoted" \\ \u0000 夜间 🚩`.padEnd(RISK_REASON_CHARS_MAX, '\u001f'),
+      );
+      const someRisk: PaymentRisk = { decision: 'allow', scorePpm: 1, reasons: ['r'], ruleSetVersion: 1 };
+
+      function riskRefusal(fields: Partial<RiskRefusal> & Pick<RiskRefusal, 'userId'>): RiskRefusal {
+        return {
+          id: nextId(),
+          kind: 'p2p',
+          decision: 'block',
+          payeeAccountId: nextId(),
+          merchantId: null,
+          amount: 100n,
+          currency: 'CNY',
+          scorePpm: 950_000,
+          reasons: ['payee on a block list'],
+          ruleSetVersion: 1,
+          createdAtMs: T0,
+          ...fields,
+        };
+      }
+
+      it.each<[string, PaymentRisk | null]>([
+        ['none (a payment risk control does not score)', null],
+        ['allow with no reasons under version 0', { decision: 'allow', scorePpm: 0, reasons: [], ruleSetVersion: 0 }],
+        [
+          'review at the top score',
+          {
+            decision: 'review',
+            scorePpm: RISK_SCORE_PPM_MAX,
+            reasons: ['new payee', '金额为中位数的 12 倍'],
+            ruleSetVersion: 7,
+          },
+        ],
+        [
+          'step_up with the most and longest reasons',
+          {
+            decision: 'step_up',
+            scorePpm: 654_321,
+            reasons: longestReasons,
+            ruleSetVersion: RISK_RULE_SET_VERSION_MAX,
+          },
+        ],
+      ])('keeps a payment’s risk exactly: %s', async (_, risk) => {
+        const payer = await newUser();
+        const p = payment({ payerUserId: payer.id, risk });
+        await db.insertPayment(p);
+        expect((await db.getPayment(p.txId))?.risk).toEqual(risk);
+        expect(await db.markPaymentFinal(p.txId, 9n, 1, T0 + 1)).toBe(true);
+        const listed = await db.listPayments({ payerUserId: payer.id }, 10, null);
+        expect(listed.items.map((item) => item.risk)).toEqual([risk]);
+      });
+
+      it.each<[string, PaymentRisk]>([
+        ['a negative score', { ...someRisk, scorePpm: -1 }],
+        ['a score above 1,000,000 ppm', { ...someRisk, scorePpm: RISK_SCORE_PPM_MAX + 1 }],
+        ['a fractional score', { ...someRisk, scorePpm: 0.5 }],
+        ['too many reasons', { ...someRisk, reasons: Array.from({ length: RISK_REASONS_MAX + 1 }, () => 'r') }],
+        ['an empty reason', { ...someRisk, reasons: [''] }],
+        ['a reason too long', { ...someRisk, reasons: ['r'.repeat(RISK_REASON_CHARS_MAX + 1)] }],
+        ['a negative rule set version', { ...someRisk, ruleSetVersion: -1 }],
+        ['a rule set version above 32 bits', { ...someRisk, ruleSetVersion: RISK_RULE_SET_VERSION_MAX + 1 }],
+      ])('refuses a payment’s risk with %s (a bug: assertion), storing nothing', async (_, risk) => {
+        const payer = await newUser();
+        const p = payment({ payerUserId: payer.id, risk });
+        await expect(db.insertPayment(p)).rejects.toThrow(AssertionError);
+        expect(await db.getPayment(p.txId)).toBeNull();
+      });
+
+      it('records refunds with no risk, whatever the original’s', async () => {
+        const payer = await newUser();
+        const merchantId = await newMerchant((await newUser()).id);
+        const risk: PaymentRisk = { decision: 'review', scorePpm: 700_000, reasons: ['night'], ruleSetVersion: 2 };
+        const original = payment({ payerUserId: payer.id, merchantId, kind: 'qr', amount: 500n, risk });
+        await db.insertPayment(original);
+        expect(await db.markPaymentFinal(original.txId, 3n, 0, T0 + 1)).toBe(true);
+        const refunded = await db.reserveRefund({
+          txId: nextId(),
+          originalTxId: original.txId,
+          amount: 200n,
+          createdAtMs: T0 + 2,
+        });
+        if (!refunded.ok) throw new Error(`refund refused: ${refunded.reason}`);
+        expect(refunded.refund.risk).toBeNull();
+        expect((await db.getPayment(refunded.refund.txId))?.risk).toBeNull();
+        expect((await db.getPayment(original.txId))?.risk).toEqual(risk);
+      });
+
+      it('keeps refusals exactly and lists them newest first, page by page, without gaps or repeats', async () => {
+        await withFreshDb('refusals', async (fresh) => {
+          const user = await newUser('browser', fresh);
+          const merchantId = await newMerchant(user.id, fresh);
+          const merchantRefusal = riskRefusal({ userId: user.id, kind: 'qr', merchantId, createdAtMs: T0 });
+          const made: RiskRefusal[] = [merchantRefusal];
+          // Two share each time, so the cursor must order by id as well.
+          for (let i = 1; i < 5; i++) {
+            made.push(
+              riskRefusal({
+                userId: user.id,
+                decision: i % 2 === 0 ? 'block' : 'step_up',
+                amount: i === 4 ? AMOUNT_MAX : 1_000n + BigInt(i),
+                scorePpm: 900_000 + i,
+                reasons: i === 3 ? [] : i === 2 ? longestReasons : ['new device', `velocity ${i}`],
+                ruleSetVersion: i,
+                createdAtMs: T0 + Math.floor(i / 2),
+              }),
+            );
+          }
+          for (const refusal of made) await fresh.insertRiskRefusal(refusal);
+          const expected = newestFirst(
+            made,
+            (r) => r.createdAtMs,
+            (r) => r.id,
+          );
+          for (const limit of [1, 2, 5]) {
+            const all = await readAllPages<RiskRefusal, RiskRefusalCursor>(
+              limit,
+              (before) => fresh.listRiskRefusals(limit, before),
+              (r) => ({ createdAtMs: r.createdAtMs, id: r.id }),
+            );
+            expect(all).toEqual(expected);
+          }
+          await expectDbError(fresh.insertRiskRefusal(merchantRefusal), 'db_duplicate');
+          await expectDbError(
+            fresh.insertRiskRefusal({ ...merchantRefusal, id: nextId(), userId: nextId() }),
+            'db_reference',
+          );
+          await expect(fresh.insertRiskRefusal({ ...merchantRefusal, id: nextId(), kind: 'p2p' })).rejects.toThrow(
+            AssertionError,
+          );
+          expect(await fresh.listRiskRefusals(100, null)).toEqual(expected);
+        });
+      });
+
+      it('counts decisions in [from, to): payments by their risk, refusals by their decision, every kind present', async () => {
+        await withFreshDb('counts', async (fresh) => {
+          const payer = await newUser('browser', fresh);
+          const none = { allow: 0, review: 0, step_up: 0, block: 0 };
+          expect(await fresh.countRiskDecisions(T0, T0 + HOUR_MS)).toEqual(none);
+          const scored = async (decision: RiskPassDecision | null, createdAtMs: number): Promise<void> => {
+            const risk = decision === null ? null : { ...someRisk, decision };
+            await fresh.insertPayment(payment({ payerUserId: payer.id, risk, createdAtMs }));
+          };
+          const refused = (decision: RiskRefusal['decision'], createdAtMs: number): Promise<void> =>
+            fresh.insertRiskRefusal(riskRefusal({ userId: payer.id, decision, createdAtMs }));
+          await scored('allow', T0);
+          await scored('allow', T0 + 1);
+          await scored('review', T0 + 2);
+          await scored('step_up', T0 + 3);
+          await scored(null, T0 + 4);
+          await refused('block', T0 + 5);
+          await refused('step_up', T0 + 6);
+          await scored('allow', T0 + 10);
+          await refused('block', T0 + 10);
+          expect(await fresh.countRiskDecisions(T0, T0 + 10)).toEqual({ allow: 2, review: 1, step_up: 2, block: 1 });
+          expect(await fresh.countRiskDecisions(T0 + 10, T0 + 11)).toEqual({ ...none, allow: 1, block: 1 });
+          expect(await fresh.countRiskDecisions(T0 + 1, T0 + 3)).toEqual({ ...none, allow: 1, review: 1 });
+          expect(await fresh.countRiskDecisions(T0 + 1, T0 + 1)).toEqual(none);
+          await expect(fresh.countRiskDecisions(T0 + 1, T0)).rejects.toThrow(AssertionError);
+        });
+      });
+
+      it('lists the review queue newest first, page by page, and nothing but payments under review', async () => {
+        await withFreshDb('review', async (fresh) => {
+          const payer = await newUser('browser', fresh);
+          const review: NewPayment[] = [];
+          const others: readonly (PaymentRisk | null)[] = [null, someRisk, { ...someRisk, decision: 'step_up' }];
+          for (let i = 0; i < 5; i++) {
+            const createdAtMs = T0 + Math.floor(i / 2);
+            const p = payment({ payerUserId: payer.id, createdAtMs, risk: { ...someRisk, decision: 'review' } });
+            await fresh.insertPayment(p);
+            review.push(p);
+            await fresh.insertPayment(payment({ payerUserId: payer.id, createdAtMs, risk: others[i % 3] ?? null }));
+          }
+          // Settled or not, a payment let through under review stays in the queue.
+          for (const p of review.slice(0, 2)) expect(await fresh.markPaymentFinal(p.txId, 1n, 0, T0 + 9)).toBe(true);
+          const expected = newestFirst(
+            review,
+            (p) => p.createdAtMs,
+            (p) => p.txId,
+          ).map((p) => p.txId);
+          const first = await fresh.listReviewPayments(2, null);
+          const second = await fresh.listReviewPayments(2, first.next);
+          const third = await fresh.listReviewPayments(2, second.next);
+          expect([...first.items, ...second.items, ...third.items].map((p) => p.txId)).toEqual(expected);
+          expect(third.next).toBeNull();
+          const all = await fresh.listReviewPayments(100, null);
+          expect(all.items.map((p) => p.risk?.decision)).toEqual(expected.map(() => 'review'));
+          expect(all.next).toBeNull();
+        });
+      });
+
+      it('saves each rule set version once (again: db_duplicate); the latest and the list are newest first', async () => {
+        await withFreshDb('rules', async (fresh) => {
+          expect(await fresh.latestRuleSet()).toBeNull();
+          expect(await fresh.listRuleSets(10)).toEqual([]);
+          const author = await newUser('browser', fresh);
+          const v1: StoredRuleSet = { version: 1, json: '{"rules":[]}', authorUserId: null, note: '', createdAtMs: T0 };
+          const v2: StoredRuleSet = {
+            version: 2,
+            // Kept as written: spacing, order and non-ASCII text.
+            json: '{ "rules": [\n  {"when": "amount > 5000", "then": "review"} ],\n "说明": "夜间" }',
+            authorUserId: author.id,
+            note: 'Review large payments at night',
+            createdAtMs: T0 + 1,
+          };
+          const pad = 'x'.repeat(RISK_RULE_SET_CHARS_MAX - '{"pad":""}'.length);
+          const v4: StoredRuleSet = { ...v2, version: 4, json: `{"pad":"${pad}"}`, createdAtMs: T0 + 2 };
+          for (const ruleSet of [v1, v4, v2]) await fresh.insertRuleSet(ruleSet);
+          expect(await fresh.latestRuleSet()).toEqual(v4);
+          expect(await fresh.listRuleSets(10)).toEqual([v4, v2, v1]);
+          expect(await fresh.listRuleSets(2)).toEqual([v4, v2]);
+          await expectDbError(fresh.insertRuleSet({ ...v2, json: '{}', note: 'again' }), 'db_duplicate');
+          await expectDbError(fresh.insertRuleSet({ ...v2, version: 3, authorUserId: nextId() }), 'db_reference');
+          await expect(fresh.insertRuleSet({ ...v2, version: 0 })).rejects.toThrow(AssertionError);
+          await expect(fresh.insertRuleSet({ ...v2, version: 3, json: '{"rules":' })).rejects.toThrow(AssertionError);
+          await expect(fresh.insertRuleSet({ ...v2, version: 3, json: `${v4.json} ` })).rejects.toThrow(AssertionError);
+          expect(await fresh.listRuleSets(10)).toEqual([v4, v2, v1]);
+        });
+      });
+    });
+
+    describe('AML alerts and cases', () => {
+      /** An alert over fresh accounts, detected at T0 unless told. */
+      function amlAlert(fields: Partial<NewAmlAlert> = {}): NewAmlAlert {
+        return {
+          id: `fan_out:${nextId()}`,
+          pattern: 'fan_out',
+          scorePpm: 800_000,
+          accounts: [nextId(), nextId()],
+          txIds: [nextId()],
+          explanation: '1 source → 6 accounts in 3 h, 9,000–11,000 each',
+          windowStartMs: T0 - HOUR_MS,
+          windowEndMs: T0,
+          detectedAtMs: T0,
+          ...fields,
+        };
+      }
+
+      function stored(alert: NewAmlAlert, caseId: string | null = null): AmlAlert {
+        return { ...alert, caseId };
+      }
+
+      function okCase(result: CaseChangeResult): AmlCase {
+        if (!result.ok) throw new Error(`case change refused: ${result.reason}`);
+        return result.case;
+      }
+
+      it('stores new alerts exactly, leaves known ids as they are, and answers how many were new', async () => {
+        const big = amlAlert({
+          pattern: 'cycle',
+          scorePpm: RISK_SCORE_PPM_MAX,
+          accounts: Array.from({ length: AML_ALERT_ACCOUNTS_MAX }, () => nextId()),
+          txIds: Array.from({ length: AML_ALERT_TXS_MAX }, (_, i) =>
+            i === 0 ? 'BANK-"\\'.padEnd(AML_ALERT_REF_CHARS_MAX, '\u0001') : nextId(),
+          ),
+          explanation: '',
+          windowStartMs: T0,
+        });
+        const small = amlAlert({ accounts: [], explanation: 'A→B→C→A, 环路 ✓' });
+        expect(await db.upsertAlerts([big, small])).toBe(2);
+        expect(await db.getAlert(big.id)).toEqual(stored(big));
+        expect(await db.getAlert(small.id)).toEqual(stored(small));
+        const third = amlAlert();
+        expect(await db.upsertAlerts([{ ...small, pattern: 'changed', scorePpm: 1 }, third, third])).toBe(1);
+        expect(await db.getAlert(small.id)).toEqual(stored(small));
+        expect(await db.getAlert(third.id)).toEqual(stored(third));
+        expect(await db.getAlert(`unknown:${nextId()}`)).toBeNull();
+      });
+
+      it.each<[string, Partial<NewAmlAlert>]>([
+        ['a malformed id', { id: 'has space' }],
+        ['a window ending before it starts', { windowStartMs: T0 + 1, windowEndMs: T0 }],
+        ['no transactions', { txIds: [] }],
+        ['an empty account id', { accounts: [''] }],
+        ['an account id too long', { accounts: ['a'.repeat(AML_ALERT_REF_CHARS_MAX + 1)] }],
+        ['a score above 1,000,000 ppm', { scorePpm: RISK_SCORE_PPM_MAX + 1 }],
+      ])('refuses a batch with an alert of %s (a bug: assertion), storing none of it', async (_, fields) => {
+        const fine = amlAlert();
+        await expect(db.upsertAlerts([fine, amlAlert(fields)])).rejects.toThrow(AssertionError);
+        expect(await db.getAlert(fine.id)).toBeNull();
+      });
+
+      it('lists alerts newest first, by case and by pattern, page by page, and counts them by pattern', async () => {
+        await withFreshDb('alerts', async (fresh) => {
+          const regulator = await newUser('browser', fresh);
+          // Ids that differ in case and punctuation, three per detection time: both backends order them bytewise.
+          const ids = ['A:1', 'a-1', 'a_1', 'b:2', 'Z', '0', 'z:9', 'a:1'];
+          const alerts = ids.map((id, i) =>
+            amlAlert({ id, pattern: i % 3 === 0 ? 'cycle' : 'fan_in', detectedAtMs: T0 + Math.floor(i / 3) }),
+          );
+          expect(await fresh.upsertAlerts(alerts)).toBe(alerts.length);
+          const caseId = nextId();
+          const taken = ['b:2', 'a-1'];
+          const opened = await fresh.createCase({
+            id: caseId,
+            title: 'Ring',
+            createdByUserId: regulator.id,
+            alertIds: taken,
+            nowMs: T0 + 5,
+          });
+          expect(opened.ok).toBe(true);
+          const model = alerts.map((alert) => stored(alert, taken.includes(alert.id) ? caseId : null));
+          const filters: AmlAlertFilter[] = [
+            {},
+            { caseId: null },
+            { caseId },
+            { pattern: 'cycle' },
+            { pattern: 'fan_in', caseId: null },
+            { pattern: 'fan_in', caseId },
+            { caseId: nextId() },
+            { pattern: 'nothing' },
+          ];
+          for (const filter of filters) {
+            const expected = newestFirst(
+              model.filter(
+                (a) =>
+                  (filter.caseId === undefined || a.caseId === filter.caseId) &&
+                  (filter.pattern === undefined || a.pattern === filter.pattern),
+              ),
+              (a) => a.detectedAtMs,
+              (a) => a.id,
+            );
+            for (const limit of [1, 3]) {
+              const all = await readAllPages<AmlAlert, AmlAlertCursor>(
+                limit,
+                (before) => fresh.listAlerts(filter, limit, before),
+                (a) => ({ detectedAtMs: a.detectedAtMs, id: a.id }),
+              );
+              expect(all).toEqual(expected);
+            }
+          }
+          expect(await fresh.countAlertsByPattern(T0, T0 + 3)).toEqual({ cycle: 3, fan_in: 5 });
+          expect(await fresh.countAlertsByPattern(T0, T0 + 2)).toEqual({ cycle: 2, fan_in: 4 });
+          expect(await fresh.countAlertsByPattern(T0 + 2, T0 + 2)).toEqual({});
+        });
+      });
+
+      type AlertRole = 'free' | 'free2' | 'taken' | 'unknown';
+
+      /** Two free alerts, one already in a case (`takenBy`), and the id of none. */
+      async function caseFixture(): Promise<{
+        readonly regulator: User;
+        readonly takenBy: string;
+        readonly ids: Readonly<Record<AlertRole, string>>;
+      }> {
+        const regulator = await newUser();
+        const [free, free2, taken] = [amlAlert(), amlAlert(), amlAlert()];
+        expect(await db.upsertAlerts([free, free2, taken])).toBe(3);
+        const takenBy = nextId();
+        const opened = await db.createCase({
+          id: takenBy,
+          title: 'Earlier case',
+          createdByUserId: regulator.id,
+          alertIds: [taken.id],
+          nowMs: T0,
+        });
+        expect(opened.ok).toBe(true);
+        const ids = { free: free.id, free2: free2.id, taken: taken.id, unknown: `unknown:${nextId()}` };
+        return { regulator, takenBy, ids };
+      }
+
+      it('opens a case over free alerts: the case, its alert count, and each alert in it', async () => {
+        const f = await caseFixture();
+        const id = nextId();
+        const input = {
+          id,
+          title: '资金归集 fan-in',
+          createdByUserId: f.regulator.id,
+          alertIds: [f.ids.free2, f.ids.free],
+          nowMs: T0 + 7,
+        };
+        const expected: AmlCase = {
+          id,
+          title: '资金归集 fan-in',
+          status: 'open',
+          assigneeUserId: null,
+          resolution: null,
+          createdByUserId: f.regulator.id,
+          alertCount: 2,
+          createdAtMs: T0 + 7,
+          updatedAtMs: T0 + 7,
+          closedAtMs: null,
+        };
+        expect(await db.createCase(input)).toEqual({ ok: true, case: expected });
+        expect(await db.getCase(id)).toEqual(expected);
+        const inCase = await db.listAlerts({ caseId: id }, 10, null);
+        expect(inCase.map((a) => a.id).sort()).toEqual([f.ids.free, f.ids.free2].sort());
+        expect(await db.createCase({ ...input, id: nextId(), alertIds: [f.ids.free] })).toEqual({
+          ok: false,
+          reason: 'alert_in_case',
+          alertId: f.ids.free,
+        });
+        expect(await db.getCase(nextId())).toBeNull();
+      });
+
+      it.each<[string, readonly AlertRole[], 'alert_not_found' | 'alert_in_case', AlertRole]>([
+        ['an unknown alert', ['free', 'unknown'], 'alert_not_found', 'unknown'],
+        ['an alert already in a case', ['free', 'taken'], 'alert_in_case', 'taken'],
+        ['an unknown alert, then one in a case', ['free', 'unknown', 'taken'], 'alert_not_found', 'unknown'],
+        ['an alert in a case, then an unknown one', ['taken', 'free', 'unknown'], 'alert_in_case', 'taken'],
+      ])(
+        'refuses a case over %s: the first failing alert in the given order, nothing changed',
+        async (_, roles, reason, failing) => {
+          const f = await caseFixture();
+          const id = nextId();
+          const result = await db.createCase({
+            id,
+            title: 'Fan-out ring',
+            createdByUserId: f.regulator.id,
+            alertIds: roles.map((role) => f.ids[role]),
+            nowMs: T0 + 1,
+          });
+          expect(result).toEqual({ ok: false, reason, alertId: f.ids[failing] });
+          expect(await db.getCase(id)).toBeNull();
+          expect((await db.getAlert(f.ids.free))?.caseId).toBeNull();
+          expect((await db.getAlert(f.ids.taken))?.caseId).toBe(f.takenBy);
+          expect(await db.getCase(f.takenBy)).toMatchObject({ alertCount: 1, updatedAtMs: T0 });
+        },
+      );
+
+      it('rolls a case back whole when its insert fails: an id used twice (db_duplicate), an unknown creator (db_reference)', async () => {
+        const f = await caseFixture();
+        const input = { title: 't', createdByUserId: f.regulator.id, alertIds: [f.ids.free], nowMs: T0 + 1 };
+        await expectDbError(db.createCase({ ...input, id: f.takenBy }), 'db_duplicate');
+        await expectDbError(db.createCase({ ...input, id: nextId(), createdByUserId: nextId() }), 'db_reference');
+        expect((await db.getAlert(f.ids.free))?.caseId).toBeNull();
+        expect(await db.getCase(f.takenBy)).toMatchObject({ title: 'Earlier case', alertCount: 1 });
+      });
+
+      it.each<[string, (alertId: string) => readonly string[]]>([
+        ['no alerts', () => []],
+        ['an alert twice', (a) => [a, a]],
+        [
+          'more than AML_CASE_ALERTS_MAX alerts',
+          (a) => Array.from({ length: AML_CASE_ALERTS_MAX + 1 }, (_, i) => `${a}-${i}`),
+        ],
+        ['a malformed alert id', () => ['not an id']],
+      ])('refuses a case over %s (a bug: assertion)', async (_, alertIdsOf) => {
+        const f = await caseFixture();
+        const id = nextId();
+        const alertIds = alertIdsOf(f.ids.free);
+        await expect(
+          db.createCase({ id, title: 't', createdByUserId: f.regulator.id, alertIds, nowMs: T0 + 1 }),
+        ).rejects.toThrow(AssertionError);
+        expect(await db.getCase(id)).toBeNull();
+      });
+
+      it('opens a case inside a running transaction, and rolls back with it', async () => {
+        const f = await caseFixture();
+        const id = nextId();
+        const input = { id, title: 't', createdByUserId: f.regulator.id, alertIds: [f.ids.free], nowMs: T0 + 1 };
+        const failure = new Error('stop');
+        const caught = await errorOf(
+          db.transaction(async (tx) => {
+            expect(await tx.createCase(input)).toMatchObject({ ok: true });
+            expect((await tx.getAlert(f.ids.free))?.caseId).toBe(id);
+            expect(await tx.addCaseNote(id, f.regulator.id, 'first look', T0 + 2)).toMatchObject({ note: { seq: 1 } });
+            throw failure;
+          }),
+        );
+        expect(caught).toBe(failure);
+        expect(await db.getCase(id)).toBeNull();
+        expect((await db.getAlert(f.ids.free))?.caseId).toBeNull();
+        expect(await db.listCaseNotes(id)).toEqual([]);
+        expect(await db.transaction((tx) => tx.createCase(input))).toMatchObject({ ok: true });
+        expect((await db.getAlert(f.ids.free))?.caseId).toBe(id);
+      });
+
+      it('gives a free alert to exactly one of many concurrent cases; the others change nothing', async () => {
+        const regulator = await newUser();
+        const shared = amlAlert();
+        const racers = Array.from({ length: RACERS }, () => ({ caseId: nextId(), own: amlAlert() }));
+        await db.upsertAlerts([shared, ...racers.map((r) => r.own)]);
+        const results = await Promise.all(
+          racers.map((r, i) =>
+            db.createCase({
+              id: r.caseId,
+              title: `racer ${i}`,
+              createdByUserId: regulator.id,
+              alertIds: [r.own.id, shared.id],
+              nowMs: T0 + 1,
+            }),
+          ),
+        );
+        expect(countOf(results, (r) => r.ok)).toBe(1);
+        expect(countOf(results, (r) => !r.ok && r.reason === 'alert_in_case' && r.alertId === shared.id)).toBe(
+          RACERS - 1,
+        );
+        const winner = racers[results.findIndex((r) => r.ok)];
+        expect((await db.getAlert(shared.id))?.caseId).toBe(winner?.caseId);
+        for (const r of racers) {
+          expect((await db.getAlert(r.own.id))?.caseId).toBe(r === winner ? r.caseId : null);
+          expect(await db.getCase(r.caseId)).toEqual(r === winner ? expect.objectContaining({ alertCount: 2 }) : null);
+        }
+      });
+
+      type CaseState = 'open' | 'assigned' | 'closed' | 'unknown';
+
+      /** A case in the given state over a fresh alert, updated last at T0 + 2 at most; for 'unknown', an id of none. */
+      async function caseIn(state: CaseState, regulator: User): Promise<string> {
+        const id = nextId();
+        if (state === 'unknown') return id;
+        const alert = amlAlert();
+        await db.upsertAlerts([alert]);
+        const input = { id, title: 'Case', createdByUserId: regulator.id, alertIds: [alert.id], nowMs: T0 };
+        expect((await db.createCase(input)).ok).toBe(true);
+        if (state !== 'open') okCase(await db.assignCase(id, regulator.id, T0 + 1));
+        if (state === 'closed') okCase(await db.closeCase(id, 'no_action', T0 + 2));
+        return id;
+      }
+
+      const NOTE_TEXT = 'Called the bank: the payee is a shell company.\n转账对手为空壳公司。';
+
+      it.each<['assign' | 'close' | 'note', CaseState, 'ok' | 'not_found' | 'closed']>([
+        ['assign', 'open', 'ok'],
+        ['assign', 'assigned', 'ok'],
+        ['assign', 'closed', 'closed'],
+        ['assign', 'unknown', 'not_found'],
+        ['close', 'open', 'ok'],
+        ['close', 'assigned', 'ok'],
+        ['close', 'closed', 'closed'],
+        ['close', 'unknown', 'not_found'],
+        ['note', 'open', 'ok'],
+        ['note', 'assigned', 'ok'],
+        ['note', 'closed', 'closed'],
+        ['note', 'unknown', 'not_found'],
+      ])('%s on a case that is %s: %s', async (action, state, outcome) => {
+        const [regulator, analyst] = [await newUser(), await newUser()];
+        const id = await caseIn(state, regulator);
+        const before = await db.getCase(id);
+        const now = T0 + 10;
+        const result =
+          action === 'assign'
+            ? await db.assignCase(id, analyst.id, now)
+            : action === 'close'
+              ? await db.closeCase(id, 'reported', now)
+              : await db.addCaseNote(id, analyst.id, NOTE_TEXT, now);
+        if (outcome !== 'ok') {
+          expect(result).toEqual({ ok: false, reason: outcome });
+          expect(await db.getCase(id)).toEqual(before);
+          expect(await db.listCaseNotes(id)).toEqual([]);
+          return;
+        }
+        if (before === null) throw new Error('the case exists');
+        const after: AmlCase =
+          action === 'assign'
+            ? { ...before, status: 'assigned', assigneeUserId: analyst.id, updatedAtMs: now }
+            : action === 'close'
+              ? { ...before, status: 'closed', resolution: 'reported', closedAtMs: now, updatedAtMs: now }
+              : { ...before, updatedAtMs: now };
+        expect(await db.getCase(id)).toEqual(after);
+        if (action === 'note') {
+          const note = { caseId: id, seq: 1, authorUserId: analyst.id, text: NOTE_TEXT, createdAtMs: now };
+          expect(result).toEqual({ ok: true, note });
+          expect(await db.listCaseNotes(id)).toEqual([note]);
+        } else {
+          expect(result).toEqual({ ok: true, case: after });
+        }
+      });
+
+      it('never moves a case’s updatedAtMs back, whatever the caller’s clock says', async () => {
+        const regulator = await newUser();
+        const id = await caseIn('open', regulator);
+        expect(okCase(await db.assignCase(id, regulator.id, T0 + 100)).updatedAtMs).toBe(T0 + 100);
+        expect(await db.addCaseNote(id, regulator.id, 'a slow clock', T0 + 50)).toMatchObject({
+          note: { createdAtMs: T0 + 50 },
+        });
+        expect(okCase(await db.closeCase(id, 'false_positive', T0 + 60))).toMatchObject({
+          updatedAtMs: T0 + 100,
+          closedAtMs: T0 + 100,
+        });
+      });
+
+      it('numbers notes 1, 2, 3… when they arrive at once, and lists them oldest first', async () => {
+        const regulator = await newUser();
+        const id = await caseIn('assigned', regulator);
+        const texts = Array.from({ length: RACERS }, (_, i) => `note ${i}`);
+        const results = await Promise.all(texts.map((text, i) => db.addCaseNote(id, regulator.id, text, T0 + 10 + i)));
+        const seqs = texts.map((_, i) => i + 1);
+        expect(results.map((r) => (r.ok ? r.note.seq : 0)).sort((a, b) => a - b)).toEqual(seqs);
+        const notes = await db.listCaseNotes(id);
+        expect(notes.map((n) => n.seq)).toEqual(seqs);
+        for (const r of results) expect(notes).toContainEqual(r.ok ? r.note : null);
+        expect((await db.getCase(id))?.updatedAtMs).toBe(T0 + 10 + RACERS - 1);
+        // An unknown author: the note and the touch of the case are rolled back together.
+        await expectDbError(db.addCaseNote(id, nextId(), 'who?', T0 + 99), 'db_reference');
+        expect(await db.listCaseNotes(id)).toEqual(notes);
+        expect((await db.getCase(id))?.updatedAtMs).toBe(T0 + 10 + RACERS - 1);
+      });
+
+      it('lists cases most recently updated first, by status, page by page, without gaps or repeats', async () => {
+        await withFreshDb('cases', async (fresh) => {
+          const regulator = await newUser('browser', fresh);
+          const alerts = Array.from({ length: 6 }, () => amlAlert());
+          await fresh.upsertAlerts(alerts);
+          const cases: AmlCase[] = [];
+          for (const [i, alert] of alerts.entries()) {
+            const created = await fresh.createCase({
+              id: nextId(),
+              title: `case ${i}`,
+              createdByUserId: regulator.id,
+              alertIds: [alert.id],
+              nowMs: T0 + Math.floor(i / 2),
+            });
+            if (!created.ok) throw new Error(`case refused: ${created.reason}`);
+            let current = created.case;
+            // Some move on, at one time, so the order follows updatedAtMs and then the id.
+            if (i === 0 || i === 4) current = okCase(await fresh.assignCase(current.id, regulator.id, T0 + 5));
+            if (i === 1 || i === 4) current = okCase(await fresh.closeCase(current.id, 'reported', T0 + 5));
+            cases.push(current);
+          }
+          const statuses: readonly (AmlCaseStatus | undefined)[] = [undefined, 'open', 'assigned', 'closed'];
+          for (const status of statuses) {
+            const filter = status === undefined ? {} : { status };
+            const expected = newestFirst(
+              cases.filter((c) => status === undefined || c.status === status),
+              (c) => c.updatedAtMs,
+              (c) => c.id,
+            );
+            expect(expected.length).toBeGreaterThan(0);
+            for (const limit of [1, 2]) {
+              const all = await readAllPages<AmlCase, AmlCaseCursor>(
+                limit,
+                (before) => fresh.listCases(filter, limit, before),
+                (c) => ({ updatedAtMs: c.updatedAtMs, id: c.id }),
+              );
+              expect(all).toEqual(expected);
+            }
+          }
+        });
+      });
+    });
+
     describe('transactions and housekeeping', () => {
       it('rolls back every write of a transaction that throws, and commits one that returns', async () => {
         const user = await newUser();
@@ -1188,7 +1984,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
           const [a, b] = [await harness.open('race'), await harness.open('race')];
           try {
             const results = await Promise.all([a.migrate(T0), b.migrate(T0)]);
-            expect(results.map((r) => r.applied).sort()).toEqual([[], [1]]);
+            expect(results.map((r) => r.applied).sort()).toEqual([[], ALL_VERSIONS]);
             expect(await b.schemaVersion()).toBe(SCHEMA_VERSION);
           } finally {
             await Promise.all([a.close(), b.close()]);

@@ -31,6 +31,12 @@ export type PaymentKind =
   | 'refund'
   | 'payout';
 export type UserRole = 'user' | 'ops';
+/** Risk control's decisions, least severe first. */
+export type RiskDecisionKind = 'allow' | 'review' | 'step_up' | 'block';
+/** Decisions under which a payment goes ahead (step_up: after the payer passed a step-up check). */
+export type RiskPassDecision = Exclude<RiskDecisionKind, 'block'>;
+export type AmlCaseStatus = 'open' | 'assigned' | 'closed';
+export type AmlCaseResolution = 'reported' | 'false_positive' | 'no_action';
 export type PaymentStatus = 'pending' | 'final' | 'refused';
 export type GatewayDbBackend = 'sqlite' | 'postgres';
 
@@ -50,6 +56,9 @@ export const PAYMENT_KINDS: readonly PaymentKind[] = [
   'payout',
 ];
 export const USER_ROLES: readonly UserRole[] = ['user', 'ops'];
+export const RISK_DECISION_KINDS: readonly RiskDecisionKind[] = ['allow', 'review', 'step_up', 'block'];
+export const AML_CASE_STATUSES: readonly AmlCaseStatus[] = ['open', 'assigned', 'closed'];
+export const AML_CASE_RESOLUTIONS: readonly AmlCaseResolution[] = ['reported', 'false_positive', 'no_action'];
 export const PAYMENT_STATUSES: readonly PaymentStatus[] = ['pending', 'final', 'refused'];
 /** Merchant payments, the only ones a refund may point at. */
 export const REFUNDABLE_KINDS: readonly PaymentKind[] = ['qr', 'paycode', 'capture'];
@@ -115,6 +124,26 @@ export const WEBHOOK_DELIVERY_LEASE_MS = 60_000;
 /** Deliveries that failed this many times are no longer claimed (kept for the console). */
 export const WEBHOOK_DELIVERY_ATTEMPTS_MAX = 16;
 export const PAGE_ITEMS_MAX = 100;
+/** Reasons a risk decision keeps (each a short sentence). */
+export const RISK_REASONS_MAX = 16;
+export const RISK_REASON_CHARS_MAX = 200;
+/** A rule set's JSON text as stored (rules are small; a few hundred of them fit). */
+export const RISK_RULE_SET_CHARS_MAX = 256 * 1024;
+export const RISK_RULE_SET_NOTE_CHARS_MAX = 500;
+/** An AML alert's id: the detector's deterministic id (letters, digits, `_`, `-`, `:`). */
+export const AML_ALERT_ID_PATTERN = /^[A-Za-z0-9_:-]{1,64}$/;
+export const AML_PATTERN_CHARS_MAX = 32;
+export const AML_ALERT_ACCOUNTS_MAX = 200;
+export const AML_ALERT_TXS_MAX = 2_000;
+export const AML_EXPLANATION_CHARS_MAX = 1_000;
+/** Alerts written by one `upsertAlerts` call at most. */
+export const AML_ALERTS_BATCH_MAX = 1_000;
+/** Alerts one case may gather. */
+export const AML_CASE_ALERTS_MAX = 100;
+export const AML_CASE_TITLE_CHARS_MAX = 200;
+export const AML_CASE_NOTE_CHARS_MAX = 4_000;
+/** `listCaseNotes` answers at most this many, oldest first. */
+export const AML_CASE_NOTES_MAX = 500;
 export const PURGE_BATCH_MAX = 10_000;
 
 // --- Rows. ---
@@ -255,8 +284,20 @@ export interface Payment {
   readonly ledgerIndex: number | null;
   /** Running total of refunds reserved or done against it, never above amount. */
   readonly refunded: bigint;
+  /** What risk control decided before it was signed; null for payments it does not score (top-ups, refunds…). */
+  readonly risk: PaymentRisk | null;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
+}
+
+/** Risk control's decision on a payment that went ahead, kept with it. */
+export interface PaymentRisk {
+  readonly decision: RiskPassDecision;
+  /** The model's score in millionths, 0..1,000,000 (an integer, so both backends store it exactly). */
+  readonly scorePpm: number;
+  /** At most RISK_REASONS_MAX, each 1..RISK_REASON_CHARS_MAX chars. */
+  readonly reasons: readonly string[];
+  readonly ruleSetVersion: number;
 }
 
 export interface NewPayment {
@@ -273,6 +314,7 @@ export interface NewPayment {
   readonly memo: string;
   readonly payerLabel: string;
   readonly payeeLabel: string;
+  readonly risk: PaymentRisk | null;
   readonly createdAtMs: number;
 }
 
@@ -344,7 +386,117 @@ export interface WebhookDelivery {
 
 export type NewWebhookDelivery = Pick<WebhookDelivery, 'id' | 'merchantId' | 'eventJson' | 'createdAtMs'>;
 
+/** A payment risk control refused (block) or held for a step-up the payer did not pass: never signed. */
+export interface RiskRefusal {
+  readonly id: string;
+  readonly userId: string;
+  readonly kind: PaymentKind;
+  readonly decision: 'block' | 'step_up';
+  readonly payeeAccountId: string;
+  readonly merchantId: string | null;
+  readonly amount: bigint;
+  readonly currency: string;
+  readonly scorePpm: number;
+  readonly reasons: readonly string[];
+  readonly ruleSetVersion: number;
+  readonly createdAtMs: number;
+}
+
+export interface RiskRefusalCursor {
+  readonly createdAtMs: number;
+  readonly id: string;
+}
+
+/** A version of the risk rules, as edited through the API: its JSON text exactly as validated. */
+export interface StoredRuleSet {
+  readonly version: number;
+  readonly json: string;
+  /** Who saved it; null for the built-in default written at first start. */
+  readonly authorUserId: string | null;
+  readonly note: string;
+  readonly createdAtMs: number;
+}
+
+/** An AML detector's finding over the committed chain. */
+export interface AmlAlert {
+  readonly id: string;
+  readonly pattern: string;
+  readonly scorePpm: number;
+  /** Ledger account ids, at most AML_ALERT_ACCOUNTS_MAX. */
+  readonly accounts: readonly string[];
+  /** Ledger transaction ids (the evidence), 1..AML_ALERT_TXS_MAX. */
+  readonly txIds: readonly string[];
+  readonly explanation: string;
+  readonly windowStartMs: number;
+  readonly windowEndMs: number;
+  readonly detectedAtMs: number;
+  /** The case that took it up, if any. */
+  readonly caseId: string | null;
+}
+
+export type NewAmlAlert = Omit<AmlAlert, 'caseId'>;
+
+export interface AmlAlertCursor {
+  readonly detectedAtMs: number;
+  readonly id: string;
+}
+
+export interface AmlAlertFilter {
+  /** undefined: all; null: only alerts in no case; a string: the alerts of that case. */
+  readonly caseId?: string | null;
+  readonly pattern?: string;
+}
+
+/** A regulator's case: open → assigned → closed (closed is final). */
+export interface AmlCase {
+  readonly id: string;
+  readonly title: string;
+  readonly status: AmlCaseStatus;
+  readonly assigneeUserId: string | null;
+  readonly resolution: AmlCaseResolution | null;
+  readonly createdByUserId: string;
+  readonly alertCount: number;
+  readonly createdAtMs: number;
+  readonly updatedAtMs: number;
+  readonly closedAtMs: number | null;
+}
+
+export interface NewAmlCase {
+  readonly id: string;
+  readonly title: string;
+  readonly createdByUserId: string;
+  /** 1..AML_CASE_ALERTS_MAX distinct alert ids, each in no case yet. */
+  readonly alertIds: readonly string[];
+  readonly nowMs: number;
+}
+
+export interface AmlCaseNote {
+  readonly caseId: string;
+  /** 1, 2, 3… within the case. */
+  readonly seq: number;
+  readonly authorUserId: string;
+  readonly text: string;
+  readonly createdAtMs: number;
+}
+
+export interface AmlCaseCursor {
+  readonly updatedAtMs: number;
+  readonly id: string;
+}
+
 // --- Results of the operations that can be refused (reasons in precedence order). ---
+
+export type CreateCaseResult =
+  | { readonly ok: true; readonly case: AmlCase }
+  | { readonly ok: false; readonly reason: 'alert_not_found' | 'alert_in_case'; readonly alertId: string };
+
+export type CaseChangeResult =
+  | { readonly ok: true; readonly case: AmlCase }
+  | { readonly ok: false; readonly reason: 'not_found' | 'closed' };
+
+export type AddCaseNoteResult =
+  | { readonly ok: true; readonly note: AmlCaseNote }
+  | { readonly ok: false; readonly reason: 'not_found' | 'closed' };
 
 export type MarkPaidResult =
   | { readonly ok: true; readonly request: PaymentRequest }
@@ -506,6 +658,43 @@ export interface GatewayDbOps {
   markDeliveryDelivered(id: string, nowMs: number): Promise<boolean>;
   /** A failed attempt: attempts + 1, the error kept (truncated to WEBHOOK_ERROR_CHARS_MAX), due again at nextAttemptAtMs. */
   rescheduleDelivery(id: string, nextAttemptAtMs: number, error: string): Promise<boolean>;
+
+  // Risk control. Payments carry their decision (NewPayment.risk); refusals are kept here, since they are never paid.
+  insertRiskRefusal(refusal: RiskRefusal): Promise<void>;
+  /** Newest first. */
+  listRiskRefusals(limit: number, before: RiskRefusalCursor | null): Promise<RiskRefusal[]>;
+  /** Payments let through under 'review', newest first: the review queue. */
+  listReviewPayments(limit: number, before: PaymentCursor | null): Promise<PaymentPage>;
+  /** Decisions made in [fromMs, toMs): payments by their risk decision plus refusals; every kind present (0 if none). */
+  countRiskDecisions(fromMs: number, toMs: number): Promise<Record<RiskDecisionKind, number>>;
+  /** Saves a new version; throws GatewayDbError 'db_duplicate' when the version exists. */
+  insertRuleSet(ruleSet: StoredRuleSet): Promise<void>;
+  /** The highest version, or null when none was saved. */
+  latestRuleSet(): Promise<StoredRuleSet | null>;
+  /** Newest first. */
+  listRuleSets(limit: number): Promise<StoredRuleSet[]>;
+
+  // AML alerts and cases.
+  /** Inserts the alerts whose id is new (1..AML_ALERTS_BATCH_MAX); known ids are left as they are. Answers how many were new. */
+  upsertAlerts(alerts: readonly NewAmlAlert[]): Promise<number>;
+  getAlert(id: string): Promise<AmlAlert | null>;
+  /** Newest detection first. */
+  listAlerts(filter: AmlAlertFilter, limit: number, before: AmlAlertCursor | null): Promise<AmlAlert[]>;
+  /** Alerts detected in [fromMs, toMs), by pattern. */
+  countAlertsByPattern(fromMs: number, toMs: number): Promise<Record<string, number>>;
+  /** Opens a case over alerts that are in no case yet, all in one transaction (nothing changes when refused). */
+  createCase(input: NewAmlCase): Promise<CreateCaseResult>;
+  getCase(id: string): Promise<AmlCase | null>;
+  /** Most recently updated first; `status` filters when given. */
+  listCases(filter: { readonly status?: AmlCaseStatus }, limit: number, before: AmlCaseCursor | null): Promise<AmlCase[]>;
+  /** open or assigned → assigned to the user (a reassignment is allowed); a closed case is refused. */
+  assignCase(id: string, assigneeUserId: string, nowMs: number): Promise<CaseChangeResult>;
+  /** → closed with a resolution; a closed case is refused. */
+  closeCase(id: string, resolution: AmlCaseResolution, nowMs: number): Promise<CaseChangeResult>;
+  /** Appends a note (seq = previous + 1) and touches the case's updatedAtMs; a closed case takes no notes. */
+  addCaseNote(caseId: string, authorUserId: string, text: string, nowMs: number): Promise<AddCaseNoteResult>;
+  /** Oldest first, at most AML_CASE_NOTES_MAX. */
+  listCaseNotes(caseId: string): Promise<AmlCaseNote[]>;
 
   /** Deletes expired sessions and pay codes and old idempotency records, at most `limit` rows per table. */
   purgeExpired(request: PurgeRequest): Promise<PurgeResult>;

@@ -14,9 +14,22 @@
  * payment row can be written; both happen in one transaction and the key is checked at COMMIT. SQLite accepts a
  * foreign key to a table created later and has no ALTER TABLE … ADD CONSTRAINT, PostgreSQL the reverse: the one key
  * between payment_requests and payments (created after it) is placed accordingly.
+ *
+ * Migration 2 (risk control and AML, issue 5) adds four nullable columns to payments with ALTER TABLE … ADD COLUMN,
+ * which both dialects run; SQLite's ADD COLUMN takes column constraints only, so the rule that the four are all null
+ * or all set is a named CHECK on the last column's definition (both dialects accept a column CHECK that reads other
+ * columns; PostgreSQL keeps it as a table constraint). Lists (risk reasons, an alert's accounts and transactions) are
+ * JSON text arrays whose shape and item count are CHECKed with each dialect's JSON functions.
  */
 import { assert } from '@paychain/core';
 import {
+  AML_ALERT_ACCOUNTS_MAX,
+  AML_ALERT_TXS_MAX,
+  AML_CASE_ALERTS_MAX,
+  AML_CASE_NOTE_CHARS_MAX,
+  AML_CASE_TITLE_CHARS_MAX,
+  AML_EXPLANATION_CHARS_MAX,
+  AML_PATTERN_CHARS_MAX,
   DEVICE_LABEL_CHARS_MAX,
   DEVICE_PUBLIC_KEY_BYTES_MAX,
   IDEMPOTENCY_KEY_CHARS_MAX,
@@ -33,6 +46,10 @@ import {
   PAYMENT_CODE_CHARS_MAX,
   PAYMENT_LABEL_CHARS_MAX,
   PAYMENT_MEMO_CHARS_MAX,
+  RISK_REASON_CHARS_MAX,
+  RISK_REASONS_MAX,
+  RISK_RULE_SET_CHARS_MAX,
+  RISK_RULE_SET_NOTE_CHARS_MAX,
   SEALED_KEY_BYTES_MAX,
   USER_PUBLIC_KEY_BYTES_MAX,
   WEBHOOK_ERROR_CHARS_MAX,
@@ -41,6 +58,31 @@ import {
   WEBHOOK_URL_CHARS_MAX,
 } from './gateway-db.ts';
 import type { SqlDialect } from './sql-backend.ts';
+
+/** A risk or AML score in millionths: 0..RISK_SCORE_PPM_MAX (an integer, exact on both backends). */
+export const RISK_SCORE_PPM_MAX = 1_000_000;
+/** Rule set versions are 32-bit columns. Saved versions start at 1; a decision may name version 0 (no saved set). */
+export const RISK_RULE_SET_VERSION_MAX = 2 ** 31 - 1;
+/**
+ * One account or transaction id inside an alert's JSON lists: their format is the detector's business, their size is
+ * bounded here so the lists are.
+ */
+export const AML_ALERT_REF_CHARS_MAX = 128;
+
+/**
+ * The longest JSON text of an array of at most `items` strings of at most `charsMax` UTF-16 units each, as
+ * JSON.stringify writes it: a unit takes at most 6 chars (`\u001f`), each item adds 2 quotes and a comma.
+ */
+export function jsonStringArrayCharsMax(items: number, charsMax: number): number {
+  return 2 + items * (6 * charsMax + 3);
+}
+
+export const RISK_REASONS_JSON_CHARS_MAX = jsonStringArrayCharsMax(RISK_REASONS_MAX, RISK_REASON_CHARS_MAX);
+export const AML_ALERT_ACCOUNTS_JSON_CHARS_MAX = jsonStringArrayCharsMax(
+  AML_ALERT_ACCOUNTS_MAX,
+  AML_ALERT_REF_CHARS_MAX,
+);
+export const AML_ALERT_TXS_JSON_CHARS_MAX = jsonStringArrayCharsMax(AML_ALERT_TXS_MAX, AML_ALERT_REF_CHARS_MAX);
 
 export interface Migration {
   readonly version: number;
@@ -61,6 +103,14 @@ interface Ddl {
   phone(column: string): string;
   assetId(column: string): string;
   day(column: string): string;
+  /** AML_ALERT_ID_PATTERN: 1..64 letters, digits, `_`, `:` or `-`. */
+  alertId(column: string): string;
+  /** Text ordered and compared byte by byte on both dialects (PostgreSQL's default collation may differ). */
+  readonly binaryText: string;
+  /** Valid JSON text (PostgreSQL: invalid text fails the cast, an error rather than a CHECK violation). */
+  json(column: string): string;
+  /** A JSON array of itemsMin..itemsMax items (NULL passes, as for any CHECK). */
+  jsonArray(column: string, itemsMin: number, itemsMax: number): string;
 }
 
 const SQLITE_DDL: Ddl = {
@@ -75,6 +125,12 @@ const SQLITE_DDL: Ddl = {
   phone: (c) => `length(${c}) BETWEEN 3 AND 16 AND ${c} GLOB '+[1-9]*' AND substr(${c}, 2) NOT GLOB '*[^0-9]*'`,
   assetId: (c) => `length(${c}) BETWEEN 1 AND 16 AND ${c} NOT GLOB '*[^A-Z0-9-]*' AND ${c} NOT GLOB '-*'`,
   day: (c) => `${c} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'`,
+  alertId: (c) => `length(${c}) BETWEEN 1 AND 64 AND ${c} NOT GLOB '*[^A-Za-z0-9_:-]*'`,
+  binaryText: 'TEXT',
+  json: (c) => `json_valid(${c})`,
+  // CASE: json_type on malformed text raises an error, so validity is decided first.
+  jsonArray: (c, min, max) =>
+    `${c} IS NULL OR CASE WHEN json_valid(${c}) THEN json_type(${c}) = 'array' AND json_array_length(${c}) BETWEEN ${min} AND ${max} ELSE 0 END`,
 };
 
 const POSTGRES_DDL: Ddl = {
@@ -88,6 +144,12 @@ const POSTGRES_DDL: Ddl = {
   phone: (c) => `${c} ~ '^\\+[1-9][0-9]{1,14}$'`,
   assetId: (c) => `${c} ~ '^[A-Z0-9][A-Z0-9-]{0,15}$'`,
   day: (c) => `${c} ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$'`,
+  alertId: (c) => `${c} ~ '^[A-Za-z0-9_:-]{1,64}$'`,
+  binaryText: 'TEXT COLLATE "C"',
+  json: (c) => `CAST(${c} AS json) IS NOT NULL`,
+  // CASE: json_array_length raises an error on a non-array, so the type is decided first.
+  jsonArray: (c, min, max) =>
+    `${c} IS NULL OR CASE WHEN json_typeof(CAST(${c} AS json)) = 'array' THEN json_array_length(CAST(${c} AS json)) BETWEEN ${min} AND ${max} ELSE false END`,
 };
 
 const DDL: Readonly<Record<SqlDialect, Ddl>> = { sqlite: SQLITE_DDL, postgres: POSTGRES_DDL };
@@ -301,11 +363,125 @@ CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHER
 }
 
 /**
- * Ascending, contiguous from 1; append only once released (a released migration is never edited). Version 1 has not
- * been released yet: it still changes in place.
+ * Issue 5: risk control's decision kept with each payment it let through, the payments it refused, the versions of
+ * its rules, and the AML detectors' alerts with the regulator's cases and notes over them.
+ *
+ * - payments: the four risk columns are all null (a payment risk control does not score, and every row written
+ *   before this migration) or all set. One partial index, `payments_risk` (decision, then time), holds only scored
+ *   payments: the review queue is its `review` range read backwards, and the decision counts are three time ranges
+ *   in it (an index on time first would serve the counts but make the queue scan every scored payment).
+ * - aml_cases before aml_alerts, which refer to it. A case's alert_count is stored, set when the case is created:
+ *   that is the only time alerts join a case (createCase checks that each alert it takes was in no case).
+ * - aml_case_notes: seq 1, 2, 3… per case, the primary key with case_id, so two notes can never share a number.
+ * - aml_alerts.id is binary text (COLLATE "C" on PostgreSQL) so alerts with equal detection times are paged in the
+ *   same order on both backends.
+ */
+function riskAndAmlSchema(dialect: SqlDialect): string {
+  const d = DDL[dialect];
+  const t = d.tableSuffix;
+  return `
+ALTER TABLE payments ADD COLUMN risk_decision TEXT CHECK (risk_decision IN ('allow', 'review', 'step_up'));
+ALTER TABLE payments ADD COLUMN risk_score_ppm ${d.int32} CHECK (risk_score_ppm BETWEEN 0 AND ${RISK_SCORE_PPM_MAX});
+ALTER TABLE payments ADD COLUMN risk_reasons TEXT CHECK (
+  length(risk_reasons) BETWEEN 2 AND ${RISK_REASONS_JSON_CHARS_MAX} AND (${d.jsonArray('risk_reasons', 0, RISK_REASONS_MAX)}));
+ALTER TABLE payments ADD COLUMN risk_rule_set_version ${d.int32}
+  CONSTRAINT payments_risk_rule_set_version_range CHECK (risk_rule_set_version BETWEEN 0 AND ${RISK_RULE_SET_VERSION_MAX})
+  CONSTRAINT payments_risk_all_or_none CHECK (
+    (risk_decision IS NULL) = (risk_score_ppm IS NULL) AND (risk_decision IS NULL) = (risk_reasons IS NULL)
+    AND (risk_decision IS NULL) = (risk_rule_set_version IS NULL));
+CREATE INDEX payments_risk ON payments (risk_decision, created_at, tx_id) WHERE risk_decision IS NOT NULL;
+
+CREATE TABLE risk_refusals (
+  id TEXT NOT NULL PRIMARY KEY CHECK (${d.hex('id', 32)}),
+  user_id TEXT NOT NULL REFERENCES users (id),
+  kind TEXT NOT NULL CHECK (
+    kind IN ('p2p', 'qr', 'paycode', 'topup', 'withdraw', 'authorize', 'capture', 'void', 'refund', 'payout')),
+  decision TEXT NOT NULL CHECK (decision IN ('block', 'step_up')),
+  payee_account_id TEXT NOT NULL CHECK (${d.hex('payee_account_id', 32)}),
+  merchant_id TEXT REFERENCES merchants (id),
+  amount ${d.int64} NOT NULL CHECK (amount > 0),
+  currency TEXT NOT NULL CHECK (${d.assetId('currency')}),
+  score_ppm ${d.int32} NOT NULL CHECK (score_ppm BETWEEN 0 AND ${RISK_SCORE_PPM_MAX}),
+  reasons TEXT NOT NULL CHECK (
+    length(reasons) BETWEEN 2 AND ${RISK_REASONS_JSON_CHARS_MAX} AND (${d.jsonArray('reasons', 0, RISK_REASONS_MAX)})),
+  rule_set_version ${d.int32} NOT NULL CHECK (rule_set_version BETWEEN 0 AND ${RISK_RULE_SET_VERSION_MAX}),
+  created_at ${d.int64} NOT NULL CHECK (created_at >= 0),
+  CONSTRAINT risk_refusals_merchant_iff_merchant_kind CHECK (
+    (merchant_id IS NOT NULL) = (kind IN ('qr', 'paycode', 'authorize', 'capture', 'void', 'refund', 'payout')))
+)${t};
+CREATE INDEX risk_refusals_created ON risk_refusals (created_at, id);
+
+CREATE TABLE risk_rule_sets (
+  version ${d.int32} NOT NULL PRIMARY KEY CHECK (version BETWEEN 1 AND ${RISK_RULE_SET_VERSION_MAX}),
+  rules_json TEXT NOT NULL CHECK (length(rules_json) BETWEEN 1 AND ${RISK_RULE_SET_CHARS_MAX} AND ${d.json('rules_json')}),
+  author_user_id TEXT REFERENCES users (id),
+  note TEXT NOT NULL CHECK (length(note) <= ${RISK_RULE_SET_NOTE_CHARS_MAX}),
+  created_at ${d.int64} NOT NULL CHECK (created_at >= 0)
+)${t};
+
+CREATE TABLE aml_cases (
+  id TEXT NOT NULL PRIMARY KEY CHECK (${d.hex('id', 32)}),
+  title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND ${AML_CASE_TITLE_CHARS_MAX}),
+  status TEXT NOT NULL CHECK (status IN ('open', 'assigned', 'closed')),
+  assignee_user_id TEXT REFERENCES users (id),
+  resolution TEXT CHECK (resolution IN ('reported', 'false_positive', 'no_action')),
+  created_by_user_id TEXT NOT NULL REFERENCES users (id),
+  alert_count ${d.int32} NOT NULL CHECK (alert_count BETWEEN 1 AND ${AML_CASE_ALERTS_MAX}),
+  created_at ${d.int64} NOT NULL CHECK (created_at >= 0),
+  updated_at ${d.int64} NOT NULL,
+  closed_at ${d.int64},
+  CONSTRAINT aml_cases_updated_after_creation CHECK (updated_at >= created_at),
+  CONSTRAINT aml_cases_open_unassigned CHECK (status <> 'open' OR assignee_user_id IS NULL),
+  CONSTRAINT aml_cases_assigned_has_assignee CHECK (status <> 'assigned' OR assignee_user_id IS NOT NULL),
+  CONSTRAINT aml_cases_resolution_iff_closed CHECK ((status = 'closed') = (resolution IS NOT NULL)),
+  CONSTRAINT aml_cases_closed_at_iff_closed CHECK ((status = 'closed') = (closed_at IS NOT NULL)),
+  CONSTRAINT aml_cases_closed_after_creation CHECK (closed_at >= created_at AND closed_at <= updated_at)
+)${t};
+CREATE INDEX aml_cases_updated ON aml_cases (updated_at, id);
+CREATE INDEX aml_cases_status ON aml_cases (status, updated_at, id);
+
+CREATE TABLE aml_alerts (
+  id ${d.binaryText} NOT NULL PRIMARY KEY CHECK (${d.alertId('id')}),
+  pattern TEXT NOT NULL CHECK (length(pattern) BETWEEN 1 AND ${AML_PATTERN_CHARS_MAX}),
+  score_ppm ${d.int32} NOT NULL CHECK (score_ppm BETWEEN 0 AND ${RISK_SCORE_PPM_MAX}),
+  accounts TEXT NOT NULL CHECK (
+    length(accounts) BETWEEN 2 AND ${AML_ALERT_ACCOUNTS_JSON_CHARS_MAX}
+    AND (${d.jsonArray('accounts', 0, AML_ALERT_ACCOUNTS_MAX)})),
+  tx_ids TEXT NOT NULL CHECK (
+    length(tx_ids) BETWEEN 2 AND ${AML_ALERT_TXS_JSON_CHARS_MAX} AND (${d.jsonArray('tx_ids', 1, AML_ALERT_TXS_MAX)})),
+  explanation TEXT NOT NULL CHECK (length(explanation) <= ${AML_EXPLANATION_CHARS_MAX}),
+  window_start ${d.int64} NOT NULL CHECK (window_start >= 0),
+  window_end ${d.int64} NOT NULL,
+  detected_at ${d.int64} NOT NULL CHECK (detected_at >= 0),
+  case_id TEXT REFERENCES aml_cases (id),
+  CONSTRAINT aml_alerts_window_ordered CHECK (window_end >= window_start)
+)${t};
+CREATE INDEX aml_alerts_detected ON aml_alerts (detected_at, id);
+CREATE INDEX aml_alerts_case ON aml_alerts (case_id, detected_at, id);
+CREATE INDEX aml_alerts_pattern ON aml_alerts (pattern, detected_at, id);
+
+CREATE TABLE aml_case_notes (
+  case_id TEXT NOT NULL REFERENCES aml_cases (id),
+  seq ${d.int32} NOT NULL CHECK (seq >= 1),
+  author_user_id TEXT NOT NULL REFERENCES users (id),
+  body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND ${AML_CASE_NOTE_CHARS_MAX}),
+  created_at ${d.int64} NOT NULL CHECK (created_at >= 0),
+  PRIMARY KEY (case_id, seq)
+)${t};
+`;
+}
+
+/**
+ * Ascending, contiguous from 1; append only once released (a released migration is never edited, nor any constant it
+ * reads). Version 1 is released; version 2 is not yet, and still changes in place until it is.
  */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: { sqlite: initialSchema('sqlite'), postgres: initialSchema('postgres') } },
+  {
+    version: 2,
+    name: 'risk and aml',
+    sql: { sqlite: riskAndAmlSchema('sqlite'), postgres: riskAndAmlSchema('postgres') },
+  },
 ];
 
 /** The newest schema this build knows. */

@@ -11,14 +11,42 @@
  * - When a refusal needs a reason, a second read classifies it; the states involved only move forward (used stays
  *   used, expired stays expired), so the reason is stable.
  * - Several writes that must land together (a refund and its reservation, a refusal and the releases it implies, a
- *   device and its sessions) run in one transaction (`atomic`).
+ *   device and its sessions, a case and its alerts, a batch of alerts) run in one transaction (`atomic`): a new one,
+ *   or the caller's when called inside `transaction`.
+ * - Where the decision needs more than one row, the rows are held first: createCase reads its alerts with FOR UPDATE
+ *   on PostgreSQL (in sorted order, so two cases over overlapping alerts cannot deadlock) before it judges and
+ *   writes; addCaseNote first updates its case's row, so concurrent notes on one case take max(seq) + 1 one after
+ *   the other. On SQLite the transaction (BEGIN IMMEDIATE) already holds the whole file.
  * - Money comparisons are written so they cannot overflow 64 bits: `$x <= amount - refunded`, never
  *   `refunded + $x <= amount` (SQLite turns an overflowing sum into a float).
  */
 import { AMOUNT_MAX, assert, isAssetId, isId128 } from '@paychain/core';
 import {
+  type AddCaseNoteResult,
+  AML_ALERT_ACCOUNTS_MAX,
+  AML_ALERT_ID_PATTERN,
+  AML_ALERT_TXS_MAX,
+  AML_ALERTS_BATCH_MAX,
+  AML_CASE_ALERTS_MAX,
+  AML_CASE_NOTE_CHARS_MAX,
+  AML_CASE_NOTES_MAX,
+  AML_CASE_RESOLUTIONS,
+  AML_CASE_STATUSES,
+  AML_CASE_TITLE_CHARS_MAX,
+  AML_EXPLANATION_CHARS_MAX,
+  AML_PATTERN_CHARS_MAX,
+  type AmlAlert,
+  type AmlAlertCursor,
+  type AmlAlertFilter,
+  type AmlCase,
+  type AmlCaseCursor,
+  type AmlCaseNote,
+  type AmlCaseResolution,
+  type AmlCaseStatus,
   AUTHORIZATION_KINDS,
   type BindDeviceResult,
+  type CaseChangeResult,
+  type CreateCaseResult,
   type DailySpendResult,
   DEVICE_LABEL_CHARS_MAX,
   DEVICE_PUBLIC_KEY_BYTES_MAX,
@@ -46,6 +74,8 @@ import {
   MERCHANTS_LIST_MAX,
   type Merchant,
   type MigrateResult,
+  type NewAmlAlert,
+  type NewAmlCase,
   type NewDevice,
   type NewPayCode,
   type NewPayment,
@@ -75,14 +105,25 @@ import {
   type PaymentFilter,
   type PaymentPage,
   type PaymentRequest,
+  type PaymentRisk,
   PURGE_BATCH_MAX,
   type PurgeRequest,
   type PurgeResult,
   REFUNDABLE_KINDS,
   type RefundResult,
+  RISK_DECISION_KINDS,
+  RISK_REASON_CHARS_MAX,
+  RISK_REASONS_MAX,
+  RISK_RULE_SET_CHARS_MAX,
+  RISK_RULE_SET_NOTE_CHARS_MAX,
+  type RiskDecisionKind,
+  type RiskPassDecision,
+  type RiskRefusal,
+  type RiskRefusalCursor,
   SEALED_KEY_BYTES_MAX,
   type Session,
   type StoredResponse,
+  type StoredRuleSet,
   USER_PUBLIC_KEY_BYTES_MAX,
   USER_ROLES,
   USER_STATUSES,
@@ -101,7 +142,15 @@ import {
   type WebhookDelivery,
   type WebhookEndpoint,
 } from './gateway-db.ts';
-import { MIGRATIONS, SCHEMA_VERSION, SCHEMA_VERSION_TABLE_EXISTS_SQL, schemaVersionTableSql } from './schema.ts';
+import {
+  AML_ALERT_REF_CHARS_MAX,
+  MIGRATIONS,
+  RISK_RULE_SET_VERSION_MAX,
+  RISK_SCORE_PPM_MAX,
+  SCHEMA_VERSION,
+  SCHEMA_VERSION_TABLE_EXISTS_SQL,
+  schemaVersionTableSql,
+} from './schema.ts';
 import type { SqlBackend, SqlDialect, SqlRow, SqlSession, SqlValue } from './sql-backend.ts';
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -124,7 +173,7 @@ const REQUEST_COLUMNS =
 const PAYMENT_COLUMNS =
   'tx_id, payer_user_id, payee_account_id, merchant_id, payment_request_id, refund_of, authorization_of, amount, ' +
   'currency, kind, memo, payer_label, payee_label, status, code, ledger_height, ledger_index, refunded, created_at, ' +
-  'updated_at';
+  'updated_at, risk_decision, risk_score_ppm, risk_reasons, risk_rule_set_version';
 const PASSKEY_COLUMNS = 'credential_id, user_id, public_key, counter, transports, created_at';
 const PAY_CODE_COLUMNS = 'code_hash, user_id, created_at, expires_at, used_at, used_by_tx';
 const ENDPOINT_COLUMNS = 'merchant_id, url, secret_sealed, created_at, updated_at';
@@ -139,6 +188,25 @@ const DELIVERY_COLUMN_NAMES = [
   'created_at',
 ] as const;
 const DELIVERY_COLUMNS = DELIVERY_COLUMN_NAMES.join(', ');
+const REFUSAL_COLUMNS =
+  'id, user_id, kind, decision, payee_account_id, merchant_id, amount, currency, score_ppm, reasons, ' +
+  'rule_set_version, created_at';
+const RULE_SET_COLUMNS = 'version, rules_json, author_user_id, note, created_at';
+const ALERT_COLUMNS =
+  'id, pattern, score_ppm, accounts, tx_ids, explanation, window_start, window_end, detected_at, case_id';
+const CASE_COLUMNS =
+  'id, title, status, assignee_user_id, resolution, created_by_user_id, alert_count, created_at, updated_at, closed_at';
+const NOTE_COLUMNS = 'case_id, seq, author_user_id, body, created_at';
+/** The decisions under which a payment goes ahead, and those kept as refusals. */
+const RISK_PASS_DECISIONS: readonly RiskPassDecision[] = ['allow', 'review', 'step_up'];
+const RISK_REFUSAL_DECISIONS: readonly RiskRefusal['decision'][] = ['block', 'step_up'];
+/**
+ * A case's new updated_at given the time parameter (e.g. `$3`): it never moves back (gateways' clocks differ a
+ * little), so a touched case only moves up its list.
+ */
+function touchedAt(nowParam: string): string {
+  return `CASE WHEN updated_at > ${nowParam} THEN updated_at ELSE ${nowParam} END`;
+}
 
 /** The column each payment filter reads, so listPayments' SQL is one of three constant strings. */
 const FILTER_COLUMNS = {
@@ -168,6 +236,16 @@ const CLAIM_DUE_SQL: Readonly<Record<SqlDialect, string>> = {
       WHERE delivered_at IS NULL AND next_attempt_at <= $1 AND attempts < $3
       ORDER BY next_attempt_at, id LIMIT $2)
     RETURNING ${DELIVERY_COLUMNS}`,
+};
+
+/**
+ * Reads an alert createCase is about to take, per dialect. PostgreSQL: FOR UPDATE holds the row until commit, so a
+ * concurrent createCase over the same alert waits and then sees it taken. SQLite: the transaction (BEGIN IMMEDIATE)
+ * already keeps every other writer out. $1 alert id.
+ */
+const LOCK_ALERT_SQL: Readonly<Record<SqlDialect, string>> = {
+  postgres: 'SELECT case_id FROM aml_alerts WHERE id = $1 FOR UPDATE',
+  sqlite: 'SELECT case_id FROM aml_alerts WHERE id = $1',
 };
 
 // --- Checks on the way in (a failure is a bug in the caller: the API validates outside input first). ---
@@ -200,6 +278,49 @@ function assertBytes(value: Uint8Array, bytesMax: number, what: string): void {
 
 function assertLimit(value: number, max: number, what: string): void {
   assert(Number.isSafeInteger(value) && value >= 1 && value <= max, `${what} must be in 1..${max}`);
+}
+
+function assertScorePpm(value: number, what: string): void {
+  assert(Number.isSafeInteger(value) && value >= 0 && value <= RISK_SCORE_PPM_MAX, `${what} must be 0..1,000,000 ppm`);
+}
+
+function assertRuleSetVersion(value: number, min: number, what: string): void {
+  assert(
+    Number.isSafeInteger(value) && value >= min && value <= RISK_RULE_SET_VERSION_MAX,
+    `${what} must be in ${min}..RISK_RULE_SET_VERSION_MAX`,
+  );
+}
+
+function assertAlertId(value: string, what: string): void {
+  assert(AML_ALERT_ID_PATTERN.test(value), `${what} must match AML_ALERT_ID_PATTERN`);
+}
+
+/** At most itemsMax strings of 1..charsMax chars each, as JSON text (the column's format). */
+function stringArrayToJson(
+  items: readonly string[],
+  itemsMin: number,
+  itemsMax: number,
+  charsMax: number,
+  what: string,
+): string {
+  assert(items.length >= itemsMin && items.length <= itemsMax, `${what}: ${itemsMin}..${itemsMax} items`);
+  for (const item of items) assertText(item, charsMax, what);
+  return JSON.stringify(items);
+}
+
+function riskReasonsToJson(reasons: readonly string[]): string {
+  return stringArrayToJson(reasons, 0, RISK_REASONS_MAX, RISK_REASON_CHARS_MAX, 'risk reasons');
+}
+
+function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch (error) {
+    // Only a SyntaxError says the text is not JSON; anything else is unexpected and goes on up.
+    if (error instanceof SyntaxError) return false;
+    throw error;
+  }
 }
 
 /** Cuts to at most charsMax UTF-16 units without splitting a surrogate pair. */
@@ -280,6 +401,27 @@ function readEnum<T extends string | number>(row: SqlRow, table: string, column:
   const found = allowed.find((candidate) => candidate === value);
   if (found === undefined) throw corrupt(table, column, 'unexpected value');
   return found;
+}
+
+/** A JSON text array of at most itemsMax strings (what `stringArrayToJson` wrote). */
+function readStringArray(row: SqlRow, table: string, column: string, itemsMax: number): string[] {
+  const text = readText(row, table, column);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new GatewayDbError('db_corrupt', `${table}.${column}: expected JSON`, {
+      cause: error,
+      detail: `${table}.${column}`,
+    });
+  }
+  if (!Array.isArray(value) || value.length > itemsMax) throw corrupt(table, column, 'expected a JSON array');
+  const items: string[] = [];
+  for (const item of value) {
+    if (typeof item !== 'string') throw corrupt(table, column, 'expected strings');
+    items.push(item);
+  }
+  return items;
 }
 
 function userFromRow(row: SqlRow): User {
@@ -391,8 +533,91 @@ function paymentFromRow(row: SqlRow): Payment {
     ledgerHeight: readBigintOrNull(row, 'payments', 'ledger_height'),
     ledgerIndex: readIntOrNull(row, 'payments', 'ledger_index'),
     refunded: readBigint(row, 'payments', 'refunded'),
+    risk: paymentRiskFromRow(row),
     createdAtMs: readInt(row, 'payments', 'created_at'),
     updatedAtMs: readInt(row, 'payments', 'updated_at'),
+  };
+}
+
+/** Null when the payment was not scored: the four columns are null together (a CHECK), anything else is damage. */
+function paymentRiskFromRow(row: SqlRow): PaymentRisk | null {
+  const columns = ['risk_decision', 'risk_score_ppm', 'risk_reasons', 'risk_rule_set_version'];
+  const nulls = columns.filter((column) => row[column] === null).length;
+  if (nulls === columns.length) return null;
+  if (nulls !== 0) throw corrupt('payments', 'risk_decision', 'risk columns partly null');
+  return {
+    decision: readEnum(row, 'payments', 'risk_decision', RISK_PASS_DECISIONS),
+    scorePpm: readInt(row, 'payments', 'risk_score_ppm'),
+    reasons: readStringArray(row, 'payments', 'risk_reasons', RISK_REASONS_MAX),
+    ruleSetVersion: readInt(row, 'payments', 'risk_rule_set_version'),
+  };
+}
+
+function refusalFromRow(row: SqlRow): RiskRefusal {
+  return {
+    id: readText(row, 'risk_refusals', 'id'),
+    userId: readText(row, 'risk_refusals', 'user_id'),
+    kind: readEnum(row, 'risk_refusals', 'kind', PAYMENT_KINDS),
+    decision: readEnum(row, 'risk_refusals', 'decision', RISK_REFUSAL_DECISIONS),
+    payeeAccountId: readText(row, 'risk_refusals', 'payee_account_id'),
+    merchantId: readTextOrNull(row, 'risk_refusals', 'merchant_id'),
+    amount: readBigint(row, 'risk_refusals', 'amount'),
+    currency: readText(row, 'risk_refusals', 'currency'),
+    scorePpm: readInt(row, 'risk_refusals', 'score_ppm'),
+    reasons: readStringArray(row, 'risk_refusals', 'reasons', RISK_REASONS_MAX),
+    ruleSetVersion: readInt(row, 'risk_refusals', 'rule_set_version'),
+    createdAtMs: readInt(row, 'risk_refusals', 'created_at'),
+  };
+}
+
+function ruleSetFromRow(row: SqlRow): StoredRuleSet {
+  return {
+    version: readInt(row, 'risk_rule_sets', 'version'),
+    json: readText(row, 'risk_rule_sets', 'rules_json'),
+    authorUserId: readTextOrNull(row, 'risk_rule_sets', 'author_user_id'),
+    note: readText(row, 'risk_rule_sets', 'note'),
+    createdAtMs: readInt(row, 'risk_rule_sets', 'created_at'),
+  };
+}
+
+function alertFromRow(row: SqlRow): AmlAlert {
+  return {
+    id: readText(row, 'aml_alerts', 'id'),
+    pattern: readText(row, 'aml_alerts', 'pattern'),
+    scorePpm: readInt(row, 'aml_alerts', 'score_ppm'),
+    accounts: readStringArray(row, 'aml_alerts', 'accounts', AML_ALERT_ACCOUNTS_MAX),
+    txIds: readStringArray(row, 'aml_alerts', 'tx_ids', AML_ALERT_TXS_MAX),
+    explanation: readText(row, 'aml_alerts', 'explanation'),
+    windowStartMs: readInt(row, 'aml_alerts', 'window_start'),
+    windowEndMs: readInt(row, 'aml_alerts', 'window_end'),
+    detectedAtMs: readInt(row, 'aml_alerts', 'detected_at'),
+    caseId: readTextOrNull(row, 'aml_alerts', 'case_id'),
+  };
+}
+
+function caseFromRow(row: SqlRow): AmlCase {
+  const resolution = row.resolution === null ? null : readEnum(row, 'aml_cases', 'resolution', AML_CASE_RESOLUTIONS);
+  return {
+    id: readText(row, 'aml_cases', 'id'),
+    title: readText(row, 'aml_cases', 'title'),
+    status: readEnum(row, 'aml_cases', 'status', AML_CASE_STATUSES),
+    assigneeUserId: readTextOrNull(row, 'aml_cases', 'assignee_user_id'),
+    resolution,
+    createdByUserId: readText(row, 'aml_cases', 'created_by_user_id'),
+    alertCount: readInt(row, 'aml_cases', 'alert_count'),
+    createdAtMs: readInt(row, 'aml_cases', 'created_at'),
+    updatedAtMs: readInt(row, 'aml_cases', 'updated_at'),
+    closedAtMs: readIntOrNull(row, 'aml_cases', 'closed_at'),
+  };
+}
+
+function noteFromRow(row: SqlRow): AmlCaseNote {
+  return {
+    caseId: readText(row, 'aml_case_notes', 'case_id'),
+    seq: readInt(row, 'aml_case_notes', 'seq'),
+    authorUserId: readText(row, 'aml_case_notes', 'author_user_id'),
+    text: readText(row, 'aml_case_notes', 'body'),
+    createdAtMs: readInt(row, 'aml_case_notes', 'created_at'),
   };
 }
 
@@ -833,9 +1058,16 @@ class SqlGatewayOps implements GatewayDbOps {
     assertText(payment.payerLabel, PAYMENT_LABEL_CHARS_MAX, 'payer label');
     assertText(payment.payeeLabel, PAYMENT_LABEL_CHARS_MAX, 'payee label');
     assertTimeMs(payment.createdAtMs, 'createdAtMs');
+    const risk = payment.risk;
+    if (risk !== null) {
+      assert(RISK_PASS_DECISIONS.includes(risk.decision), 'a payment goes ahead only under allow, review or step_up');
+      assertScorePpm(risk.scorePpm, 'risk score');
+      assertRuleSetVersion(risk.ruleSetVersion, 0, 'rule set version');
+    }
     await this.changes(
       `INSERT INTO payments (${PAYMENT_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, NULL, 0, $13, $13)`,
+       VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, NULL, 0, $13, $13,
+         $14, $15, $16, $17)`,
       [
         payment.txId,
         payment.payerUserId,
@@ -850,6 +1082,10 @@ class SqlGatewayOps implements GatewayDbOps {
         payment.payerLabel,
         payment.payeeLabel,
         int(payment.createdAtMs),
+        risk === null ? null : risk.decision,
+        risk === null ? null : int(risk.scorePpm),
+        risk === null ? null : riskReasonsToJson(risk.reasons),
+        risk === null ? null : int(risk.ruleSetVersion),
       ],
     );
   }
@@ -997,7 +1233,8 @@ class SqlGatewayOps implements GatewayDbOps {
         if (original.status !== 'final') return { ok: false, reason: 'not_final' };
         return { ok: false, reason: 'exceeds_paid' };
       }
-      // The refund goes from the merchant's owner back to the account of the user who paid.
+      // The refund goes from the merchant's owner back to the account of the user who paid. Risk control does not
+      // score refunds: the risk columns stay null.
       const inserted = await ops.rows(
         `INSERT INTO payments (tx_id, payer_user_id, payee_account_id, merchant_id, refund_of, amount, currency, kind,
            memo, payer_label, payee_label, status, refunded, created_at, updated_at)
@@ -1195,6 +1432,387 @@ class SqlGatewayOps implements GatewayDbOps {
       [id, int(nextAttemptAtMs), truncateText(error, WEBHOOK_ERROR_CHARS_MAX)],
     );
     return changed === 1;
+  }
+
+  // --- Risk control. ---
+
+  async insertRiskRefusal(refusal: RiskRefusal): Promise<void> {
+    assertId(refusal.id, 'refusal id');
+    assertId(refusal.userId, 'user id');
+    assert(PAYMENT_KINDS.includes(refusal.kind), 'unknown payment kind');
+    assert(RISK_REFUSAL_DECISIONS.includes(refusal.decision), 'a refusal is a block or an unpassed step-up');
+    assertId(refusal.payeeAccountId, 'payee account id');
+    assert(
+      (refusal.merchantId !== null) === MERCHANT_KINDS.includes(refusal.kind),
+      'a merchant id exactly for merchant payments',
+    );
+    if (refusal.merchantId !== null) assertId(refusal.merchantId, 'merchant id');
+    assertAmount(refusal.amount, 'amount');
+    assert(isAssetId(refusal.currency), 'currency must be a ledger asset id');
+    assertScorePpm(refusal.scorePpm, 'risk score');
+    assertRuleSetVersion(refusal.ruleSetVersion, 0, 'rule set version');
+    assertTimeMs(refusal.createdAtMs, 'createdAtMs');
+    await this.changes(
+      `INSERT INTO risk_refusals (${REFUSAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        refusal.id,
+        refusal.userId,
+        refusal.kind,
+        refusal.decision,
+        refusal.payeeAccountId,
+        refusal.merchantId,
+        refusal.amount,
+        refusal.currency,
+        int(refusal.scorePpm),
+        riskReasonsToJson(refusal.reasons),
+        int(refusal.ruleSetVersion),
+        int(refusal.createdAtMs),
+      ],
+    );
+  }
+
+  async listRiskRefusals(limit: number, before: RiskRefusalCursor | null): Promise<RiskRefusal[]> {
+    assertLimit(limit, PAGE_ITEMS_MAX, 'page limit');
+    if (before === null) {
+      const sql = `SELECT ${REFUSAL_COLUMNS} FROM risk_refusals ORDER BY created_at DESC, id DESC LIMIT $1`;
+      return (await this.rows(sql, [int(limit)])).map(refusalFromRow);
+    }
+    assertTimeMs(before.createdAtMs, 'cursor createdAtMs');
+    assertId(before.id, 'cursor refusal id');
+    const rows = await this.rows(
+      `SELECT ${REFUSAL_COLUMNS} FROM risk_refusals WHERE created_at < $1 OR (created_at = $1 AND id < $2)
+       ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [int(before.createdAtMs), before.id, int(limit)],
+    );
+    return rows.map(refusalFromRow);
+  }
+
+  async listReviewPayments(limit: number, before: PaymentCursor | null): Promise<PaymentPage> {
+    assertLimit(limit, PAGE_ITEMS_MAX, 'page limit');
+    // The `review` range of the partial index payments_risk, newest first.
+    let rows: readonly SqlRow[];
+    if (before === null) {
+      rows = await this.rows(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE risk_decision = 'review'
+         ORDER BY created_at DESC, tx_id DESC LIMIT $1`,
+        [int(limit + 1)],
+      );
+    } else {
+      assertTimeMs(before.createdAtMs, 'cursor createdAtMs');
+      assertId(before.txId, 'cursor tx id');
+      rows = await this.rows(
+        `SELECT ${PAYMENT_COLUMNS} FROM payments
+         WHERE risk_decision = 'review' AND (created_at < $1 OR (created_at = $1 AND tx_id < $2))
+         ORDER BY created_at DESC, tx_id DESC LIMIT $3`,
+        [int(before.createdAtMs), before.txId, int(limit + 1)],
+      );
+    }
+    return pageOf(rows, limit);
+  }
+
+  async countRiskDecisions(fromMs: number, toMs: number): Promise<Record<RiskDecisionKind, number>> {
+    assertTimeMs(fromMs, 'fromMs');
+    assertTimeMs(toMs, 'toMs');
+    assert(fromMs <= toMs, 'a time range starts before it ends');
+    // The three decisions a payment can carry, named, so each is a time range of the partial index payments_risk.
+    const rows = await this.rows(
+      `SELECT risk_decision AS decision, COUNT(*) AS decisions FROM payments
+       WHERE risk_decision IN ('allow', 'review', 'step_up') AND created_at >= $1 AND created_at < $2
+       GROUP BY risk_decision
+       UNION ALL
+       SELECT decision, COUNT(*) AS decisions FROM risk_refusals
+       WHERE created_at >= $1 AND created_at < $2 GROUP BY decision`,
+      [int(fromMs), int(toMs)],
+    );
+    const counts: Record<RiskDecisionKind, number> = { allow: 0, review: 0, step_up: 0, block: 0 };
+    // At most 3 + 2 rows: one per decision of each table (step_up appears in both).
+    assert(rows.length <= RISK_PASS_DECISIONS.length + RISK_REFUSAL_DECISIONS.length, 'one row per decision');
+    for (const row of rows) {
+      const decision = readEnum(row, 'risk_decisions', 'decision', RISK_DECISION_KINDS);
+      counts[decision] += readInt(row, 'risk_decisions', 'decisions');
+    }
+    return counts;
+  }
+
+  async insertRuleSet(ruleSet: StoredRuleSet): Promise<void> {
+    assertRuleSetVersion(ruleSet.version, 1, 'rule set version');
+    assertText(ruleSet.json, RISK_RULE_SET_CHARS_MAX, 'rule set JSON');
+    assert(isJsonText(ruleSet.json), 'a rule set is JSON text');
+    if (ruleSet.authorUserId !== null) assertId(ruleSet.authorUserId, 'author user id');
+    assertText(ruleSet.note, RISK_RULE_SET_NOTE_CHARS_MAX, 'rule set note', true);
+    assertTimeMs(ruleSet.createdAtMs, 'createdAtMs');
+    // A version saved twice is the primary key's db_duplicate.
+    await this.changes(`INSERT INTO risk_rule_sets (${RULE_SET_COLUMNS}) VALUES ($1, $2, $3, $4, $5)`, [
+      int(ruleSet.version),
+      ruleSet.json,
+      ruleSet.authorUserId,
+      ruleSet.note,
+      int(ruleSet.createdAtMs),
+    ]);
+  }
+
+  async latestRuleSet(): Promise<StoredRuleSet | null> {
+    const sql = `SELECT ${RULE_SET_COLUMNS} FROM risk_rule_sets ORDER BY version DESC LIMIT 1`;
+    return first(await this.rows(sql, []), ruleSetFromRow);
+  }
+
+  async listRuleSets(limit: number): Promise<StoredRuleSet[]> {
+    assertLimit(limit, PAGE_ITEMS_MAX, 'limit');
+    const sql = `SELECT ${RULE_SET_COLUMNS} FROM risk_rule_sets ORDER BY version DESC LIMIT $1`;
+    return (await this.rows(sql, [int(limit)])).map(ruleSetFromRow);
+  }
+
+  // --- AML alerts and cases. ---
+
+  async upsertAlerts(alerts: readonly NewAmlAlert[]): Promise<number> {
+    assert(alerts.length >= 1 && alerts.length <= AML_ALERTS_BATCH_MAX, 'alerts: 1..AML_ALERTS_BATCH_MAX per call');
+    const params = alerts.map((alert): SqlValue[] => {
+      assertAlertId(alert.id, 'alert id');
+      assertText(alert.pattern, AML_PATTERN_CHARS_MAX, 'alert pattern');
+      assertScorePpm(alert.scorePpm, 'alert score');
+      const accounts = stringArrayToJson(
+        alert.accounts,
+        0,
+        AML_ALERT_ACCOUNTS_MAX,
+        AML_ALERT_REF_CHARS_MAX,
+        'accounts',
+      );
+      const txIds = stringArrayToJson(alert.txIds, 1, AML_ALERT_TXS_MAX, AML_ALERT_REF_CHARS_MAX, 'alert tx ids');
+      assertText(alert.explanation, AML_EXPLANATION_CHARS_MAX, 'alert explanation', true);
+      assertTimeMs(alert.windowStartMs, 'windowStartMs');
+      assertTimeMs(alert.windowEndMs, 'windowEndMs');
+      assert(alert.windowStartMs <= alert.windowEndMs, 'an alert window starts before it ends');
+      assertTimeMs(alert.detectedAtMs, 'detectedAtMs');
+      return [
+        alert.id,
+        alert.pattern,
+        int(alert.scorePpm),
+        accounts,
+        txIds,
+        alert.explanation,
+        int(alert.windowStartMs),
+        int(alert.windowEndMs),
+        int(alert.detectedAtMs),
+      ];
+    });
+    // One statement per alert (a fixed text, so prepared once) in one transaction: a batch lands whole or not at all.
+    return this.atomic(async (ops) => {
+      let inserted = 0;
+      for (const values of params) {
+        inserted += await ops.changes(
+          `INSERT INTO aml_alerts (${ALERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)
+           ON CONFLICT (id) DO NOTHING`,
+          values,
+        );
+      }
+      assert(inserted <= alerts.length, 'at most one row per alert');
+      return inserted;
+    });
+  }
+
+  async getAlert(id: string): Promise<AmlAlert | null> {
+    assertAlertId(id, 'alert id');
+    return first(await this.rows(`SELECT ${ALERT_COLUMNS} FROM aml_alerts WHERE id = $1`, [id]), alertFromRow);
+  }
+
+  async listAlerts(filter: AmlAlertFilter, limit: number, before: AmlAlertCursor | null): Promise<AmlAlert[]> {
+    assertLimit(limit, PAGE_ITEMS_MAX, 'page limit');
+    // At most 3 × 2 × 2 statement texts: case (any, none, one) × pattern (any, one) × cursor (none, one).
+    const params: SqlValue[] = [];
+    const conditions: string[] = [];
+    if (filter.caseId === null) {
+      conditions.push('case_id IS NULL');
+    } else if (filter.caseId !== undefined) {
+      assertId(filter.caseId, 'case id');
+      params.push(filter.caseId);
+      conditions.push(`case_id = $${params.length}`);
+    }
+    if (filter.pattern !== undefined) {
+      assertText(filter.pattern, AML_PATTERN_CHARS_MAX, 'alert pattern');
+      params.push(filter.pattern);
+      conditions.push(`pattern = $${params.length}`);
+    }
+    if (before !== null) {
+      assertTimeMs(before.detectedAtMs, 'cursor detectedAtMs');
+      assertAlertId(before.id, 'cursor alert id');
+      params.push(int(before.detectedAtMs), before.id);
+      const at = params.length - 1;
+      conditions.push(`(detected_at < $${at} OR (detected_at = $${at} AND id < $${at + 1}))`);
+    }
+    params.push(int(limit));
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    const rows = await this.rows(
+      `SELECT ${ALERT_COLUMNS} FROM aml_alerts ${where} ORDER BY detected_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(alertFromRow);
+  }
+
+  async countAlertsByPattern(fromMs: number, toMs: number): Promise<Record<string, number>> {
+    assertTimeMs(fromMs, 'fromMs');
+    assertTimeMs(toMs, 'toMs');
+    assert(fromMs <= toMs, 'a time range starts before it ends');
+    const rows = await this.rows(
+      `SELECT pattern, COUNT(*) AS alerts FROM aml_alerts WHERE detected_at >= $1 AND detected_at < $2
+       GROUP BY pattern ORDER BY pattern`,
+      [int(fromMs), int(toMs)],
+    );
+    // fromEntries defines own properties, so even a pattern named `__proto__` is a plain key.
+    return Object.fromEntries(
+      rows.map((row) => [readText(row, 'aml_alerts', 'pattern'), readInt(row, 'aml_alerts', 'alerts')]),
+    );
+  }
+
+  async createCase(input: NewAmlCase): Promise<CreateCaseResult> {
+    assertId(input.id, 'case id');
+    assertText(input.title, AML_CASE_TITLE_CHARS_MAX, 'case title');
+    assertId(input.createdByUserId, 'created by user id');
+    assert(
+      input.alertIds.length >= 1 && input.alertIds.length <= AML_CASE_ALERTS_MAX,
+      'a case takes 1..AML_CASE_ALERTS_MAX alerts',
+    );
+    for (const alertId of input.alertIds) assertAlertId(alertId, 'alert id');
+    assert(new Set(input.alertIds).size === input.alertIds.length, 'a case takes each alert once');
+    assertTimeMs(input.nowMs, 'nowMs');
+    return this.atomic(async (ops): Promise<CreateCaseResult> => {
+      // Read (and on PostgreSQL lock) every alert first, in one global order so that two cases over overlapping
+      // alerts cannot deadlock; then judge them in the order given: the first that fails is the one reported.
+      const caseIdOf = new Map<string, string | null>();
+      for (const alertId of [...input.alertIds].sort()) {
+        const row = (await ops.rows(LOCK_ALERT_SQL[ops.dialect], [alertId]))[0];
+        if (row !== undefined) caseIdOf.set(alertId, readTextOrNull(row, 'aml_alerts', 'case_id'));
+      }
+      for (const alertId of input.alertIds) {
+        const caseId = caseIdOf.get(alertId);
+        if (caseId === undefined) return { ok: false, reason: 'alert_not_found', alertId };
+        if (caseId !== null) return { ok: false, reason: 'alert_in_case', alertId };
+      }
+      // Nothing is written before this point, so a refusal above changed nothing.
+      const created = await ops.rows(
+        `INSERT INTO aml_cases (${CASE_COLUMNS}) VALUES ($1, $2, 'open', NULL, NULL, $3, $4, $5, $5, NULL)
+         RETURNING ${CASE_COLUMNS}`,
+        [input.id, input.title, input.createdByUserId, int(input.alertIds.length), int(input.nowMs)],
+      );
+      const row = created[0];
+      assert(row !== undefined && created.length === 1, 'a created case is returned');
+      for (const alertId of input.alertIds) {
+        const taken = await ops.changes('UPDATE aml_alerts SET case_id = $2 WHERE id = $1 AND case_id IS NULL', [
+          alertId,
+          input.id,
+        ]);
+        assert(taken === 1, 'an alert read in no case, and held since, joins the case');
+      }
+      return { ok: true, case: caseFromRow(row) };
+    });
+  }
+
+  async getCase(id: string): Promise<AmlCase | null> {
+    assertId(id, 'case id');
+    return first(await this.rows(`SELECT ${CASE_COLUMNS} FROM aml_cases WHERE id = $1`, [id]), caseFromRow);
+  }
+
+  async listCases(
+    filter: { readonly status?: AmlCaseStatus },
+    limit: number,
+    before: AmlCaseCursor | null,
+  ): Promise<AmlCase[]> {
+    assertLimit(limit, PAGE_ITEMS_MAX, 'page limit');
+    const params: SqlValue[] = [];
+    const conditions: string[] = [];
+    if (filter.status !== undefined) {
+      assert(AML_CASE_STATUSES.includes(filter.status), 'unknown case status');
+      params.push(filter.status);
+      conditions.push(`status = $${params.length}`);
+    }
+    if (before !== null) {
+      assertTimeMs(before.updatedAtMs, 'cursor updatedAtMs');
+      assertId(before.id, 'cursor case id');
+      params.push(int(before.updatedAtMs), before.id);
+      const at = params.length - 1;
+      conditions.push(`(updated_at < $${at} OR (updated_at = $${at} AND id < $${at + 1}))`);
+    }
+    params.push(int(limit));
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    const rows = await this.rows(
+      `SELECT ${CASE_COLUMNS} FROM aml_cases ${where} ORDER BY updated_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map(caseFromRow);
+  }
+
+  async assignCase(id: string, assigneeUserId: string, nowMs: number): Promise<CaseChangeResult> {
+    assertId(id, 'case id');
+    assertId(assigneeUserId, 'assignee user id');
+    assertTimeMs(nowMs, 'nowMs');
+    const changed = await this.rows(
+      `UPDATE aml_cases SET status = 'assigned', assignee_user_id = $2, updated_at = ${touchedAt('$3')}
+       WHERE id = $1 AND status <> 'closed'
+       RETURNING ${CASE_COLUMNS}`,
+      [id, assigneeUserId, int(nowMs)],
+    );
+    return this.caseChangeResult(id, changed);
+  }
+
+  async closeCase(id: string, resolution: AmlCaseResolution, nowMs: number): Promise<CaseChangeResult> {
+    assertId(id, 'case id');
+    assert(AML_CASE_RESOLUTIONS.includes(resolution), 'unknown case resolution');
+    assertTimeMs(nowMs, 'nowMs');
+    // In an UPDATE every right-hand side reads the old row: closed_at and updated_at get the same value.
+    const changed = await this.rows(
+      `UPDATE aml_cases SET status = 'closed', resolution = $2, closed_at = ${touchedAt('$3')},
+         updated_at = ${touchedAt('$3')}
+       WHERE id = $1 AND status <> 'closed'
+       RETURNING ${CASE_COLUMNS}`,
+      [id, resolution, int(nowMs)],
+    );
+    return this.caseChangeResult(id, changed);
+  }
+
+  /** The changed case, or why none changed: closed stays closed, so the reason read afterwards is stable. */
+  private async caseChangeResult(id: string, changed: readonly SqlRow[]): Promise<CaseChangeResult> {
+    const row = changed[0];
+    if (row !== undefined) return { ok: true, case: caseFromRow(row) };
+    const existing = await this.getCase(id);
+    if (existing === null) return { ok: false, reason: 'not_found' };
+    assert(existing.status === 'closed', 'only a closed case refuses a change');
+    return { ok: false, reason: 'closed' };
+  }
+
+  async addCaseNote(caseId: string, authorUserId: string, text: string, nowMs: number): Promise<AddCaseNoteResult> {
+    assertId(caseId, 'case id');
+    assertId(authorUserId, 'author user id');
+    assertText(text, AML_CASE_NOTE_CHARS_MAX, 'case note');
+    assertTimeMs(nowMs, 'nowMs');
+    return this.atomic(async (ops): Promise<AddCaseNoteResult> => {
+      // Touching the case first holds its row (PostgreSQL: until commit; SQLite: the transaction holds the file), so
+      // concurrent notes on one case take max + 1 one after the other; each statement of a READ COMMITTED
+      // transaction sees the notes committed before it started.
+      const touched = await ops.changes(
+        `UPDATE aml_cases SET updated_at = ${touchedAt('$2')} WHERE id = $1 AND status <> 'closed'`,
+        [caseId, int(nowMs)],
+      );
+      if (touched === 0) {
+        const existing = await ops.getCase(caseId);
+        if (existing === null) return { ok: false, reason: 'not_found' };
+        assert(existing.status === 'closed', 'only a closed case refuses a note');
+        return { ok: false, reason: 'closed' };
+      }
+      const inserted = await ops.rows(
+        `INSERT INTO aml_case_notes (${NOTE_COLUMNS})
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, CAST($4 AS BIGINT) FROM aml_case_notes WHERE case_id = $1
+         RETURNING ${NOTE_COLUMNS}`,
+        [caseId, authorUserId, text, int(nowMs)],
+      );
+      const row = inserted[0];
+      assert(row !== undefined && inserted.length === 1, 'a note is inserted');
+      return { ok: true, note: noteFromRow(row) };
+    });
+  }
+
+  async listCaseNotes(caseId: string): Promise<AmlCaseNote[]> {
+    assertId(caseId, 'case id');
+    const sql = `SELECT ${NOTE_COLUMNS} FROM aml_case_notes WHERE case_id = $1 ORDER BY seq LIMIT $2`;
+    return (await this.rows(sql, [caseId, int(AML_CASE_NOTES_MAX)])).map(noteFromRow);
   }
 
   // --- Housekeeping. ---

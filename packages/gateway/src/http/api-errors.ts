@@ -25,6 +25,7 @@ export type GatewayApiErrorCode =
   | 'user_frozen'
   | 'account_frozen'
   | 'risk_refused'
+  | 'step_up_required'
   | 'forbidden'
   | 'not_found'
   | 'device_not_found'
@@ -70,6 +71,7 @@ export const GATEWAY_API_ERROR_STATUS = {
   user_frozen: 403,
   account_frozen: 403,
   risk_refused: 403,
+  step_up_required: 403,
   forbidden: 403,
   not_found: 404,
   device_not_found: 404,

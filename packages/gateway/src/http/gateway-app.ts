@@ -54,6 +54,7 @@ import {
   passkeyOptionsSchema,
   revokeDeviceSchema,
   signUpSchema,
+  stepUpSchema,
 } from './schemas.ts';
 import { deviceToJson, userToJson } from './views.ts';
 
@@ -241,6 +242,11 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
       const answered = await handler();
       result = { status: answered.status, text: JSON.stringify(answered.body), headers: {} };
     } catch (error: unknown) {
+      if (error instanceof GatewayApiError && error.code === 'step_up_required') {
+        // Not a final answer: the same request, retried with a step-up token, must run rather than replay this.
+        await db.releaseIdempotencyKey(scope, key, hash);
+        throw error;
+      }
       const failed = errorResponse(error, request, BODY_BYTES_MAX);
       result = { status: failed.status, text: JSON.stringify(failed.body), headers: failed.headers };
     }
@@ -425,6 +431,45 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
         const { user } = await authenticate(request);
         return userToJson(user, payments);
       });
+
+      scope.post<{ Body: { password?: string; passkey?: AuthenticationResponseJSON } }>(
+        '/v1/me/step-up',
+        { schema: stepUpSchema },
+        async (request, reply) => {
+          const { user } = await authenticate(request);
+          const { password, passkey } = request.body;
+          if ((password === undefined) === (passkey === undefined)) {
+            throw new GatewayApiError('bad_request', 'step up with a password or with a passkey: exactly one of them', {
+              in: 'body',
+              field: password === undefined ? 'password' : 'passkey',
+            });
+          }
+          // The same failure limit as log-in: a stolen session must not become a password oracle.
+          refuseIfLimited(phoneFailures.check(user.phone, now()));
+          let verified = false;
+          if (password !== undefined) {
+            verified = await verifyPassword(password, user.passwordHash ?? (await decoyPasswordHash()));
+          } else if (passkey !== undefined && passkeys !== null) {
+            const stored = await db.getPasskey(passkey.id.slice(0, 1366));
+            const counter =
+              stored === null || stored.userId !== user.id
+                ? null
+                : await passkeys.verifyAuthentication(user.phone, stored, passkey, now());
+            if (stored !== null && counter !== null) {
+              await db.setPasskeyCounter(stored.credentialId, counter);
+              verified = true;
+            }
+          }
+          if (!verified) {
+            phoneFailures.hit(user.phone, now());
+            throw new GatewayApiError('credentials_invalid', 'the password or passkey did not verify');
+          }
+          phoneFailures.reset(user.phone);
+          const { token, expiresAtMs } = payments.stepUps.issue(user.id, now());
+          reply.code(201).header('cache-control', 'no-store');
+          return { stepUpToken: token, expiresAtMs };
+        },
+      );
 
       scope.get('/v1/me/devices', { schema: listDevicesSchema }, async (request) => {
         const { user } = await authenticate(request);

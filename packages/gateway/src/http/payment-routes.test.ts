@@ -869,6 +869,7 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
         memo: '',
         payerLabel: alice.phone,
         payeeLabel: 'bank',
+        risk: null,
         createdAtMs: clock(),
       });
       const decoded = decodeTransaction(hexToBytes(signing.unsignedTx));
@@ -912,6 +913,7 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
         memo: '',
         payerLabel: 'bank',
         payeeLabel: alice.phone,
+        risk: null,
         createdAtMs: clock() - TX_LIFETIME_MS - 60_000,
       });
       await payments.reconcile();

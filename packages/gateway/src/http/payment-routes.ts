@@ -21,6 +21,7 @@ import {
   type PaymentService,
   PRE_AUTH_LIFETIME_MS_DEFAULT,
 } from '../service/payment-service.ts';
+import type { PaymentContext } from '../service/risk-control.ts';
 import { encodeWebhookSecret } from '../webhooks/webhook-signature.ts';
 import { GatewayApiError } from './api-errors.ts';
 import { type LiveFeed, registerLiveFeedRoute } from './live-feed.ts';
@@ -63,6 +64,43 @@ const DAY_MS = 86_400_000;
 
 export interface Authenticated {
   readonly user: User;
+  readonly session: { readonly deviceId: string | null };
+}
+
+/** A region code as the edge proxy sets it: ISO 3166-1 alpha-2, optionally with a subdivision (`CN`, `CN-BJ`). */
+const REGION_HEADER_PATTERN = /^[A-Z]{2}(-[A-Z0-9]{1,3})?$/;
+/** `lat,lon` in decimal degrees. */
+const GEO_HEADER_PATTERN = /^(-?\d{1,2}(?:\.\d{1,7})?),(-?\d{1,3}(?:\.\d{1,7})?)$/;
+const STEP_UP_TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/**
+ * Where a payer's request comes from, for risk control: the session's device, and the region and location the edge
+ * proxy resolved (`X-Paychain-Region`, `X-Paychain-Geo`; the proxy must overwrite whatever a client sent), plus a
+ * step-up token (`X-Paychain-Step-Up`). A malformed header is a 400 naming it.
+ */
+export function paymentContextOf(request: FastifyRequest, auth: Authenticated): PaymentContext {
+  const header = (name: string): string | null => {
+    const value = request.headers[name];
+    return typeof value === 'string' ? value : null;
+  };
+  const bad = (name: string, what: string): GatewayApiError =>
+    new GatewayApiError('bad_request', `the ${name} header must be ${what}`, { in: 'headers', field: name });
+  const region = header('x-paychain-region');
+  if (region !== null && !REGION_HEADER_PATTERN.test(region)) throw bad('x-paychain-region', 'a region such as CN-BJ');
+  const geo = header('x-paychain-geo');
+  let lat: number | null = null;
+  let lon: number | null = null;
+  if (geo !== null) {
+    const match = GEO_HEADER_PATTERN.exec(geo);
+    lat = match === null ? Number.NaN : Number(match[1]);
+    lon = match === null ? Number.NaN : Number(match[2]);
+    if (!(Math.abs(lat) <= 90 && Math.abs(lon) <= 180)) throw bad('x-paychain-geo', '"lat,lon" in decimal degrees');
+  }
+  const stepUpToken = header('x-paychain-step-up');
+  if (stepUpToken !== null && !STEP_UP_TOKEN_PATTERN.test(stepUpToken)) {
+    throw bad('x-paychain-step-up', 'a token from POST /v1/me/step-up');
+  }
+  return { deviceId: auth.session.deviceId, ipRegion: region, lat, lon, stepUpToken };
 }
 
 export interface HandlerResult {
@@ -202,8 +240,12 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
     '/v1/wallet/withdrawals',
     { schema: moneyMoveSchema('withdraw to the linked bank account: burned on the ledger, then paid out') },
     async (request, reply) => {
-      const { user } = await ctx.authenticate(request);
-      return post(request, reply, user, async () => paymentAnswer(user, await payments.withdraw(user, request.body)));
+      const auth = await ctx.authenticate(request);
+      const { user } = auth;
+      const context = paymentContextOf(request, auth);
+      return post(request, reply, user, async () =>
+        paymentAnswer(user, await payments.withdraw(user, request.body, context)),
+      );
     },
   );
 
@@ -211,10 +253,12 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
     '/v1/transfers',
     { schema: transferSchema },
     async (request, reply) => {
-      const { user } = await ctx.authenticate(request);
+      const auth = await ctx.authenticate(request);
+      const { user } = auth;
+      const context = paymentContextOf(request, auth);
       const { toPhone, amount, currency, memo } = request.body;
       return post(request, reply, user, async () =>
-        paymentAnswer(user, await payments.transfer(user, toPhone, { amount, currency }, memo ?? '')),
+        paymentAnswer(user, await payments.transfer(user, toPhone, { amount, currency }, memo ?? '', context)),
       );
     },
   );
@@ -261,7 +305,9 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
     '/v1/qr/pay',
     { schema: payQrSchema },
     async (request, reply) => {
-      const { user } = await ctx.authenticate(request);
+      const auth = await ctx.authenticate(request);
+      const { user } = auth;
+      const context = paymentContextOf(request, auth);
       const { payload, amount, currency } = request.body;
       if ((amount === undefined) !== (currency === undefined)) {
         throw new GatewayApiError('bad_request', 'send amount and currency together, or neither', {
@@ -269,7 +315,9 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
         });
       }
       const money = amount === undefined || currency === undefined ? null : { amount, currency };
-      return post(request, reply, user, async () => paymentAnswer(user, await payments.payQr(user, payload, money)));
+      return post(request, reply, user, async () =>
+        paymentAnswer(user, await payments.payQr(user, payload, money, context)),
+      );
     },
   );
 
@@ -398,7 +446,9 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
         ),
       },
       async (request, reply) => {
-        const { user } = await ctx.authenticate(request);
+        const auth = await ctx.authenticate(request);
+        const { user } = auth;
+        const context = paymentContextOf(request, auth);
         const merchant = await ownMerchant(user, request.params.merchantId);
         const { payCode, amount, currency, expiresInS } = request.body;
         ctx.payCodeMisses.check(merchant.id);
@@ -411,6 +461,7 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
               payCode,
               { amount, currency },
               hold ? { lifetimeMs } : null,
+              context,
             );
           } catch (error: unknown) {
             if (error instanceof GatewayApiError && error.code === 'pay_code_not_found') {
@@ -432,10 +483,11 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
     '/v1/merchants/:merchantId/payouts',
     { schema: payoutSchema },
     async (request, reply) => {
-      const { user } = await ctx.authenticate(request);
+      const auth = await ctx.authenticate(request);
+      const { user } = auth;
       const merchant = await ownMerchant(user, request.params.merchantId);
       return post(request, reply, user, async () =>
-        paymentAnswer(user, await payments.payout(user, merchant, request.body)),
+        paymentAnswer(user, await payments.payout(user, merchant, request.body, paymentContextOf(request, auth))),
       );
     },
   );

@@ -191,6 +191,30 @@ export const logInSchema = {
   },
 } as const satisfies FastifySchema;
 
+export const stepUpSchema = {
+  tags: ['sessions'],
+  summary: 'prove again it is you (password or passkey) before a payment risk control asked a step-up for',
+  description:
+    'Answers a one-time token, good for 5 minutes: send the payment again with it in the X-Paychain-Step-Up header.',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      password: { type: 'string', maxLength: PASSWORD_SCHEMA_CHARS_MAX },
+      passkey: logInSchema.body.properties.passkey,
+    },
+  },
+  response: {
+    201: {
+      type: 'object',
+      required: ['stepUpToken', 'expiresAtMs'],
+      additionalProperties: false,
+      properties: { stepUpToken: { type: 'string' }, expiresAtMs: timeMsSchema },
+    },
+    ...errors(400, 401, 403, 413, 415, 429, 500, 503),
+  },
+} as const satisfies FastifySchema;
+
 export const logOutSchema = {
   tags: ['sessions'],
   summary: 'log out: revokes the current session',

@@ -49,6 +49,9 @@ import {
   type Payment,
   type PaymentKind,
   type PaymentRequest,
+  type PaymentRisk,
+  RISK_REASON_CHARS_MAX,
+  RISK_REASONS_MAX,
   type User,
 } from '../db/gateway-db.ts';
 import { GatewayApiError } from '../http/api-errors.ts';
@@ -64,6 +67,15 @@ import {
   type StaticMerchantQr,
 } from '../qr/emvco.ts';
 import { newWebhookSecret } from '../webhooks/webhook-signature.ts';
+import {
+  NO_PAYMENT_CONTEXT,
+  type PaymentContext,
+  RISK_SCORED_KINDS,
+  type RiskCheck,
+  type RiskControl,
+  type RiskVerdict,
+  StepUpTokens,
+} from './risk-control.ts';
 
 /** A request waits this long for its block to be final before answering "pending". */
 export const FINAL_WAIT_MS_DEFAULT = 10_000;
@@ -118,6 +130,8 @@ interface Intent {
   readonly memo: string;
   readonly payerLabel: string;
   readonly payeeLabel: string;
+  /** Risk control's decision, made before the intent was; null for kinds it does not score. */
+  readonly risk: PaymentRisk | null;
   readonly expiresAtMs: number;
 }
 
@@ -184,24 +198,6 @@ export interface PaymentEvents {
   webhookEvent?(payment: Payment): { readonly id: string; readonly json: string };
 }
 
-/** What the risk hook sees of a payment before anything is signed. */
-export interface RiskCheck {
-  readonly payerUserId: string;
-  readonly kind: PaymentKind;
-  readonly amount: bigint;
-  readonly currency: string;
-  readonly payeeAccountId: string;
-  readonly merchantId: string | null;
-}
-
-/** 'block' refuses the payment with the reasons (403 risk_refused); the scoring itself is issue 5's. */
-export interface RiskDecision {
-  readonly decision: 'allow' | 'block';
-  readonly reasons: readonly string[];
-}
-
-export type RiskHook = (check: RiskCheck) => RiskDecision | Promise<RiskDecision>;
-
 export interface PaymentServiceOptions {
   readonly db: GatewayDb;
   readonly ledger: GatewayLedger;
@@ -212,8 +208,8 @@ export interface PaymentServiceOptions {
   readonly events?: PaymentEvents;
   /** Errors of background settling, which no request is waiting for. */
   readonly onBackgroundError?: (error: unknown, context: string) => void;
-  /** Asked before every payment is signed; without one every payment is allowed. */
-  readonly risk?: RiskHook;
+  /** Asked before every payment of RISK_SCORED_KINDS is signed; without one every payment is allowed. */
+  readonly risk?: RiskControl;
 }
 
 export interface NewWallet {
@@ -249,7 +245,8 @@ export class PaymentService {
   private readonly finalWaitMs: number;
   private readonly events: PaymentEvents | null;
   private readonly onBackgroundError: (error: unknown, context: string) => void;
-  private readonly risk: RiskHook | null;
+  private readonly risk: RiskControl | null;
+  readonly stepUps = new StepUpTokens();
   /** Transactions submitted by this process and not settled yet: the reconciler leaves them alone. */
   private readonly settling = new Map<string, Promise<Payment | null>>();
   private readonly confirmations = new Map<string, AwaitingConfirmation>();
@@ -568,7 +565,7 @@ export class PaymentService {
     return this.execute(intent, this.ledger.sign(unsigned, [this.ledger.issuerSigner]));
   }
 
-  async withdraw(user: User, input: MoneyJson): Promise<PaymentOutcome> {
+  async withdraw(user: User, input: MoneyJson, context: PaymentContext = NO_PAYMENT_CONTEXT): Promise<PaymentOutcome> {
     const money = this.money(input);
     this.checkPayer(user, user.ledgerAccountId, money, { tierApplies: false, payeeAccountId: null });
     const unsigned = this.ledger.unsigned(
@@ -584,10 +581,17 @@ export class PaymentService {
       money,
       payerLabel: user.phone,
       payeeLabel: 'bank',
+      context,
     });
   }
 
-  async transfer(user: User, toPhone: string, input: MoneyJson, memo: string): Promise<PaymentOutcome> {
+  async transfer(
+    user: User,
+    toPhone: string,
+    input: MoneyJson,
+    memo: string,
+    context: PaymentContext = NO_PAYMENT_CONTEXT,
+  ): Promise<PaymentOutcome> {
     const money = this.money(input);
     const payee = await this.db.getUserByPhone(toPhone);
     if (payee === null) throw new GatewayApiError('payee_not_found', 'no wallet with this phone number');
@@ -613,6 +617,7 @@ export class PaymentService {
       memo,
       payerLabel: user.phone,
       payeeLabel: payee.phone,
+      context,
     });
   }
 
@@ -654,7 +659,12 @@ export class PaymentService {
     return { payee, qr, request, money: { amount: request.amount, currency: request.currency, decimals } };
   }
 
-  async payQr(user: User, payload: string, input: MoneyJson | null): Promise<PaymentOutcome> {
+  async payQr(
+    user: User,
+    payload: string,
+    input: MoneyJson | null,
+    context: PaymentContext = NO_PAYMENT_CONTEXT,
+  ): Promise<PaymentOutcome> {
     const resolved = await this.resolveQr(payload);
     let money: Money;
     if (resolved.money === null) {
@@ -703,6 +713,7 @@ export class PaymentService {
       memo,
       payerLabel: user.phone,
       payeeLabel: payee.kind === 'merchant' ? payee.merchant.name : payee.user.phone,
+      context,
     });
   }
 
@@ -850,6 +861,7 @@ export class PaymentService {
     code: string,
     input: MoneyJson,
     hold: { readonly lifetimeMs: number } | null,
+    context: PaymentContext = NO_PAYMENT_CONTEXT,
   ): Promise<PaymentOutcome> {
     const money = this.money(input);
     const hash = /^[0-9]{18}$/.test(code) ? payCodeHash(code) : null;
@@ -893,6 +905,7 @@ export class PaymentService {
       money,
       payerLabel: payer.phone,
       payeeLabel: merchant.name,
+      context,
     });
     if (outcome.signing !== null) {
       // The payer holds the key: their wallet confirms it (GET /v1/me/confirmations) while the code is fresh.
@@ -976,7 +989,12 @@ export class PaymentService {
   }
 
   /** Pays the merchant's settlement balance out to its bank account: burned on the ledger, then credited by the bank. */
-  async payout(owner: User, merchant: Merchant, input: MoneyJson): Promise<PaymentOutcome> {
+  async payout(
+    owner: User,
+    merchant: Merchant,
+    input: MoneyJson,
+    context: PaymentContext = NO_PAYMENT_CONTEXT,
+  ): Promise<PaymentOutcome> {
     const money = this.money(input);
     this.checkPayer(owner, merchant.settlementAccountId, money, { tierApplies: false, payeeAccountId: null });
     const unsigned = this.ledger.unsigned(
@@ -993,6 +1011,7 @@ export class PaymentService {
       money,
       payerLabel: merchant.name,
       payeeLabel: 'bank',
+      context,
     });
   }
 
@@ -1069,6 +1088,9 @@ export class PaymentService {
       memo?: string;
       payerLabel: string;
       payeeLabel: string;
+      /** Where the payer's request came from, for risk control. */
+      context?: PaymentContext;
+      risk?: PaymentRisk | null;
     },
   ): Intent {
     return {
@@ -1090,6 +1112,7 @@ export class PaymentService {
       memo: fields.memo ?? '',
       payerLabel: fields.payerLabel,
       payeeLabel: fields.payeeLabel,
+      risk: fields.risk ?? null,
       expiresAtMs: Math.min(this.now() + INTENT_LIFETIME_MS, Number(unsigned.expiresAt) - 5_000),
     };
   }
@@ -1100,22 +1123,8 @@ export class PaymentService {
     unsigned: UnsignedTransaction,
     fields: Parameters<PaymentService['intent']>[1],
   ): Promise<PaymentOutcome> {
-    if (this.risk !== null) {
-      const decision = await this.risk({
-        payerUserId: fields.payerUserId,
-        kind: fields.kind,
-        amount: fields.money.amount,
-        currency: fields.money.currency,
-        payeeAccountId: fields.payeeAccountId,
-        merchantId: fields.merchantId ?? null,
-      });
-      if (decision.decision === 'block') {
-        throw new GatewayApiError('risk_refused', 'the payment was refused by risk control', {
-          reasons: decision.reasons,
-        });
-      }
-    }
-    const intent = this.intent(unsigned, fields);
+    const risk = await this.assessRisk(signer, unsigned, fields);
+    const intent = this.intent(unsigned, { ...fields, risk });
     const extra: Signer[] = intent.issuerCosigns ? [this.ledger.issuerSigner] : [];
     if (signer.keyMode === 'custodial') {
       assert(signer.sealedKey !== null, 'a custodial user has a sealed key');
@@ -1135,6 +1144,79 @@ export class PaymentService {
         signingBytes: bytesToHex(signingBytes),
         expiresAtMs: intent.expiresAtMs,
       },
+    };
+  }
+
+  /**
+   * Asks risk control about a payment the gateway's own checks let through. A block is refused with its reasons; a
+   * step-up is refused until the payer brings a fresh step-up token, and then goes ahead as 'step_up'. Both refusals
+   * are recorded (they never become payments). Null for the kinds that are not scored, or without risk control.
+   */
+  private async assessRisk(
+    signer: User,
+    unsigned: UnsignedTransaction,
+    fields: Parameters<PaymentService['intent']>[1],
+  ): Promise<PaymentRisk | null> {
+    if (this.risk === null || !RISK_SCORED_KINDS.includes(fields.kind)) return null;
+    const payer = fields.payerUserId === signer.id ? signer : await this.userOrThrow(fields.payerUserId);
+    const merchant = fields.merchantId == null ? null : await this.db.getMerchant(fields.merchantId);
+    const context = fields.context ?? NO_PAYMENT_CONTEXT;
+    const nowMs = this.now();
+    const check: RiskCheck = {
+      txId: unsigned.id,
+      timestampMs: nowMs,
+      payerUserId: payer.id,
+      payerAccountId:
+        fields.kind === 'payout' && merchant !== null ? merchant.settlementAccountId : payer.ledgerAccountId,
+      payerOpenedAtMs: payer.createdAtMs,
+      kind: fields.kind,
+      amount: fields.money.amount,
+      currency: fields.money.currency,
+      payeeAccountId: fields.payeeAccountId,
+      merchantId: fields.merchantId ?? null,
+      mcc: merchant?.mcc ?? null,
+      context,
+    };
+    const verdict = checkedVerdict(await this.risk.assess(check));
+    const refuse = async (decision: 'block' | 'step_up'): Promise<void> => {
+      await this.db.insertRiskRefusal({
+        id: this.ledger.newId(),
+        userId: payer.id,
+        kind: fields.kind,
+        decision,
+        payeeAccountId: fields.payeeAccountId,
+        merchantId: fields.merchantId ?? null,
+        amount: fields.money.amount,
+        currency: fields.money.currency,
+        scorePpm: verdict.scorePpm,
+        reasons: verdict.reasons,
+        ruleSetVersion: verdict.ruleSetVersion,
+        createdAtMs: nowMs,
+      });
+    };
+    if (verdict.decision === 'block') {
+      await refuse('block');
+      throw new GatewayApiError('risk_refused', 'the payment was refused by risk control', {
+        reasons: verdict.reasons,
+      });
+    }
+    if (
+      verdict.decision === 'step_up' &&
+      (context.stepUpToken === null || !this.stepUps.use(context.stepUpToken, payer.id, nowMs))
+    ) {
+      await refuse('step_up');
+      throw new GatewayApiError(
+        'step_up_required',
+        'confirm it is you (password or passkey) with POST /v1/me/step-up, then send the payment again with the token',
+        { reasons: verdict.reasons, methods: payer.passwordHash === null ? ['passkey'] : ['password', 'passkey'] },
+      );
+    }
+    this.risk.commit?.(check);
+    return {
+      decision: verdict.decision,
+      scorePpm: verdict.scorePpm,
+      reasons: verdict.reasons,
+      ruleSetVersion: verdict.ruleSetVersion,
     };
   }
 
@@ -1253,6 +1335,7 @@ export class PaymentService {
         memo: intent.memo,
         payerLabel: intent.payerLabel,
         payeeLabel: intent.payeeLabel,
+        risk: intent.risk,
         createdAtMs: nowMs,
       });
     }
@@ -1444,4 +1527,18 @@ function toQrText(text: string, max: number): string {
     .join('')
     .trim()
     .slice(0, max);
+}
+
+/** A verdict cut to what the payment record keeps: a risk engine's bug must not fail the payment's write. */
+function checkedVerdict(verdict: RiskVerdict): RiskVerdict {
+  assert(
+    Number.isInteger(verdict.scorePpm) && verdict.scorePpm >= 0 && verdict.scorePpm <= 1_000_000,
+    'a risk score is 0..1,000,000 ppm',
+  );
+  assert(Number.isInteger(verdict.ruleSetVersion) && verdict.ruleSetVersion >= 0, 'a rule set version');
+  const reasons = verdict.reasons
+    .slice(0, RISK_REASONS_MAX)
+    .map((r) => (r.length > RISK_REASON_CHARS_MAX ? `${r.slice(0, RISK_REASON_CHARS_MAX - 1)}…` : r))
+    .filter((r) => r.length > 0);
+  return { ...verdict, reasons };
 }
