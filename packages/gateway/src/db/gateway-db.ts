@@ -686,7 +686,11 @@ export interface GatewayDbOps {
   createCase(input: NewAmlCase): Promise<CreateCaseResult>;
   getCase(id: string): Promise<AmlCase | null>;
   /** Most recently updated first; `status` filters when given. */
-  listCases(filter: { readonly status?: AmlCaseStatus }, limit: number, before: AmlCaseCursor | null): Promise<AmlCase[]>;
+  listCases(
+    filter: { readonly status?: AmlCaseStatus },
+    limit: number,
+    before: AmlCaseCursor | null,
+  ): Promise<AmlCase[]>;
   /** open or assigned → assigned to the user (a reassignment is allowed); a closed case is refused. */
   assignCase(id: string, assigneeUserId: string, nowMs: number): Promise<CaseChangeResult>;
   /** → closed with a resolution; a closed case is refused. */
