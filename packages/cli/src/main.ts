@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerBench } from './commands/bench.ts';
 import { registerChain } from './commands/chain.ts';
 import { registerGateway } from './commands/gateway.ts';
+import { registerGenerate } from './commands/generate.ts';
 import { registerNetwork } from './commands/network.ts';
 import { registerQr } from './commands/qr.ts';
 import { registerRun } from './commands/run.ts';
@@ -25,6 +26,7 @@ registerNetwork(program);
 registerBench(program);
 registerQr(program);
 registerGateway(program);
+registerGenerate(program);
 
 try {
   await program.parseAsync(process.argv);

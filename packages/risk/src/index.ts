@@ -1,1 +1,3 @@
+export * from './csv/index.ts';
+export * from './synth/index.ts';
 export * from './transfer-record.ts';

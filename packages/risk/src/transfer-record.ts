@@ -69,6 +69,10 @@ export const LAUNDERING_PATTERNS = [
 ] as const;
 export type LaunderingPattern = (typeof LAUNDERING_PATTERNS)[number];
 
+export function isLaunderingPattern(value: string): value is LaunderingPattern {
+  return (LAUNDERING_PATTERNS as readonly string[]).includes(value);
+}
+
 /** Card and account fraud, scored in real time by `@paychain/risk`'s engine. */
 export const FRAUD_PATTERNS = ['account_takeover', 'new_device_high_amount', 'geo_velocity', 'card_testing'] as const;
 export type FraudPattern = (typeof FRAUD_PATTERNS)[number];
