@@ -4,6 +4,7 @@
  * PAYCHAIN_DEBUG is set.
  */
 import { Command } from 'commander';
+import { registerAml } from './commands/aml.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerChain } from './commands/chain.ts';
 import { registerGateway } from './commands/gateway.ts';
@@ -26,6 +27,7 @@ registerNetwork(program);
 registerBench(program);
 registerQr(program);
 registerGateway(program);
+registerAml(program);
 registerGenerate(program);
 
 try {
