@@ -12,8 +12,10 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
+import { openWarehouse } from '@paychain/analytics';
 import { createHttpApi, type LedgerNode } from '@paychain/node';
 import type { FastifyInstance } from 'fastify';
+import { GatewayAnalytics, NETWORK_UTC_OFFSET_MS } from './analytics/gateway-analytics.ts';
 import type { PasskeyConfig } from './auth/passkeys.ts';
 import { type CoreBankingSystem, SimulatedCoreBanking } from './bank/core-banking.ts';
 import type { GatewayDb, Payment } from './db/gateway-db.ts';
@@ -24,9 +26,13 @@ import { merchantChannel } from './http/payment-routes.ts';
 import { paymentToJson } from './http/views.ts';
 import { type GatewayIssuer, GatewayLedger } from './ledger/gateway-ledger.ts';
 import { GatewaySecrets, MASTER_SECRET_BYTES } from './ledger/gateway-secrets.ts';
+import { EngineRiskControl } from './service/engine-risk-control.ts';
 import { PaymentService } from './service/payment-service.ts';
+import type { RiskControl } from './service/risk-control.ts';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 
+/** A rule set stored by another gateway process is taken up this often. */
+export const RISK_RULES_REFRESH_MS = 10_000;
 /** Payments left pending are settled against the ledger this often (and once at start). */
 export const RECONCILE_INTERVAL_MS = 30_000;
 /** The demo's simulated bank opens every customer's account with ¥100,000.00. */
@@ -42,6 +48,11 @@ export interface PaychainServerOptions {
   readonly db?: string;
   /** E.g. a PostgreSQL schema of its own (tests). */
   readonly dbOptions?: OpenGatewayDbOptions;
+  /**
+   * The analytics warehouse: a DuckDB file path (or `duckdb:PATH`), or `clickhouse://host:port/db`; default
+   * `warehouse.duckdb` in the data directory. Null: no warehouse (no dashboards, AML scans or reports).
+   */
+  readonly warehouse?: string | null;
   /** The built web app (`packages/web/dist`); null or missing: not served. */
   readonly webDir?: string | null;
   readonly bank?: CoreBankingSystem;
@@ -59,6 +70,8 @@ export interface PaychainServer {
   readonly app: FastifyInstance;
   readonly payments: PaymentService | null;
   readonly db: GatewayDb | null;
+  readonly risk: EngineRiskControl | null;
+  readonly analytics: GatewayAnalytics | null;
   close(): Promise<void>;
 }
 
@@ -77,7 +90,7 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       extend: { plugin: serveWeb, title: 'Paychain node API', description: '', tags: [] },
     });
-    return { app, payments: null, db: null, close: () => app.close() };
+    return { app, payments: null, db: null, risk: null, analytics: null, close: () => app.close() };
   }
 
   const secrets = new GatewaySecrets(loadMasterSecret(options.dataDir));
@@ -85,11 +98,37 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
   await db.migrate(Date.now());
   const ledger = new GatewayLedger(options.node, options.issuer);
   const feed = new LiveFeed();
+  const riskEngine = await EngineRiskControl.open(db, Date.now());
+  const warehouseSpec = options.warehouse === undefined ? join(options.dataDir, 'warehouse.duckdb') : options.warehouse;
+  const analytics =
+    warehouseSpec === null
+      ? null
+      : new GatewayAnalytics({
+          warehouse: await openWarehouse(warehouseSpec, { dayOffsetMs: NETWORK_UTC_OFFSET_MS }),
+          db,
+          ledger,
+          onError,
+        });
+  // Every decision becomes a warehouse fact too: blocked payments never reach the ledger the warehouse loads.
+  const risk: RiskControl = {
+    assess: (check) => {
+      const verdict = riskEngine.assess(check);
+      analytics?.recordDecision({
+        paymentId: check.txId,
+        timestampMs: check.timestampMs,
+        decision: verdict.decision,
+        score: verdict.scorePpm / 1_000_000,
+      });
+      return verdict;
+    },
+    commit: (check) => riskEngine.commit(check),
+  };
   const payments: PaymentService = new PaymentService({
     db,
     ledger,
     bank: options.bank ?? new SimulatedCoreBanking({ openWith: SIMULATED_BANK_OPENING }),
     secrets,
+    risk,
     onBackgroundError: onError,
     events: {
       paymentSettled: (payment) => {
@@ -119,12 +158,19 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
   await reconcile();
   const timer = setInterval(reconcile, RECONCILE_INTERVAL_MS);
   timer.unref();
+  const rulesTimer = setInterval(() => {
+    riskEngine.refresh().catch((error: unknown) => onError(error, 'reading the risk rules'));
+  }, RISK_RULES_REFRESH_MS);
+  rulesTimer.unref();
+  analytics?.start();
 
   const passkeys = passkeyConfigOf(options.publicUrl ?? null);
   const plugin = gatewayPlugin({
     db,
     payments,
     feed,
+    risk: riskEngine,
+    ...(analytics === null ? {} : { analytics }),
     ...(passkeys === null ? {} : { passkeys }),
     requestHashSecret: secrets.requestHashSecret,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -147,6 +193,8 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
         { name: 'wallet', description: 'balance, history, top-up, withdrawal, transfers, QR and pay codes' },
         { name: 'merchants', description: 'onboarding, collection QR, charges, refunds, live feed, webhooks' },
         { name: 'ops', description: 'freezes and peers, for the ops role' },
+        { name: 'risk', description: 'risk rules, dry runs, the review queue and refusals, for the ops role' },
+        { name: 'analytics', description: 'dashboards, AML alerts and cases, regulator reports' },
       ],
     },
   });
@@ -154,11 +202,16 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
     app,
     payments,
     db,
+    risk: riskEngine,
+    analytics,
     close: async () => {
       clearInterval(timer);
+      clearInterval(rulesTimer);
       await dispatcher.stop();
       await app.close();
       await payments.drain();
+      await analytics?.stop();
+      await analytics?.warehouse.close();
       await db.close();
     },
   };

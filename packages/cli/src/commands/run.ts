@@ -90,6 +90,8 @@ export interface ServeOptions {
   readonly db?: string | undefined;
   /** `--public-url`: where people open the app (passkeys are bound to its host name). */
   readonly publicUrl?: string | undefined;
+  /** `--warehouse`: the analytics warehouse; default DuckDB in the data directory. */
+  readonly warehouse?: string | undefined;
 }
 
 /**
@@ -106,6 +108,7 @@ async function serve(
     issuer,
     dataDir: options.dataDir,
     ...(options.db === undefined ? {} : { db: options.db }),
+    ...(options.warehouse === undefined ? {} : { warehouse: options.warehouse }),
     webDir: WEB_DIST_DIR,
     publicUrl: options.publicUrl ?? `http://localhost:${options.port}`,
   });
@@ -203,6 +206,14 @@ export function registerRun(program: Command): void {
       '--db <spec>',
       "the gateway's database: sqlite:PATH or postgres://… (default: SQLite in the data directory)",
     )
+    .option(
+      '--warehouse <spec>',
+      'the analytics warehouse: a DuckDB file, or clickhouse://HOST:PORT/DB (default: warehouse.duckdb in the data directory)',
+    )
+    .option(
+      '--public-url <url>',
+      'where people open the app; passkeys are bound to its host name (default http://localhost:PORT)',
+    )
     .option('--orderer <urls>', 'order on a NATS JetStream cluster: nats://HOST:PORT[,nats://HOST:PORT…]')
     .option('--unsafe', 'accept ordering streams below file storage and 3 replicas (tests and single-server demos)')
     .option(
@@ -229,6 +240,7 @@ export function registerRun(program: Command): void {
         host: string;
         orderer?: string;
         db?: string;
+        warehouse?: string;
         publicUrl?: string;
         unsafe?: boolean;
         blockTxs: number;
@@ -257,7 +269,18 @@ export function registerRun(program: Command): void {
           node = peer;
         }
         node.on('alarm', (message) => console.error(`ALARM ${message}`));
-        onShutdown((await serve(node, { host: opts.host, port: opts.port, dataDir: opts.data, db: opts.db })).stop);
+        onShutdown(
+          (
+            await serve(node, {
+              host: opts.host,
+              port: opts.port,
+              dataDir: opts.data,
+              db: opts.db,
+              warehouse: opts.warehouse,
+              publicUrl: opts.publicUrl,
+            })
+          ).stop,
+        );
         console.log(`peers ${node.peers.map((p) => p.orgId).join(', ')} at height ${node.primary.tip.height}`);
       },
     );
@@ -273,58 +296,72 @@ export function registerRun(program: Command): void {
       '--db <spec>',
       "the gateway's database: sqlite:PATH or postgres://… (default: SQLite in the data directory)",
     )
-    .action(async (opts: { data: string; port: number; host: string; payments?: number; db?: string }) => {
-      if (!existsSync(join(opts.data, 'genesis.json'))) {
-        initDataDir({
-          dir: opts.data,
-          suite: 'intl',
-          chainId: 'paychain-demo',
-          orgs: DEFAULT_ORGS,
-          time: BigInt(Date.now()),
+    .option(
+      '--warehouse <spec>',
+      'the analytics warehouse: a DuckDB file, or clickhouse://HOST:PORT/DB (default: warehouse.duckdb in the data directory)',
+    )
+    .action(
+      async (opts: {
+        data: string;
+        port: number;
+        host: string;
+        payments?: number;
+        db?: string;
+        warehouse?: string;
+      }) => {
+        if (!existsSync(join(opts.data, 'genesis.json'))) {
+          initDataDir({
+            dir: opts.data,
+            suite: 'intl',
+            chainId: 'paychain-demo',
+            orgs: DEFAULT_ORGS,
+            time: BigInt(Date.now()),
+          });
+          console.log(`initialized a demo consortium in ${opts.data} (bank, network, regulator)`);
+        }
+        const consortium = openConsortium(opts.data, { blockIntervalMs: 200 });
+        const { stop, server } = await serve(consortium, {
+          host: opts.host,
+          port: opts.port,
+          dataDir: opts.data,
+          db: opts.db,
+          warehouse: opts.warehouse,
         });
-        console.log(`initialized a demo consortium in ${opts.data} (bank, network, regulator)`);
-      }
-      const consortium = openConsortium(opts.data, { blockIntervalMs: 200 });
-      const { stop, server } = await serve(consortium, {
-        host: opts.host,
-        port: opts.port,
-        dataDir: opts.data,
-        db: opts.db,
-      });
-      onShutdown(stop);
-      if (server.payments !== null) await seedDemoPeople(server.payments);
-      consortium.on('block', (b) => {
-        const signers = b.certificate.signatures.map((s) => s.org).join(', ');
-        const codes = countCodes(b.results.map((r) => r.code));
-        console.log(`block ${b.header.height} · ${b.header.txCount} tx (${codes}) · final, signed by ${signers}`);
-      });
-      const data = openDataDir(opts.data, keyPassphrase());
-      const issuerOrg = data.genesis.assets[0]?.issuer;
-      const issuer = issuerOrg === undefined ? undefined : data.keys.get(issuerOrg);
-      if (issuer === undefined)
-        throw new CliError('the demo needs an issuer organization with keys in the data directory');
-      const workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer, seed: BigInt(Date.now()) });
-      const now = () => BigInt(Date.now());
-      await Promise.all(workload.setup(12, 3, now()).map((tx) => consortium.submit(tx)));
-      await Promise.all(workload.funding(1_000_000n, now()).map((tx) => consortium.submit(tx)));
-      console.log('opened 12 customer and 3 merchant accounts, each customer topped up with ¥10,000.00; paying…');
-      let made = 0;
-      while (opts.payments === undefined || made < opts.payments) {
-        const burst = 1 + Math.floor(Math.random() * 4);
-        const payments = Array.from({ length: burst }, () => workload.payment(now(), 20_000));
-        const outcomes = await Promise.all(payments.map((p) => consortium.submit(p.bytes)));
-        outcomes.forEach((o, i) => {
-          const p = payments[i];
-          assert(p !== undefined, 'one outcome per payment');
-          console.log(
-            `  payment ${o.id.slice(0, 8)}… ¥${formatAmount(p.amount, 2)} ${p.source.slice(0, 6)}→${p.target.slice(0, 6)}: ${o.code}`,
-          );
+        onShutdown(stop);
+        if (server.payments !== null) await seedDemoPeople(server.payments);
+        consortium.on('block', (b) => {
+          const signers = b.certificate.signatures.map((s) => s.org).join(', ');
+          const codes = countCodes(b.results.map((r) => r.code));
+          console.log(`block ${b.header.height} · ${b.header.txCount} tx (${codes}) · final, signed by ${signers}`);
         });
-        made += burst;
-        await new Promise((r) => setTimeout(r, 700));
-      }
-      await stop();
-    });
+        const data = openDataDir(opts.data, keyPassphrase());
+        const issuerOrg = data.genesis.assets[0]?.issuer;
+        const issuer = issuerOrg === undefined ? undefined : data.keys.get(issuerOrg);
+        if (issuer === undefined)
+          throw new CliError('the demo needs an issuer organization with keys in the data directory');
+        const workload = new Workload({ suite: data.suite, genesis: data.genesis, issuer, seed: BigInt(Date.now()) });
+        const now = () => BigInt(Date.now());
+        await Promise.all(workload.setup(12, 3, now()).map((tx) => consortium.submit(tx)));
+        await Promise.all(workload.funding(1_000_000n, now()).map((tx) => consortium.submit(tx)));
+        console.log('opened 12 customer and 3 merchant accounts, each customer topped up with ¥10,000.00; paying…');
+        let made = 0;
+        while (opts.payments === undefined || made < opts.payments) {
+          const burst = 1 + Math.floor(Math.random() * 4);
+          const payments = Array.from({ length: burst }, () => workload.payment(now(), 20_000));
+          const outcomes = await Promise.all(payments.map((p) => consortium.submit(p.bytes)));
+          outcomes.forEach((o, i) => {
+            const p = payments[i];
+            assert(p !== undefined, 'one outcome per payment');
+            console.log(
+              `  payment ${o.id.slice(0, 8)}… ¥${formatAmount(p.amount, 2)} ${p.source.slice(0, 6)}→${p.target.slice(0, 6)}: ${o.code}`,
+            );
+          });
+          made += burst;
+          await new Promise((r) => setTimeout(r, 700));
+        }
+        await stop();
+      },
+    );
 
   program
     .command('simulate')

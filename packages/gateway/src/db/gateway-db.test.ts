@@ -573,6 +573,20 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         expect(await db.getMerchantBySettlementAccount(nextId())).toBeNull();
         await expectDbError(newMerchant(nextId()), 'db_reference');
       });
+
+      it('looks up merchants and users by many ledger accounts at once, leaving unknown ids out', async () => {
+        const owner = await newUser();
+        const merchants = await Promise.all([newMerchant(owner.id), newMerchant(owner.id)]);
+        const accounts = await Promise.all(
+          merchants.map(async (id) => (await db.getMerchant(id))?.settlementAccountId),
+        );
+        const known = accounts.filter((a): a is string => a !== undefined);
+        const found = await db.getMerchantsBySettlementAccounts([...known, nextId()]);
+        expect(found.map((m) => m.id).sort()).toEqual([...merchants].sort());
+        expect(await db.getMerchantsBySettlementAccounts([])).toEqual([]);
+        const users = await db.getUsersByLedgerAccounts([owner.ledgerAccountId, nextId(), ...known]);
+        expect(users).toEqual([owner]);
+      });
     });
 
     describe('payment requests (dynamic QR)', () => {
@@ -821,6 +835,11 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         });
         await expectDbError(db.insertPayment(p), 'db_duplicate');
         await expectDbError(db.insertPayment({ ...p, txId: nextId(), payerUserId: nextId() }), 'db_reference');
+        const other = payment({ payerUserId: payer.id });
+        await db.insertPayment(other);
+        const many = await db.getPayments([p.txId, nextId(), other.txId]);
+        expect(many.map((x) => x.txId).sort()).toEqual([p.txId, other.txId].sort());
+        expect(await db.getPayments([])).toEqual([]);
       });
 
       it('marks a pending payment refused once', async () => {

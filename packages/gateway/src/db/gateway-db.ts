@@ -124,6 +124,8 @@ export const WEBHOOK_DELIVERY_LEASE_MS = 60_000;
 /** Deliveries that failed this many times are no longer claimed (kept for the console). */
 export const WEBHOOK_DELIVERY_ATTEMPTS_MAX = 16;
 export const PAGE_ITEMS_MAX = 100;
+/** Ids one batch lookup takes at most (the warehouse loader enriches a batch of transfers at a time). */
+export const LOOKUP_IDS_MAX = 10_000;
 /** Reasons a risk decision keeps (each a short sentence). */
 export const RISK_REASONS_MAX = 16;
 export const RISK_REASON_CHARS_MAX = 200;
@@ -583,6 +585,10 @@ export interface GatewayDbOps {
   getMerchant(id: string): Promise<Merchant | null>;
   /** The merchant whose settlement account this is (what a merchant QR names). */
   getMerchantBySettlementAccount(accountId: string): Promise<Merchant | null>;
+  /** The merchants of these settlement accounts (any order; unknown ids are left out), at most LOOKUP_IDS_MAX ids. */
+  getMerchantsBySettlementAccounts(accountIds: readonly string[]): Promise<Merchant[]>;
+  /** The users of these wallet accounts (any order; unknown ids are left out), at most LOOKUP_IDS_MAX ids. */
+  getUsersByLedgerAccounts(accountIds: readonly string[]): Promise<User[]>;
   /** Oldest first, at most MERCHANTS_LIST_MAX. */
   listMerchantsByOwner(ownerUserId: string): Promise<Merchant[]>;
 
@@ -608,6 +614,8 @@ export interface GatewayDbOps {
   /** Records a submitted transfer as pending. */
   insertPayment(payment: NewPayment): Promise<void>;
   getPayment(txId: string): Promise<Payment | null>;
+  /** The recorded payments of these transactions (any order; unknown ids are left out), at most LOOKUP_IDS_MAX ids. */
+  getPayments(txIds: readonly string[]): Promise<Payment[]>;
   listPayments(filter: PaymentFilter, limit: number, before: PaymentCursor | null): Promise<PaymentPage>;
   /** A user's history, newest first: made by the user or paid into accountId. */
   listUserPayments(filter: UserPaymentFilter, limit: number, before: PaymentCursor | null): Promise<PaymentPage>;

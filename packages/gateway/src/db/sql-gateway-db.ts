@@ -65,6 +65,7 @@ import {
   type KeyMode,
   KYC_TIERS,
   type KycTier,
+  LOOKUP_IDS_MAX,
   type MarkPaidResult,
   MERCHANT_BANK_ACCOUNT_PATTERN,
   MERCHANT_CITY_CHARS_MAX,
@@ -167,6 +168,15 @@ const USER_COLUMNS =
   'id, phone, password_hash, kyc_tier, ledger_account_id, key_mode, public_key, sealed_key, status, role, created_at';
 const DEVICE_COLUMNS = 'user_id, device_id, label, public_key, bound_at, revoked_at';
 const SESSION_COLUMNS = 'token_hash, user_id, device_id, created_at, expires_at, revoked_at';
+/**
+ * A list of ids as one parameter (a JSON array), so a batch lookup is one statement with one bound value on both
+ * backends instead of a statement text that grows with the batch.
+ */
+const IDS_OF_JSON_PARAM: Readonly<Record<SqlDialect, string>> = {
+  sqlite: '(SELECT value FROM json_each($1))',
+  postgres: '(SELECT jsonb_array_elements_text($1::jsonb))',
+};
+
 const MERCHANT_COLUMNS = 'id, owner_user_id, name, mcc, city, region, settlement_account_id, bank_account, created_at';
 const REQUEST_COLUMNS =
   'id, merchant_id, payee_user_id, amount, memo, currency, one_time, expires_at, paid_tx_id, created_at';
@@ -924,6 +934,22 @@ class SqlGatewayOps implements GatewayDbOps {
     return first(await this.rows(sql, [accountId]), merchantFromRow);
   }
 
+  async getMerchantsBySettlementAccounts(accountIds: readonly string[]): Promise<Merchant[]> {
+    assert(accountIds.length <= LOOKUP_IDS_MAX, `at most ${LOOKUP_IDS_MAX} ids per lookup`);
+    for (const id of accountIds) assertId(id, 'settlement account id');
+    if (accountIds.length === 0) return [];
+    const sql = `SELECT ${MERCHANT_COLUMNS} FROM merchants WHERE settlement_account_id IN ${IDS_OF_JSON_PARAM[this.dialect]}`;
+    return (await this.rows(sql, [JSON.stringify(accountIds)])).map(merchantFromRow);
+  }
+
+  async getUsersByLedgerAccounts(accountIds: readonly string[]): Promise<User[]> {
+    assert(accountIds.length <= LOOKUP_IDS_MAX, `at most ${LOOKUP_IDS_MAX} ids per lookup`);
+    for (const id of accountIds) assertId(id, 'ledger account id');
+    if (accountIds.length === 0) return [];
+    const sql = `SELECT ${USER_COLUMNS} FROM users WHERE ledger_account_id IN ${IDS_OF_JSON_PARAM[this.dialect]}`;
+    return (await this.rows(sql, [JSON.stringify(accountIds)])).map(userFromRow);
+  }
+
   async listMerchantsByOwner(ownerUserId: string): Promise<Merchant[]> {
     assertId(ownerUserId, 'owner user id');
     const sql = `SELECT ${MERCHANT_COLUMNS} FROM merchants WHERE owner_user_id = $1 ORDER BY created_at, id LIMIT $2`;
@@ -1093,6 +1119,14 @@ class SqlGatewayOps implements GatewayDbOps {
   async getPayment(txId: string): Promise<Payment | null> {
     assertId(txId, 'tx id');
     return first(await this.rows(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE tx_id = $1`, [txId]), paymentFromRow);
+  }
+
+  async getPayments(txIds: readonly string[]): Promise<Payment[]> {
+    assert(txIds.length <= LOOKUP_IDS_MAX, `at most ${LOOKUP_IDS_MAX} ids per lookup`);
+    for (const id of txIds) assertId(id, 'tx id');
+    if (txIds.length === 0) return [];
+    const sql = `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE tx_id IN ${IDS_OF_JSON_PARAM[this.dialect]}`;
+    return (await this.rows(sql, [JSON.stringify(txIds)])).map(paymentFromRow);
   }
 
   async listPayments(filter: PaymentFilter, limit: number, before: PaymentCursor | null): Promise<PaymentPage> {

@@ -12,6 +12,13 @@ import { GatewayDbError, type GatewayDbErrorCode } from '../db/gateway-db.ts';
 
 export type GatewayApiErrorCode =
   | 'bad_request'
+  | 'analytics_unavailable'
+  | 'case_closed'
+  | 'alert_in_case'
+  | 'case_not_found'
+  | 'alert_not_found'
+  | 'rules_version_stale'
+  | 'rules_invalid'
   | 'password_invalid'
   | 'amount_invalid'
   | 'currency_unknown'
@@ -58,6 +65,13 @@ export type GatewayApiErrorCode =
 /** Every error code of the gateway API and its HTTP status: the one table (a missing or extra row does not compile). */
 export const GATEWAY_API_ERROR_STATUS = {
   bad_request: 400,
+  analytics_unavailable: 503,
+  case_closed: 409,
+  alert_in_case: 409,
+  case_not_found: 404,
+  alert_not_found: 404,
+  rules_version_stale: 409,
+  rules_invalid: 400,
   password_invalid: 400,
   amount_invalid: 400,
   currency_unknown: 400,

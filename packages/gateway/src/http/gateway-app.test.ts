@@ -474,6 +474,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('gateway API on 
           '/v1/me/devices',
           '/v1/me/devices/{deviceId}',
           '/v1/me/key',
+          '/v1/me/step-up',
           '/v1/me/payment-requests',
           '/v1/me/qr',
           '/v1/merchants',

@@ -19,6 +19,7 @@ import fastifySwagger from '@fastify/swagger';
 import { assert } from '@paychain/core';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { type FastifyInstance, type FastifyReply, type FastifyRequest, fastify } from 'fastify';
+import type { GatewayAnalytics } from '../analytics/gateway-analytics.ts';
 import { type NewPasskey, PasskeyCeremonies, type PasskeyConfig } from '../auth/passkeys.ts';
 import { checkNewPassword, hashPassword, verifyPassword } from '../auth/password.ts';
 import { createSessionToken, isSessionToken, sessionTokenHash } from '../auth/tokens.ts';
@@ -30,7 +31,9 @@ import {
   type Session,
   type User,
 } from '../db/gateway-db.ts';
+import type { EngineRiskControl } from '../service/engine-risk-control.ts';
 import type { PaymentService } from '../service/payment-service.ts';
+import { registerAnalyticsRoutes } from './analytics-routes.ts';
 import {
   type ErrorResponse,
   errorBody,
@@ -40,9 +43,10 @@ import {
   passwordProblemMessage,
 } from './api-errors.ts';
 import type { LiveFeed } from './live-feed.ts';
-import { registerPaymentRoutes } from './payment-routes.ts';
+import { type RouteContext, registerPaymentRoutes } from './payment-routes.ts';
 import { FixedWindowLimiter } from './rate-limiter.ts';
 import { REQUEST_HASH_SECRET_BYTES, requestHash } from './request-hash.ts';
+import { registerRiskRoutes } from './risk-routes.ts';
 import {
   getMeSchema,
   IDEMPOTENCY_KEY_PATTERN,
@@ -108,6 +112,10 @@ export interface GatewayAppOptions {
   readonly passkeys?: PasskeyConfig;
   /** Merchants' live payment feeds (SSE); without it the events route is not served. */
   readonly feed?: LiveFeed;
+  /** Risk control's rules and queues for the ops console; without it those routes are not served. */
+  readonly risk?: EngineRiskControl;
+  /** The warehouse's dashboards, AML cases and reports; without it those routes are not served. */
+  readonly analytics?: GatewayAnalytics;
 }
 
 interface Authenticated {
@@ -489,7 +497,7 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
         },
       );
 
-      registerPaymentRoutes(scope, {
+      const routeContext: RouteContext = {
         db,
         payments,
         now,
@@ -505,7 +513,10 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
             payCodeMisses.hit(merchantId, now());
           },
         },
-      });
+      };
+      registerPaymentRoutes(scope, routeContext);
+      if (options.risk !== undefined) registerRiskRoutes(scope, routeContext, options.risk);
+      if (options.analytics !== undefined) registerAnalyticsRoutes(scope, routeContext, options.analytics);
     });
   };
 }

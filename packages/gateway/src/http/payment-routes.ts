@@ -701,7 +701,7 @@ export function merchantChannel(merchantId: string): string {
   return `merchant:${merchantId}`;
 }
 
-function pageLimit(text: string | undefined): number {
+export function pageLimit(text: string | undefined): number {
   const limit = text === undefined ? 20 : Number(text);
   if (limit > PAGE_ITEMS_MAX) {
     throw new GatewayApiError('bad_request', `limit is at most ${PAGE_ITEMS_MAX}`, { field: 'limit' });
@@ -709,11 +709,11 @@ function pageLimit(text: string | undefined): number {
   return limit;
 }
 
-function cursorText(cursor: PaymentCursor): string {
+export function cursorText(cursor: PaymentCursor): string {
   return `${cursor.createdAtMs}-${cursor.txId}`;
 }
 
-function parseCursor(text: string | undefined): PaymentCursor | null {
+export function parseCursor(text: string | undefined): PaymentCursor | null {
   if (text === undefined) return null;
   const [ms, txId] = text.split('-');
   const createdAtMs = Number(ms);

@@ -103,7 +103,7 @@ export const paymentSchema = {
   },
 } as const;
 
-const pageQuery = {
+export const pageQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {

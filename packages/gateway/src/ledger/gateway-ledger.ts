@@ -26,6 +26,7 @@ import {
   type TierLimit,
   type TxBody,
   type UnsignedTransaction,
+  verifyReceipt,
 } from '@paychain/core';
 import { type FinalOutcome, FinalReceipts, type LedgerNode } from '@paychain/node';
 
@@ -173,6 +174,36 @@ export class GatewayLedger {
   receipt(txId: string): ReceiptJson | null {
     const found = this.receipts.of(txId);
     return found === null || found.receipt === null ? null : receiptToJson(found.receipt);
+  }
+
+  /**
+   * A final transaction's receipt checked as an outsider would check it (proofs against the header, the header's
+   * certificate against the validators of its height): the evidence behind an AML alert. Null when the transaction
+   * is not final on this node.
+   */
+  checkedReceipt(txId: string): {
+    readonly height: bigint;
+    readonly index: number;
+    readonly blockTimeMs: number;
+    readonly verified: boolean;
+    readonly reason: string | null;
+  } | null {
+    const found = this.receipts.of(txId);
+    if (found === null || found.receipt === null) return null;
+    const receipt = found.receipt;
+    const status = verifyReceipt(
+      this.suite,
+      this.genesis.chainId,
+      this.node.primary.validatorSet(receipt.header.height),
+      receipt,
+    );
+    return {
+      height: receipt.header.height,
+      index: receipt.txProof.leafIndex,
+      blockTimeMs: Number(receipt.header.time),
+      verified: status.ok,
+      reason: status.ok ? null : status.reason,
+    };
   }
 
   consortiumInfo(): ConsortiumInfo {
