@@ -1,6 +1,7 @@
 /** `paychain bench …`: benchmarks that print JSON with ratios against baselines from the same run. */
 import { isSuiteName } from '@paychain/core';
 import type { Command } from 'commander';
+import { benchAnalytics } from '../bench/analytics.ts';
 import { benchCluster } from '../bench/cluster.ts';
 import { benchGateway } from '../bench/gateway.ts';
 import { benchLedger } from '../bench/ledger.ts';
@@ -11,6 +12,37 @@ export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
     .description('benchmarks (JSON output, ratios against baselines measured in the same run)');
+  bench
+    .command('analytics')
+    .description(
+      'warehouse ingest and dashboard queries (against DuckDB read_csv and a full scan), AML scan quality and time, risk scoring latency and card-fraud AUC',
+    )
+    .option('--rows <n>', 'transfers in the warehouse', parsePositive('--rows'), 10_000_000)
+    .option('--aml-seeds <list>', 'seeds of the AML runs (comma-separated)', '1,2,3')
+    .option(
+      '--aml-users <n>',
+      'users per AML run (about 125 transfers each over 75 days)',
+      parsePositive('--aml-users'),
+      8_000,
+    )
+    .option('--clickhouse', 'also ingest and query on a local ClickHouse server (Debian clickhouse-server)')
+    .option('--json', 'print only the JSON result')
+    .action(
+      async (opts: { rows: number; amlSeeds: string; amlUsers: number; clickhouse?: boolean; json?: boolean }) => {
+        const seeds = opts.amlSeeds.split(',').map((s) => s.trim());
+        if (seeds.some((s) => !/^[0-9]{1,9}$/.test(s))) {
+          throw new CliError(`--aml-seeds must be whole numbers separated by commas, not "${opts.amlSeeds}"`, 2);
+        }
+        const result = await benchAnalytics({
+          rows: opts.rows,
+          amlSeeds: seeds.map(Number),
+          amlUsers: opts.amlUsers,
+          clickhouse: opts.clickhouse === true,
+          log: opts.json ? () => {} : (line) => console.error(line),
+        });
+        console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
+      },
+    );
   bench
     .command('ledger')
     .description(

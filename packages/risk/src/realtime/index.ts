@@ -62,6 +62,7 @@ export {
   type SetOp,
 } from './rule-set.ts';
 export {
+  evaluateOnStream,
   isRealtimeFraud,
   type LabelledEvent,
   type StreamEvaluation,
