@@ -76,7 +76,8 @@ describe('paychain generate and paychain aml', () => {
     }
   }, 60_000);
 
-  const header = 'id,timestamp,from_account,to_account,amount,currency,channel,mcc,merchant_id,device_id,ip_region,lat,lon';
+  const header =
+    'id,timestamp,from_account,to_account,amount,currency,channel,mcc,merchant_id,device_id,ip_region,lat,lon';
   const good = 'T1,2026-01-01T10:00:00Z,U1,U2,100.00,CNY,transfer,,,,,,';
   it.each([
     ['a row with a missing field', 'T2,2026-01-01T10:00:00Z,U1,U2,100.00,CNY,transfer', /line 3/],

@@ -173,7 +173,7 @@ describe('ops analytics, risk rules and AML cases over the one server', () => {
     expect(held.json.error.code).toBe('step_up_required');
     expect(held.json.error.details.reasons).toEqual(['the amount 777.00 needs a step-up']);
     const wrong = await call('POST', '/v1/me/step-up', alice, { password: 'not the password' });
-    expect(wrong.status).toBe(401);
+    expect([wrong.status, wrong.json.error.code]).toEqual([403, 'step_up_failed']);
     const stepUp = await call('POST', '/v1/me/step-up', alice, { password: PASSWORD });
     expect(stepUp.status).toBe(201);
     const passed = await ask({ 'x-paychain-step-up': String(stepUp.json.stepUpToken) });
@@ -279,6 +279,7 @@ describe('ops analytics, risk rules and AML cases over the one server', () => {
     for (const txId of alert.txIds) expect(str.text).toContain(txId);
     const closed = await call('POST', `/v1/ops/aml/cases/${caseId}/close`, ops, { resolution: 'reported' });
     expect(closed.json).toMatchObject({ status: 'closed', resolution: 'reported' });
+    expect((await call('GET', '/v1/ops/aml/cases/summary', ops)).json).toEqual({ open: 0, assigned: 0, closed: 1 });
     const late = await call('POST', `/v1/ops/aml/cases/${caseId}/notes`, ops, { text: 'too late' });
     expect([late.status, late.json.error.code]).toEqual([409, 'case_closed']);
 

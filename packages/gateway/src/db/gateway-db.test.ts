@@ -1873,6 +1873,8 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
               expect(all).toEqual(expected);
             }
           }
+          // Cases 0..5: 0 assigned, 1 closed, 2 and 3 and 5 open, 4 closed (assigned first).
+          expect(await fresh.countCasesByStatus()).toEqual({ open: 3, assigned: 1, closed: 2 });
         });
       });
     });

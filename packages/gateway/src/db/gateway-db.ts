@@ -693,6 +693,8 @@ export interface GatewayDbOps {
   /** Opens a case over alerts that are in no case yet, all in one transaction (nothing changes when refused). */
   createCase(input: NewAmlCase): Promise<CreateCaseResult>;
   getCase(id: string): Promise<AmlCase | null>;
+  /** How many cases are in each status (every status present, 0 if none). */
+  countCasesByStatus(): Promise<Record<AmlCaseStatus, number>>;
   /** Most recently updated first; `status` filters when given. */
   listCases(
     filter: { readonly status?: AmlCaseStatus },

@@ -1740,6 +1740,15 @@ class SqlGatewayOps implements GatewayDbOps {
     });
   }
 
+  async countCasesByStatus(): Promise<Record<AmlCaseStatus, number>> {
+    const rows = await this.rows('SELECT status, COUNT(*) AS cases FROM aml_cases GROUP BY status', []);
+    const counts: Record<AmlCaseStatus, number> = { open: 0, assigned: 0, closed: 0 };
+    for (const row of rows) {
+      counts[readEnum(row, 'aml_cases', 'status', AML_CASE_STATUSES)] = readInt(row, 'aml_cases', 'cases');
+    }
+    return counts;
+  }
+
   async getCase(id: string): Promise<AmlCase | null> {
     assertId(id, 'case id');
     return first(await this.rows(`SELECT ${CASE_COLUMNS} FROM aml_cases WHERE id = $1`, [id]), caseFromRow);

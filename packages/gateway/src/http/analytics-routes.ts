@@ -347,14 +347,14 @@ export function registerAnalyticsRoutes(scope: FastifyInstance, ctx: RouteContex
           ...(inCase === 'no' ? { caseId: null } : {}),
           ...(pattern === undefined ? {} : { pattern }),
         },
-        limit + 1,
+        limit,
         before,
       );
-      const items = rows.filter((a) => inCase !== 'yes' || a.caseId !== null).slice(0, limit);
-      const last = items.at(-1);
+      // A full page may be followed by an empty one: cheaper than asking for one more row than the page holds.
+      const lastRow = rows.at(-1);
       return {
-        items: items.map(alertJson),
-        next: rows.length > limit && last !== undefined ? `${last.detectedAtMs}~${last.id}` : null,
+        items: rows.filter((a) => inCase !== 'yes' || a.caseId !== null).map(alertJson),
+        next: rows.length === limit && lastRow !== undefined ? `${lastRow.detectedAtMs}~${lastRow.id}` : null,
       };
     },
   );
@@ -421,17 +421,21 @@ export function registerAnalyticsRoutes(scope: FastifyInstance, ctx: RouteContex
       const before = ms === undefined || id === undefined ? null : { updatedAtMs: Number(ms), id };
       const rows = await db.listCases(
         request.query.status === undefined ? {} : { status: request.query.status },
-        limit + 1,
+        limit,
         before,
       );
-      const items = rows.slice(0, limit);
-      const last = items.at(-1);
+      const last = rows.at(-1);
       return {
-        items: await Promise.all(items.map(caseJson)),
-        next: rows.length > limit && last !== undefined ? `${last.updatedAtMs}-${last.id}` : null,
+        items: await Promise.all(rows.map(caseJson)),
+        next: rows.length === limit && last !== undefined ? `${last.updatedAtMs}-${last.id}` : null,
       };
     },
   );
+
+  scope.get('/v1/ops/aml/cases/summary', { schema: ops('how many cases are open, assigned and closed') }, async (r) => {
+    await opsUser(r);
+    return db.countCasesByStatus();
+  });
 
   async function caseOrThrow(caseId: string): Promise<AmlCase> {
     const found = await db.getCase(caseId);

@@ -33,6 +33,7 @@ export type GatewayApiErrorCode =
   | 'account_frozen'
   | 'risk_refused'
   | 'step_up_required'
+  | 'step_up_failed'
   | 'forbidden'
   | 'not_found'
   | 'device_not_found'
@@ -86,6 +87,7 @@ export const GATEWAY_API_ERROR_STATUS = {
   account_frozen: 403,
   risk_refused: 403,
   step_up_required: 403,
+  step_up_failed: 403,
   forbidden: 403,
   not_found: 404,
   device_not_found: 404,

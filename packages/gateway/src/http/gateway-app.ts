@@ -470,7 +470,8 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
           }
           if (!verified) {
             phoneFailures.hit(user.phone, now());
-            throw new GatewayApiError('credentials_invalid', 'the password or passkey did not verify');
+            // 403, not 401: the session is still good, only this proof failed.
+            throw new GatewayApiError('step_up_failed', 'the password or passkey did not verify');
           }
           phoneFailures.reset(user.phone);
           const { token, expiresAtMs } = payments.stepUps.issue(user.id, now());

@@ -183,9 +183,7 @@ export function registerRiskRoutes(scope: FastifyInstance, ctx: RouteContext, ri
       const before = parseCursor(request.query.before);
       const cursor: RiskRefusalCursor | null =
         before === null ? null : { createdAtMs: before.createdAtMs, id: before.txId };
-      // One more than asked tells whether another page follows.
-      const rows = await db.listRiskRefusals(limit + 1, cursor);
-      const items = rows.slice(0, limit);
+      const items = await db.listRiskRefusals(limit, cursor);
       const last = items.at(-1);
       return {
         items: await Promise.all(
@@ -204,7 +202,7 @@ export function registerRiskRoutes(scope: FastifyInstance, ctx: RouteContext, ri
           })),
         ),
         next:
-          rows.length > limit && last !== undefined
+          items.length === limit && last !== undefined
             ? cursorText({ createdAtMs: last.createdAtMs, txId: last.id })
             : null,
       };

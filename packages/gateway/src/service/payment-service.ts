@@ -1177,7 +1177,16 @@ export class PaymentService {
       mcc: merchant?.mcc ?? null,
       context,
     };
-    const verdict = checkedVerdict(await this.risk.assess(check));
+    const assessed = checkedVerdict(await this.risk.assess(check));
+    // A merchant charging a pay code cannot prove it is the payer: a step-up there is a refusal.
+    const verdict: RiskVerdict =
+      assessed.decision === 'step_up' && (fields.kind === 'paycode' || fields.kind === 'authorize')
+        ? {
+            ...assessed,
+            decision: 'block',
+            reasons: [...assessed.reasons, 'a step-up is needed, and a pay code charge cannot ask the payer for one'],
+          }
+        : assessed;
     const refuse = async (decision: 'block' | 'step_up'): Promise<void> => {
       await this.db.insertRiskRefusal({
         id: this.ledger.newId(),

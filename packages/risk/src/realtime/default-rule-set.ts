@@ -58,7 +58,8 @@ export const DEFAULT_RULE_SET: RuleSet = {
     },
     {
       id: 'takeover-transfer',
-      description: 'A transfer to a new payee from a device first used for this account within the hour, by an account with a history.',
+      description:
+        'A transfer to a new payee from a device first used for this account within the hour, by an account with a history.',
       when: {
         all: [
           { field: 'channel', op: 'in', values: ['transfer'] },

@@ -6,6 +6,7 @@ import {
   ApiError,
   createApiClient,
   createMemoryTokenStore,
+  fileNameOfDisposition,
   qrPayee,
   randomIdempotencyKey,
   waitForSettled,
@@ -457,5 +458,19 @@ describe('passkeys', () => {
     expect(tokens.get()).toBe('tok');
     expect(calls).toEqual([`POST /v1/sessions ${JSON.stringify(body)}`, `POST /v1/sessions ${JSON.stringify(body)}`]);
     expect(headers.map((h) => h['idempotency-key'])).toEqual([undefined, undefined]);
+  });
+});
+
+describe('fileNameOfDisposition', () => {
+  it.each([
+    ['attachment; filename="report.csv"', 'report.csv'],
+    ['attachment; filename=report.csv', 'report.csv'],
+    ["attachment; filename*=UTF-8''%E6%8A%A5%E5%91%8A.csv", '报告.csv'],
+    ['attachment; filename="../../etc/passwd"', 'passwd'],
+    ['attachment; filename=".hidden"', null],
+    ['attachment', null],
+    [null, null],
+  ])('%s → %s', (header, name) => {
+    expect(fileNameOfDisposition(header)).toBe(name);
   });
 });

@@ -116,9 +116,11 @@ export interface ApiClientOptions {
   readonly onUnauthenticated?: () => void;
   /** Prefix of every URL; '' for the app's own origin. */
   readonly baseUrl?: string;
+  /** A step-up token sent as `X-Paychain-Step-Up` on every request (`withStepUp`). */
+  readonly stepUpToken?: string;
 }
 
-type Query = Readonly<Record<string, string | number | undefined>>;
+export type Query = Readonly<Record<string, string | number | undefined>>;
 
 interface RequestOptions {
   readonly body?: unknown;
@@ -129,7 +131,7 @@ interface RequestOptions {
   readonly idempotent?: boolean;
 }
 
-function queryString(query: Query | undefined): string {
+export function queryString(query: Query | undefined): string {
   if (query === undefined) return '';
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
@@ -151,8 +153,37 @@ function apiErrorOf(json: unknown, status: number): ApiError | null {
   return new ApiError(code, message, status, isRecord(details) ? details : {});
 }
 
-function path(strings: TemplateStringsArray, ...ids: readonly string[]): string {
+/** A URL path with each interpolated id percent-encoded: apiPath`/v1/ops/aml/cases/${id}`. */
+export function apiPath(strings: TemplateStringsArray, ...ids: readonly string[]): string {
   return strings.reduce((out, s, i) => out + s + (i < ids.length ? encodeURIComponent(ids[i] ?? '') : ''), '');
+}
+const path = apiPath;
+
+/** File names longer than this from a server header are not used (the default is). */
+const FILE_NAME_CHARS_MAX = 128;
+
+/**
+ * The file name of a `Content-Disposition` header (`attachment; filename="x.csv"` or `filename*=UTF-8''x.csv`),
+ * reduced to its last path segment; null when there is none or it is not a plain name.
+ */
+export function fileNameOfDisposition(header: string | null): string | null {
+  if (header === null) return null;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  let name: string | null = null;
+  if (extended?.[1] !== undefined) {
+    try {
+      name = decodeURIComponent(extended[1].trim());
+    } catch (error: unknown) {
+      if (!(error instanceof URIError)) throw error;
+    }
+  }
+  if (name === null) {
+    const plain = /filename\s*=\s*(?:"([^"]*)"|([^;\s]+))/.exec(header);
+    name = plain?.[1] ?? plain?.[2] ?? null;
+  }
+  if (name === null) return null;
+  const base = name.split(/[\\/]/).pop()?.trim() ?? '';
+  return base === '' || base.length > FILE_NAME_CHARS_MAX || base.startsWith('.') ? null : base;
 }
 
 /**
@@ -181,9 +212,42 @@ export type LogInBody = {
   | { readonly passkey: AuthenticationResponseJSON; readonly password?: never }
 );
 
+/** `POST /v1/me/step-up`: the password, or instead a passkey assertion (never both). */
+export type StepUpBody =
+  | { readonly password: string; readonly passkey?: never }
+  | { readonly passkey: AuthenticationResponseJSON; readonly password?: never };
+
+/** A one-time proof for one payment that risk control asked a step-up for (5 minutes). */
+export interface StepUpToken {
+  readonly stepUpToken: string;
+  readonly expiresAtMs: number;
+}
+
+/** A file the API answered (CSV, Parquet): its bytes and the name to save it under. */
+export interface Download {
+  readonly blob: Blob;
+  /** From `Content-Disposition`, else the caller's default. */
+  readonly fileName: string;
+}
+
 export interface ApiClient {
   readonly tokens: TokenStore;
   isLoggedIn(): boolean;
+  /**
+   * Any JSON route, with the same authentication, idempotency and errors as the named methods: the route modules
+   * (analytics.ts, risk.ts, aml.ts) are built on it. `urlPath` is already encoded (`apiPath`).
+   */
+  send<T>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    urlPath: string,
+    opts?: { body?: unknown; query?: Query },
+  ): Promise<T>;
+  /** A GET that answers a file: fetched with the Authorization header (a plain link cannot send it). */
+  download(urlPath: string, query: Query, fileNameDefault: string): Promise<Download>;
+  /** This client, sending a step-up token with every request (`X-Paychain-Step-Up`): to resend one payment. */
+  withStepUp(stepUpToken: string): ApiClient;
+  /** Proves again it is the user (password or passkey) for a payment answered 403 `step_up_required`. */
+  stepUp(body: StepUpBody): Promise<StepUpToken>;
   // users, sessions, devices
   signUp(body: SignUpBody): Promise<User>;
   logIn(body: LogInBody): Promise<Session>;
@@ -295,6 +359,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       const token = tokens.get();
       if (token !== null) headers.authorization = `Bearer ${token}`;
     }
+    if (options.stepUpToken !== undefined) headers['x-paychain-step-up'] = options.stepUpToken;
     const route = `${method} ${urlPath}`;
     const idempotent = method === 'POST' && (opts.idempotent ?? true);
     if (idempotent) headers['idempotency-key'] = idempotencyKeyFor(route, bodyText ?? '');
@@ -323,14 +388,15 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       }
     }
     if (!response.ok) {
+      const failure =
+        apiErrorOf(json, response.status) ??
+        new ApiError(`http_${response.status}`, response.statusText || `HTTP ${response.status}`, response.status);
+      // A 401 ends the session (a failed step-up is a 403 `step_up_failed`: the session stays).
       if (response.status === 401 && (opts.auth ?? true)) {
         tokens.clear();
         options.onUnauthenticated?.();
       }
-      throw (
-        apiErrorOf(json, response.status) ??
-        new ApiError(`http_${response.status}`, response.statusText || `HTTP ${response.status}`, response.status)
-      );
+      throw failure;
     }
     if (json === null || typeof json !== 'object') {
       throw new ApiError(
@@ -352,9 +418,53 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     return token === null ? '' : `?access_token=${encodeURIComponent(token)}`;
   };
 
+  async function download(urlPath: string, query: Query, fileNameDefault: string): Promise<Download> {
+    const headers: Record<string, string> = {};
+    const token = tokens.get();
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${urlPath}${queryString(query)}`, {
+        method: 'GET',
+        headers,
+        credentials: 'same-origin',
+      });
+    } catch (error: unknown) {
+      throw new ApiError('network', error instanceof Error ? error.message : 'the network request failed', 0);
+    }
+    if (!response.ok) {
+      if (response.status === 401) {
+        tokens.clear();
+        options.onUnauthenticated?.();
+      }
+      const text = await response.text();
+      let json: unknown = null;
+      try {
+        json = text === '' ? null : JSON.parse(text);
+      } catch (error: unknown) {
+        if (!(error instanceof SyntaxError)) throw error;
+      }
+      throw (
+        apiErrorOf(json, response.status) ??
+        new ApiError(`http_${response.status}`, response.statusText || `HTTP ${response.status}`, response.status)
+      );
+    }
+    const fileName = fileNameOfDisposition(response.headers.get('content-disposition')) ?? fileNameDefault;
+    return { blob: await response.blob(), fileName };
+  }
+
   return {
     tokens,
     isLoggedIn: () => tokens.get() !== null,
+    send: <T>(
+      method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+      urlPath: string,
+      opts: { body?: unknown; query?: Query } = {},
+    ) => request<T>(method, urlPath, opts),
+    download,
+    withStepUp: (stepUpToken) => createApiClient({ ...options, stepUpToken }),
+    // Not idempotent by key, like log-in: the answer is a secret the gateway must not store to replay.
+    stepUp: (body) => request<StepUpToken>('POST', '/v1/me/step-up', { body, idempotent: false }),
 
     signUp: (body) => post<User>('/v1/users', body, false),
     async logIn(body) {

@@ -8,6 +8,7 @@
  *   A sign-up left without an answer (network, 5xx) is retried with the same passkey, so the gateway replays its
  *   answer under the same Idempotency-Key instead of the retry finding the phone taken by the first attempt.
  * - Log-in: `POST /v1/passkeys/authentication-options` → `startAuthentication` → `POST /v1/sessions` with it.
+ * - Step-up (a payment risk control asked to confirm): the same options and ceremony → `POST /v1/me/step-up`.
  * - A failed ceremony (cancelled, timed out, wrong address, no suitable authenticator) is a `PasskeyError`: a
  *   `PasskeyProblem`, the message the screen gives for it, and `code` `webauthn_<problem>` for the error element.
  *   API errors (`phone_taken`, `passkey_invalid`, `credentials_invalid`, …) pass through as `ApiError`s.
@@ -21,7 +22,7 @@ import {
   startAuthentication,
   startRegistration,
 } from '@simplewebauthn/browser';
-import { type ApiClient, ApiError } from '../api/client';
+import { type ApiClient, ApiError, type StepUpToken } from '../api/client';
 import type { KeyMode, Session, User } from '../api/types';
 
 /** True for an IPv4 address (as `location.hostname` spells it: dotted decimal) or an IPv6 one (with or without []). */
@@ -135,6 +136,8 @@ export interface PasskeyFlows {
   signUp(body: PasskeySignUp, describe: DescribePasskeyProblem): Promise<User>;
   /** Authentication options → `startAuthentication` → `POST /v1/sessions` with the assertion; keeps the token. */
   logIn(body: PasskeyLogIn, describe: DescribePasskeyProblem): Promise<Session>;
+  /** Authentication options → `startAuthentication` → `POST /v1/me/step-up`: a one-time token for one payment. */
+  stepUp(phone: string, describe: DescribePasskeyProblem): Promise<StepUpToken>;
 }
 
 export function createPasskeyFlows(client: ApiClient, ceremonies: PasskeyCeremonies = browserCeremonies): PasskeyFlows {
@@ -174,6 +177,12 @@ export function createPasskeyFlows(client: ApiClient, ceremonies: PasskeyCeremon
           ? { phone: body.phone, deviceId: body.deviceId, passkey }
           : { phone: body.phone, deviceId: body.deviceId, deviceLabel: body.deviceLabel, passkey },
       );
+    },
+
+    async stepUp(phone, describe) {
+      const optionsJSON = await client.passkeyAuthenticationOptions(phone);
+      const passkey = await ceremony(() => ceremonies.authenticate(optionsJSON), describe);
+      return client.stepUp({ passkey });
     },
   };
 }

@@ -1,5 +1,8 @@
 /**
- * Carries a payment from the API's first answer to the ledger's decision. A custodial payment is usually final at
+ * Carries a payment from its first request to the ledger's decision. The first request goes through
+ * `useStepUp().send` (step-up.tsx, re-exported here): when risk control asks the payer to confirm it is them, the
+ * step-up dialog asks, and the same request is sent again with the one-time token. From the API's first answer on,
+ * this runner takes over. A custodial payment is usually final at
  * once; a `pending` one is polled; an `awaiting_signature` one (browser-held key) shows the one confirm step:
  * the transaction decoded in the browser (kind, amount, from, to, memo, expiry), then "Confirm and sign" signs
  * the bytes derived from that same transaction with the wallet key and posts the signature. The transaction must
@@ -17,6 +20,8 @@ import { signWithWalletKey } from '../keys/wallet-key';
 import { useApp } from './app-context';
 import { ErrorBox, formatTime, MoneyText, Row, shortHex } from './common';
 import { toShown, useAction, useLoad } from './hooks';
+
+export { type StepUpGate, useStepUp } from './step-up';
 
 /** Polls (1 s apart) while waiting: a little above the 120 s an unsigned payment lives before it lapses. */
 const WAIT_ATTEMPTS_MAX = 150;

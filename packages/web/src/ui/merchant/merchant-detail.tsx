@@ -1,6 +1,6 @@
 /**
  * One merchant's console: today's summary with the bank account and the settlement balance (read from the ledger
- * account, `GET /v1/accounts/{settlementAccountId}`), the static collection QR, dynamic QR codes (amount, one-time,
+ * account, `GET /v1/accounts/{settlementAccountId}`), the sales of the last 30 days (merchant-sales.tsx), the static collection QR, dynamic QR codes (amount, one-time,
  * expiry; rendered with a PNG download), charging or pre-authorizing a customer's pay code, the live payment feed
  * (server-sent events from `GET /v1/merchants/{id}/events?access_token=…`, since EventSource cannot send an
  * Authorization header), the payment list with full or partial refunds and the capture or void of authorizations,
@@ -17,6 +17,7 @@ import { useAction, useLoad } from '../hooks';
 import { PaymentRunner } from '../payment-runner';
 import { AuthorizationActions } from './merchant-authorization';
 import { PayoutCard } from './merchant-payout';
+import { MerchantSales } from './merchant-sales';
 
 /** Live events kept on screen; older ones are in the payment list. */
 const LIVE_EVENTS_MAX = 50;
@@ -40,6 +41,7 @@ export function MerchantDetail({ merchantId }: { readonly merchantId: string }):
       {merchant.data !== null && (
         <>
           <MerchantHeader merchant={merchant.data} changes={changes} />
+          <MerchantSales merchantId={merchantId} changes={changes} />
           <LiveFeed merchantId={merchantId} onPayment={onPaymentChange} />
           <section className="card center" data-testid="static-qr-card">
             <h2>{t('merchant.staticQr')}</h2>

@@ -8,10 +8,9 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { parseMoneyInput } from '../../api/money';
 import type { Merchant, Payment } from '../../api/types';
-import { useApp } from '../app-context';
 import { ErrorBox, Field, MoneyText } from '../common';
 import { useAction } from '../hooks';
-import { PaymentRunner } from '../payment-runner';
+import { PaymentRunner, useStepUp } from '../payment-runner';
 
 export function PayoutCard({
   merchant,
@@ -22,15 +21,16 @@ export function PayoutCard({
   readonly onSettled: () => void;
 }): ReactNode {
   const { t } = useTranslation();
-  const { client } = useApp();
   const [amount, setAmount] = useState('');
   const [payment, setPayment] = useState<Payment | null>(null);
   const [settled, setSettled] = useState<Payment | null>(null);
+  const stepUp = useStepUp();
   const payout = useAction(async () => {
     const parsed = parseMoneyInput(amount);
     if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
     setSettled(null);
-    setPayment(await client.payout(merchant.id, { amount: parsed.value, currency: 'CNY' }));
+    const money = { amount: parsed.value, currency: 'CNY' };
+    setPayment(await stepUp.send((c) => c.payout(merchant.id, money)));
   });
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
@@ -80,6 +80,7 @@ export function PayoutCard({
           {settled.status === 'refused' && settled.code !== null ? ` (${settled.code})` : ''}
         </p>
       )}
+      {stepUp.dialog}
     </section>
   );
 }

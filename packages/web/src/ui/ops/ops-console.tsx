@@ -1,5 +1,8 @@
 /**
- * The ops console (`#/ops`): a block explorer over the peer API — the head, recent blocks (walking
+ * The ops console (`#/ops`). For a user with the `ops` role it opens on the dashboard (dashboard.tsx: warehouse
+ * charts and exports), next to risk control (risk-screen.tsx: rules, dry run, review queue, refusals) and AML
+ * (aml-screen.tsx: scans, alerts, cases, reports); for anyone else on the explorer. The explorer is a block explorer
+ * over the peer API — the head, recent blocks (walking
  * `/v1/blocks/{h}` down from the head, refreshed by `/v1/events/blocks`), a block's header, certificate and
  * transactions, a transaction with its receipt and "proof verified" computed in the browser, an account and its
  * balances — plus the peers of the consortium (`/v1/ops/peers`), freezing or unfreezing an account with a reason,
@@ -15,6 +18,9 @@ import { ErrorBox, Field, formatTime, MoneyText, Row, shortHex } from '../common
 import { useAction, useLoad } from '../hooks';
 import { navigate, type Route } from '../router';
 import { AuthScreen, normalizePhone, PHONE_PATTERN } from '../wallet/auth';
+import { AmlScreen, CaseDetailView } from './aml-screen';
+import { Dashboard } from './dashboard';
+import { RiskScreen } from './risk-screen';
 
 /** Blocks listed under the head. */
 const RECENT_BLOCKS = 10;
@@ -27,15 +33,33 @@ const KYC_TIERS: readonly KycTier[] = [1, 2, 3];
 export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
   const { t } = useTranslation();
   const { user } = useApp();
-  const [, page, id] = route;
+  const [, page, id, subId] = route;
+  const isOps = user?.role === 'ops';
+  /** `#/ops` itself: the dashboard for ops users, the public explorer for anyone else. */
+  const home = isOps ? 'dashboard' : 'explorer';
+  const shown = page ?? home;
   const tabs: ReadonlyArray<readonly [string, string, string]> = [
-    ['/ops', t('ops.explorer'), 'ops-tab-explorer'],
-    ['/ops/peers', t('ops.peers'), 'ops-tab-peers'],
-    ['/ops/freeze', t('ops.freeze'), 'ops-tab-freeze'],
-    ['/ops/kyc', t('ops.kyc'), 'ops-tab-kyc'],
+    ['dashboard', t('ops.dashboard'), 'ops-tab-dashboard'],
+    ['risk', t('ops.risk'), 'ops-tab-risk'],
+    ['aml', t('ops.aml'), 'ops-tab-aml'],
+    ['explorer', t('ops.explorer'), 'ops-tab-explorer'],
+    ['peers', t('ops.peers'), 'ops-tab-peers'],
+    ['freeze', t('ops.freeze'), 'ops-tab-freeze'],
+    ['kyc', t('ops.kyc'), 'ops-tab-kyc'],
   ];
+  const signedIn = (after: string, screen: ReactNode): ReactNode =>
+    user === null ? <AuthScreen mode="login" after={after} /> : screen;
   const screen = ((): ReactNode => {
-    switch (page) {
+    switch (shown) {
+      case 'dashboard':
+        return signedIn('/ops/dashboard', <Dashboard />);
+      case 'risk':
+        return signedIn('/ops/risk', <RiskScreen />);
+      case 'aml':
+        if (id === 'cases' && subId !== undefined) {
+          return signedIn(`/ops/aml/cases/${subId}`, <CaseDetailView caseId={subId} />);
+        }
+        return signedIn('/ops/aml', <AmlScreen />);
       case 'blocks':
         return id === undefined ? <Explorer /> : <BlockView height={id} />;
       case 'tx':
@@ -54,9 +78,15 @@ export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
   })();
   return (
     <div className="stack" data-testid="ops-console">
-      <nav className="tabs">
-        {tabs.map(([href, label, testId]) => (
-          <a key={href} href={`#${href}`} className="tab" data-testid={testId}>
+      <nav className="tabs tabs-scroll">
+        {tabs.map(([key, label, testId]) => (
+          <a
+            key={key}
+            href={`#/ops/${key}`}
+            className={key === shown || (key === 'explorer' && isExplorerPage(shown)) ? 'tab tab-active' : 'tab'}
+            aria-current={key === shown ? 'page' : undefined}
+            data-testid={testId}
+          >
             {label}
           </a>
         ))}
@@ -64,6 +94,11 @@ export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
       {screen}
     </div>
   );
+}
+
+/** Pages of the explorer tab: its home and the block, transaction and account views. */
+function isExplorerPage(page: string): boolean {
+  return page === 'explorer' || page === 'blocks' || page === 'tx' || page === 'accounts';
 }
 
 function Explorer(): ReactNode {

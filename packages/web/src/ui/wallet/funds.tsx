@@ -6,22 +6,21 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { parseMoneyInput } from '../../api/money';
 import type { Payment } from '../../api/types';
-import { useApp } from '../app-context';
 import { ErrorBox, Field } from '../common';
 import { useAction } from '../hooks';
-import { PaymentRunner } from '../payment-runner';
+import { PaymentRunner, useStepUp } from '../payment-runner';
 import { navigate } from '../router';
 
 export function FundsScreen({ direction }: { readonly direction: 'top-up' | 'withdraw' }): ReactNode {
   const { t } = useTranslation();
-  const { client } = useApp();
   const [amount, setAmount] = useState('');
   const [payment, setPayment] = useState<Payment | null>(null);
+  const stepUp = useStepUp();
   const submit = useAction(async () => {
     const parsed = parseMoneyInput(amount);
     if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
     const money = { amount: parsed.value, currency: 'CNY' };
-    setPayment(direction === 'top-up' ? await client.topUp(money) : await client.withdraw(money));
+    setPayment(await stepUp.send((c) => (direction === 'top-up' ? c.topUp(money) : c.withdraw(money))));
   });
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
@@ -56,6 +55,7 @@ export function FundsScreen({ direction }: { readonly direction: 'top-up' | 'wit
           {submit.busy ? t('common.working') : direction === 'top-up' ? t('funds.topUp') : t('funds.withdraw')}
         </button>
       </form>
+      {stepUp.dialog}
     </section>
   );
 }

@@ -12,7 +12,7 @@ import type { Payment, QrResolution } from '../../api/types';
 import { useApp } from '../app-context';
 import { ErrorBox, Field, formatTime, MoneyText, Row } from '../common';
 import { useAction } from '../hooks';
-import { PaymentRunner } from '../payment-runner';
+import { PaymentRunner, useStepUp } from '../payment-runner';
 import { decodeQrFromFile, decodeQrFromSource } from '../qr-decode';
 import { navigate } from '../router';
 
@@ -119,17 +119,18 @@ function ConfirmQrPayment({
   readonly onBack: () => void;
 }): ReactNode {
   const { t } = useTranslation();
-  const { client, locale } = useApp();
+  const { locale } = useApp();
   const [amount, setAmount] = useState('');
   const payee = qrPayee(qr);
+  const stepUp = useStepUp();
   const pay = useAction(async () => {
     if (qr.amount !== null) {
-      onPayment(await client.payQr({ payload }));
+      onPayment(await stepUp.send((c) => c.payQr({ payload })));
       return;
     }
     const parsed = parseMoneyInput(amount);
     if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
-    onPayment(await client.payQr({ payload, amount: parsed.value, currency: 'CNY' }));
+    onPayment(await stepUp.send((c) => c.payQr({ payload, amount: parsed.value, currency: 'CNY' })));
   });
   return (
     <section className="card" data-testid="qr-confirm">
@@ -178,6 +179,7 @@ function ConfirmQrPayment({
           {t('common.back')}
         </button>
       </div>
+      {stepUp.dialog}
     </section>
   );
 }

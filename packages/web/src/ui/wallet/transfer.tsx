@@ -6,10 +6,9 @@ import { type FormEvent, type ReactNode, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { parseMoneyInput } from '../../api/money';
 import type { Payment } from '../../api/types';
-import { useApp } from '../app-context';
 import { ErrorBox, Field } from '../common';
 import { useAction } from '../hooks';
-import { PaymentRunner } from '../payment-runner';
+import { PaymentRunner, useStepUp } from '../payment-runner';
 import { navigate } from '../router';
 import { normalizePhone } from './auth';
 
@@ -17,16 +16,17 @@ const MEMO_CHARS_MAX = 140;
 
 export function TransferScreen(): ReactNode {
   const { t } = useTranslation();
-  const { client } = useApp();
   const [toPhone, setToPhone] = useState('');
   const [amount, setAmount] = useState('');
   const [memo, setMemo] = useState('');
   const [payment, setPayment] = useState<Payment | null>(null);
+  const stepUp = useStepUp();
   const send = useAction(async () => {
     const parsed = parseMoneyInput(amount);
     if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
     const body = { toPhone: normalizePhone(toPhone), amount: parsed.value, currency: 'CNY' };
-    setPayment(await client.transfer(memo.trim() === '' ? body : { ...body, memo: memo.trim() }));
+    const request = memo.trim() === '' ? body : { ...body, memo: memo.trim() };
+    setPayment(await stepUp.send((c) => c.transfer(request)));
   });
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
@@ -80,6 +80,7 @@ export function TransferScreen(): ReactNode {
           {send.busy ? t('common.working') : t('transfer.submit')}
         </button>
       </form>
+      {stepUp.dialog}
     </section>
   );
 }
