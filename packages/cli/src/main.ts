@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { registerAml } from './commands/aml.ts';
+import { registerAnalytics } from './commands/analytics.ts';
 import { registerBench } from './commands/bench.ts';
 import { registerChain } from './commands/chain.ts';
 import { registerGateway } from './commands/gateway.ts';
@@ -28,6 +29,7 @@ registerBench(program);
 registerQr(program);
 registerGateway(program);
 registerAml(program);
+registerAnalytics(program);
 registerGenerate(program);
 
 try {

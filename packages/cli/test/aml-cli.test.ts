@@ -1,9 +1,10 @@
 // Goal: what an analyst does from the command line works end to end: `paychain generate` writes a seeded dataset
 // (the same seed gives the same bytes), `paychain aml scan` finds the injected laundering in it and `paychain aml
-// evaluate` scores the alerts against the labels; and a file with a bad line — malformed row, unknown currency, a
+// evaluate` scores the alerts against the labels, `paychain analytics import|summary|export` loads the same file into a
+// warehouse once, all of it; and a file with a bad line — malformed row, unknown currency, a
 // timestamp without a zone — is refused with one line naming the line number and nothing written. Method: the real
 // binary run as a process on a small generated dataset (a few seconds).
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,7 +75,25 @@ describe('paychain generate and paychain aml', () => {
       expect(p.precision, p.pattern).toBeGreaterThanOrEqual(0.8);
       expect(p.recall, p.pattern).toBeGreaterThanOrEqual(0.9);
     }
-  }, 60_000);
+
+    // The same file into a warehouse: loaded once, all of it; a second load of the same content is refused.
+    const warehouse = join(dir, 'warehouse.duckdb');
+    const load = ['analytics', 'import', '--warehouse', warehouse, '--input', join(first, 'transfers.csv')];
+    const loaded = await runCli(load);
+    expect(loaded.code, describeRun(load, loaded)).toBe(0);
+    expect(JSON.parse(loaded.stdout)).toMatchObject({ rows: summary.transfers });
+    const twice = await runCli(load);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/was loaded as/);
+    const totals = JSON.parse((await runCli(['analytics', 'summary', '--warehouse', warehouse])).stdout) as {
+      totals: { count: number };
+    };
+    expect(totals.totals.count).toBe(summary.transfers);
+    const exported = join(dir, 'export.csv');
+    const exportArgs = ['analytics', 'export', '--warehouse', warehouse, '--out', exported];
+    expect((await runCli(exportArgs)).code).toBe(0);
+    expect(readFileSync(exported, 'utf8').trim().split('\n')).toHaveLength(summary.transfers + 1);
+  }, 90_000);
 
   const header =
     'id,timestamp,from_account,to_account,amount,currency,channel,mcc,merchant_id,device_id,ip_region,lat,lon';
@@ -95,5 +114,14 @@ describe('paychain generate and paychain aml', () => {
     expect(run.stderr).toMatch(message);
     expect(stackTraceLines(run.stderr)).toEqual([]);
     expect(existsSync(out)).toBe(false);
+
+    // Nor does a warehouse take any of it: the good first line is not loaded either.
+    const warehouse = join(dir, `bad-${randomBytes(4).toString('hex')}.duckdb`);
+    const load = ['analytics', 'import', '--warehouse', warehouse, '--input', input];
+    const refused = await runCli(load);
+    expect(refused.code, describeRun(load, refused)).toBe(1);
+    expect(refused.stderr).toMatch(message);
+    const summary = JSON.parse((await runCli(['analytics', 'summary', '--warehouse', warehouse])).stdout);
+    expect(summary).toEqual({ transfers: 0 });
   });
 });

@@ -13,13 +13,13 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumSkipReason, launchChromium } from './helpers/browser.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const PAYCHAIN_BIN = join(REPO, 'packages/cli/bin/paychain.js');
 const WEB_DIST = join(REPO, 'packages/web/dist/index.html');
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(REPO, 'artifacts/e2e');
 /** The demo's people (packages/cli/src/commands/run.ts). */
 const DEMO_PASSWORD = 'paychain-demo';
@@ -41,11 +41,7 @@ const MERCHANT_SALES_TOTAL = '303.50';
 /** Polls until the value matches (the ledger and the warehouse take a moment; vitest's default is 1 s). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 150 });
 
-const skipReason = !existsSync(CHROMIUM)
-  ? `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  : !existsSync(WEB_DIST)
-    ? 'the web app is not built (npm run build:web)'
-    : null;
+const skipReason = chromiumSkipReason ?? (existsSync(WEB_DIST) ? null : 'the web app is not built (npm run build:web)');
 
 interface ApiAnswer {
   readonly status: number;
@@ -204,18 +200,7 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'dashboards, risk and AML in 
       }
       await new Promise((r) => setTimeout(r, 200));
     }
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -65,12 +65,17 @@ describe('paychain --help', () => {
         '--port <n>',
         '--host <host>',
         '--db <spec>',
+        '--warehouse <spec>',
+        '--public-url <url>',
         '--orderer <urls>',
         '--unsafe',
         '--block-txs <n>',
       ],
     },
-    { command: ['demo'], options: ['--data <dir>', '--port <n>', '--host <host>', '--payments <n>', '--db <spec>'] },
+    {
+      command: ['demo'],
+      options: ['--data <dir>', '--port <n>', '--host <host>', '--payments <n>', '--db <spec>', '--warehouse <spec>'],
+    },
     {
       command: ['simulate'],
       options: ['--data <dir>', '--payments <n>', '--seed <s>', '--accounts <n>', '--json'],
@@ -88,6 +93,35 @@ describe('paychain --help', () => {
     { command: ['bench', 'gateway'], options: ['--payments <n>', '--users <n>', '--json'] },
     { command: ['gateway', 'grant-ops'], options: ['--data <dir>', '--phone <e164>', '--db <spec>'] },
     { command: ['gateway', 'revoke-ops'], options: ['--data <dir>', '--phone <e164>'] },
+    {
+      command: ['bench', 'analytics'],
+      options: ['--rows <n>', '--aml-seeds <list>', '--aml-users <n>', '--clickhouse', '--json'],
+    },
+    {
+      command: ['generate'],
+      options: [
+        '--out <dir>',
+        '--seed <n>',
+        '--users <n>',
+        '--merchants <n>',
+        '--days <n>',
+        '--threshold <cny>',
+        '--submit <url>',
+        '--data <dir>',
+        '--limit <n>',
+      ],
+    },
+    {
+      command: ['aml', 'scan'],
+      options: ['--input <file>', '--out <file>', '--threshold <amount>', '--large-value <file>'],
+    },
+    { command: ['aml', 'evaluate'], options: ['--alerts <file>', '--labels <file>', '--patterns <file>', '--json'] },
+    { command: ['analytics', 'import'], options: ['--warehouse <spec>', '--input <file>'] },
+    {
+      command: ['analytics', 'export'],
+      options: ['--warehouse <spec>', '--out <file>', '--from <time>', '--to <time>'],
+    },
+    { command: ['analytics', 'summary'], options: ['--warehouse <spec>', '--currency <code>'] },
   ];
 
   it('exits 0 and lists the options of every command', async () => {
