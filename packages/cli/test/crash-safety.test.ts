@@ -8,7 +8,7 @@
 // the last kill, with no recovery run: `paychain verify` passes (hashes, certificates, state =
 // replay), every acknowledged id is in every peer's chain once with its acknowledged code and is
 // consumed, no id is stored twice, a retry returned the first outcome, and each asset conserves
-// (sum of posted balances = minted − burned, minted = the successful mints in the chain).
+// (sum of posted balances + program money = minted − burned, minted = the successful mints in the chain).
 // Seed: PAYCHAIN_CRASH_SEED (default below), printed; kill times then depend on the machine too.
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,13 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { bytesToHex, decodeTransaction, isIdConsumed, TX_CODES, type TxCode } from '@paychain/core';
+import { bytesToHex, decodeTransaction, heldByAsset, isIdConsumed, TX_CODES, type TxCode } from '@paychain/core';
 import { ledgerPath, openDataDir } from '@paychain/node';
 import { BlockStore, StoreError } from '@paychain/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRng } from '../src/rng.ts';
 import { Workload } from '../src/workload.ts';
 import { describeRun, runCli } from './helpers/cli.ts';
+import { crashProgramPhases } from './helpers/crash-program.ts';
 
 const CRASH_SEED = BigInt(process.env.PAYCHAIN_CRASH_SEED ?? '20260228');
 const CHILD_SCRIPT = fileURLToPath(new URL('./helpers/crash-child.ts', import.meta.url));
@@ -80,6 +81,8 @@ class CrashScenario {
   private readonly orgs: readonly string[];
   readonly name: string;
   readonly dir: string;
+  /** Whether the chain has program transactions (the genesis has an auditor organization). */
+  readonly withProgram: boolean;
   private readonly rng: SeededRng;
   private readonly blockTxsMax: number;
 
@@ -98,6 +101,17 @@ class CrashScenario {
     this.orgs = data.orgs;
     this.append('setup', this.workload.setup(40, 2, this.now));
     this.append('fund', this.workload.funding(FUNDING_MINOR, this.now));
+    // Program money in the chain (three organizations: one is the auditor), so conservation counts what programs hold.
+    const programPhases = crashProgramPhases({
+      suite: data.suite,
+      genesis: data.genesis,
+      issuer,
+      payers: this.workload.payers,
+      merchants: this.workload.merchants,
+      now: this.now,
+    });
+    for (const [phase, txs] of programPhases) this.append(phase, txs);
+    this.withProgram = programPhases.length > 0;
   }
 
   private append(phase: string, txs: readonly Uint8Array[]): void {
@@ -269,7 +283,9 @@ interface PeerCheck {
   readonly storedTwice: number;
   readonly conservation: Array<{
     asset: string;
+    /** Ordinary posted balances plus program money. */
     balances: bigint;
+    programs: bigint;
     minted: bigint;
     burned: bigint;
     mintedInChain: bigint;
@@ -303,15 +319,9 @@ function checkPeer(dir: string, org: string, acks: ReadonlyMap<number, Ack>): Pe
       .prepare('SELECT COUNT(*) FROM (SELECT id FROM txs GROUP BY id HAVING COUNT(*) > 1)')
       .pluck()
       .get() as number;
-    const balances = new Map<string, bigint>();
-    const supply = new Map<string, { minted: bigint; burned: bigint }>();
-    for (const entry of store.stateEntries()) {
-      if (entry.kind === 'balance') {
-        balances.set(entry.asset, (balances.get(entry.asset) ?? 0n) + entry.creditsPosted - entry.debitsPosted);
-      } else if (entry.kind === 'asset') {
-        supply.set(entry.asset.id, { minted: entry.minted, burned: entry.burned });
-      }
-    }
+    // Balances plus what programs hold (pools, beneficiaries' balances, merchants' receivables): program money is
+    // never in a balance entry.
+    const held = heldByAsset(store.stateEntries());
     const mintedInChain = new Map<string, bigint>();
     const okRows = store.database
       .prepare('SELECT bytes FROM txs WHERE code = ?')
@@ -324,9 +334,10 @@ function checkPeer(dir: string, org: string, acks: ReadonlyMap<number, Ack>): Pe
         mintedInChain.set(body.asset, (mintedInChain.get(body.asset) ?? 0n) + body.amount);
       }
     }
-    const conservation = [...supply].map(([asset, s]) => ({
+    const conservation = [...held].map(([asset, s]) => ({
       asset,
-      balances: balances.get(asset) ?? 0n,
+      balances: s.balances + s.programs,
+      programs: s.programs,
       minted: s.minted,
       burned: s.burned,
       mintedInChain: mintedInChain.get(asset) ?? 0n,
@@ -355,8 +366,16 @@ async function expectSurvived(scenario: CrashScenario): Promise<void> {
     expect(check.notConsumed, `${org}: acknowledged but its id is not consumed`).toEqual([]);
     expect(check.storedTwice, `${org}: ids stored more than once`).toBe(0);
     expect(check.conservation.length).toBeGreaterThan(0);
+    if (scenario.withProgram) {
+      expect(
+        check.conservation.some((c) => c.programs > 0n),
+        `${org}: the program holds money`,
+      ).toBe(true);
+    }
     for (const c of check.conservation) {
-      expect(c.balances, `${org} ${c.asset}: sum of posted balances = minted − burned`).toBe(c.minted - c.burned);
+      expect(c.balances, `${org} ${c.asset}: posted balances + program money = minted − burned`).toBe(
+        c.minted - c.burned,
+      );
       expect(c.minted, `${org} ${c.asset}: minted = successful mints in the chain`).toBe(c.mintedInChain);
     }
   }

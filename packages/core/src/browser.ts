@@ -54,6 +54,10 @@ export {
   type ConsumedTxIds,
   type ExecutionContext,
   executeBlock,
+  type ProgramSweep,
+  SWEEP_LIMITS,
+  type SweepLimits,
+  sweepPrograms,
   type TxResult,
   validatorSetAt,
   ZERO_ID,
@@ -100,13 +104,23 @@ export {
   balanceAvailable,
   balanceKey,
   balancePosted,
+  emptyProgramBalance,
   entryKey,
   LedgerState,
+  type MerchantEntry,
+  merchantKey,
   type OrgEntry,
   orgKey,
   type PendingEntry,
   type PendingState,
+  type ProgramBalanceEntry,
+  type ProgramEntry,
+  type ProgramStatus,
   pendingKey,
+  programBalanceKey,
+  programBalanceOf,
+  programKey,
+  programReceivableOf,
   type StateChange,
   type StateEntry,
 } from './state.ts';
@@ -120,6 +134,8 @@ export {
 } from './state-commitment/commitment.ts';
 export { LTHASH_BYTES, LtHash, type XofFn, xofFromHash } from './state-commitment/lthash.ts';
 export { isIdConsumed, TX_CODE_MESSAGES, TX_CODES, type TxCode, txCodeFromNumber, txCodeToNumber } from './status.ts';
+export { type AssetHeld, heldByAsset } from './supply.ts';
+export { decodeProgramSweeps, encodeProgramSweeps } from './sweep-codec.ts';
 export {
   type DecodedTransaction,
   decodeTransaction,
@@ -127,11 +143,14 @@ export {
   encodeTxSigningBytes,
   isAssetId,
   isId128,
+  isMcc,
   isOrgId,
+  isRegion,
   sortSignatures,
   TX_SIGNING_DOMAIN,
   TX_TAGS,
   TX_VERSION,
+  txBytesMaxOf,
   txSigningBytesOf,
 } from './tx-codec.ts';
 export * from './types.ts';

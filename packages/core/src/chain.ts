@@ -15,7 +15,7 @@ import {
   executeBlock,
 } from './execute.ts';
 import type { Genesis } from './genesis.ts';
-import { BLOCK_TXS_MAX } from './limits.ts';
+import { BLOCK_BYTES_MAX, BLOCK_TXS_MAX } from './limits.ts';
 import type { LedgerState } from './state.ts';
 import type { StateCommitment } from './state-commitment/commitment.ts';
 
@@ -58,6 +58,9 @@ export function executeBody(
   input: Omit<SealInput, 'tip'> & { readonly tip: Omit<ChainTip, 'hash'> },
 ): ExecutedBody {
   assert(input.txs.length <= BLOCK_TXS_MAX, 'block within the transaction limit');
+  let bytes = 0;
+  for (const tx of input.txs) bytes += tx.bytes.length;
+  assert(bytes <= BLOCK_BYTES_MAX, 'block within the byte limit');
   const height = input.tip.height + 1n;
   const time = input.time > input.tip.time ? input.time : input.tip.time;
   const ctx: ExecutionContext = {

@@ -10,6 +10,8 @@
  *   3. validate the operation, returning the first failing code    (id consumed)
  *   4. mutate — after the first write nothing may fail
  * A batch runs phases 3–4 per operation inside a savepoint and rolls back on the first failure.
+ * Before the first transaction, a block expires due pending transfers, then sweeps expired
+ * programs (unspent money back to the funder), both in a deterministic order.
  */
 import { assert, assertNever } from './assert.ts';
 import { bytesToHex } from './bytes.ts';
@@ -21,6 +23,9 @@ import {
   ORGS_MAX,
   PENDING_TIMEOUT_MS_MAX,
   PENDING_TIMEOUT_MS_MIN,
+  PROGRAM_SWEEP_BALANCES_MAX,
+  PROGRAM_SWEEPS_MAX,
+  PROGRAM_WINDOW_MS_MAX,
   TX_EXPIRY_WINDOW_MS,
 } from './limits.ts';
 import {
@@ -28,9 +33,14 @@ import {
   type BalanceEntry,
   balanceAvailable,
   emptyBalance,
+  emptyProgramBalance,
   type LedgerState,
   type OrgEntry,
   type PendingEntry,
+  type ProgramBalanceEntry,
+  type ProgramEntry,
+  programBalanceOf,
+  programReceivableOf,
   type StateChange,
 } from './state.ts';
 import { isIdConsumed, type TxCode } from './status.ts';
@@ -40,12 +50,14 @@ import type {
   AssetId,
   BurnOp,
   ChainParams,
+  Id128,
   MintOp,
   MoneyOp,
   Org,
   PendingCreateOp,
   PendingPostOp,
   PendingVoidOp,
+  ProgramBody,
   Transaction,
   TransferOp,
   TxBody,
@@ -81,10 +93,33 @@ export interface BlockTxInput {
   readonly signaturesValid: boolean;
 }
 
+/** What the expiry sweep returned from one program to its funding account at the start of a block. */
+export interface ProgramSweep {
+  readonly program: Id128;
+  /** Undisbursed pool returned (taken in the block that completes the sweep). */
+  readonly pool: bigint;
+  /** Beneficiaries' unspent balances returned, in account id order. */
+  readonly balances: ReadonlyArray<{ readonly account: AccountId; readonly amount: bigint }>;
+  /** The program is now `expired`; false when the rest carries over to the next block. */
+  readonly complete: boolean;
+  /**
+   * Set when nothing was returned because the funding account cannot take the credit (its credits would pass
+   * AMOUNT_MAX): the program keeps its money and stays due. Alarm-worthy.
+   */
+  readonly stopped?: 'balance_overflow';
+}
+
 export interface BlockExecution {
   readonly results: TxResult[];
   /** Pending transfers that timed out at the start of this block, in (timeout, id) order. */
   readonly expired: TxId[];
+  /**
+   * Programs swept at the start of this block, after the pending timeouts, in (validUntilMs, id)
+   * order. Not part of the result root (kept as it was); the swept amounts are in the state
+   * changes, hence in the state commitment. Peers store them with the block (`program_sweeps`, in
+   * `encodeProgramSweeps` form); `paychain verify` replays and compares them.
+   */
+  readonly programSweeps: ProgramSweep[];
   /** Ids consumed by this block (successes and authorized failures). */
   readonly consumed: Array<{ readonly id: TxId; readonly expiresAt: bigint }>;
   readonly changes: StateChange[];
@@ -101,6 +136,7 @@ export function executeBlock(
   consumedBefore: ConsumedTxIds,
 ): BlockExecution {
   const expired = expirePendings(state, ctx.time);
+  const programSweeps = sweepPrograms(state, ctx.time);
   const consumedInBlock = new Set<TxId>();
   const consumed: Array<{ id: TxId; expiresAt: bigint }> = [];
   const results: TxResult[] = [];
@@ -127,7 +163,7 @@ export function executeBlock(
       consumed.push({ id: tx.id, expiresAt: tx.expiresAt });
     }
   }
-  return { results, expired, consumed, changes: state.takeBlockChanges() };
+  return { results, expired, programSweeps, consumed, changes: state.takeBlockChanges() };
 }
 
 function checkEnvelope(tx: Transaction, ctx: ExecutionContext, signaturesValid: boolean): Code {
@@ -147,6 +183,80 @@ function expirePendings(state: LedgerState, time: bigint): TxId[] {
     releasePending(state, pending, 'expired', 0n);
   }
   return due;
+}
+
+/** How much the expiry sweep does per block; the rest carries to the next block. Tests pass smaller ones. */
+export interface SweepLimits {
+  /** Programs visited per block (PROGRAM_SWEEPS_MAX). */
+  readonly programsMax: number;
+  /** Beneficiary balances returned per block, over all programs (PROGRAM_SWEEP_BALANCES_MAX). */
+  readonly balancesMax: number;
+}
+
+export const SWEEP_LIMITS: SweepLimits = {
+  programsMax: PROGRAM_SWEEPS_MAX,
+  balancesMax: PROGRAM_SWEEP_BALANCES_MAX,
+};
+
+/**
+ * Returns the unspent money of programs whose validity ended at or before the block time to their funding
+ * accounts: at most `limits.programsMax` programs, in (validUntilMs, id) order; per program the beneficiaries'
+ * balances first (at most `limits.balancesMax` per block over all programs, the rest carried to the next block),
+ * then the pool. Merchant receivables stay redeemable.
+ *
+ * Validate, then mutate: the credit to the funding account is checked before anything of the program is written.
+ * If it would pass AMOUNT_MAX (`creditsPosted` only grows, so this lasts), the program is left untouched — its money
+ * stays inside it, counted in pool and balances, so supply is conserved — and reported with
+ * `stopped: 'balance_overflow'` for the operators' alarm; it stays due and is tried again at each block (it takes one of
+ * the `programsMax` slots). Halting the chain instead would stop every payment for one funder's account.
+ */
+export function sweepPrograms(state: LedgerState, time: bigint, limits: SweepLimits = SWEEP_LIMITS): ProgramSweep[] {
+  const sweeps: ProgramSweep[] = [];
+  let left = limits.balancesMax;
+  for (const id of state.programsDue(time, limits.programsMax)) {
+    if (left === 0) break;
+    const program = state.getProgram(id);
+    assert(program !== undefined && program.status !== 'expired', 'a due program is open');
+    // Validate: what this block returns, read-only.
+    const holders = state.programHoldersOf(id, left + 1);
+    const complete = holders.length <= left;
+    const taken = complete ? holders : holders.slice(0, left);
+    const returns: Array<{ entry: ProgramBalanceEntry; amount: bigint }> = [];
+    let fromBalances = 0n;
+    for (const account of taken) {
+      const entry = state.getProgramBalance(id, account);
+      assert(entry !== undefined, 'a holder has a program balance');
+      const amount = programBalanceOf(entry);
+      assert(amount > 0n, 'a holder holds program money');
+      returns.push({ entry, amount });
+      fromBalances += amount;
+    }
+    const pool = complete ? program.pool : 0n;
+    const total = fromBalances + pool;
+    const funding =
+      state.getBalance(program.fundingAccount, program.asset) ?? emptyBalance(program.fundingAccount, program.asset);
+    if (funding.creditsPosted + funding.creditsPending + total > AMOUNT_MAX) {
+      sweeps.push({ program: id, pool: 0n, balances: [], complete: false, stopped: 'balance_overflow' });
+      continue;
+    }
+    // Mutate: nothing below can fail.
+    left -= taken.length;
+    const balances: Array<{ account: AccountId; amount: bigint }> = [];
+    for (const { entry, amount } of returns) {
+      state.put({ ...entry, returned: entry.returned + amount });
+      balances.push({ account: entry.account, amount });
+    }
+    if (total > 0n) state.put({ ...funding, creditsPosted: funding.creditsPosted + total });
+    state.put({
+      ...program,
+      pool: program.pool - pool,
+      returned: program.returned + total,
+      status: complete ? 'expired' : program.status,
+    });
+    assert(!complete || state.programHoldersOf(id, 1).length === 0, 'a complete sweep leaves no holder');
+    sweeps.push({ program: id, pool, balances, complete });
+  }
+  return sweeps;
 }
 
 /** Posts `postAmount` (0 for void or expiry) of a pending transfer and releases the rest of the hold. */
@@ -189,6 +299,8 @@ class Executor {
   private readonly ctx: ExecutionContext;
   private readonly tx: Transaction;
   private readonly signers: Set<string>;
+  /** Index of the failing allocation of a disbursement, reported as the result's opIndex. */
+  private failedIndex = 0;
 
   constructor(state: LedgerState, ctx: ExecutionContext, tx: Transaction) {
     this.state = state;
@@ -202,7 +314,8 @@ class Executor {
     if (body.type === 'batch') return this.runBatch(body.ops);
     const auth = this.authorize(body);
     if (auth !== 'ok') return { code: auth, opIndex: 0 };
-    return { code: this.apply(body), opIndex: 0 };
+    const code = this.apply(body);
+    return { code, opIndex: code === 'ok' ? 0 : this.failedIndex };
   }
 
   private runBatch(ops: readonly MoneyOp[]): Outcome {
@@ -262,9 +375,68 @@ class Executor {
     return signed * 2 > members.length;
   }
 
+  private funderSigned(program: ProgramEntry): boolean {
+    const funder = this.activeOrg(program.funder);
+    return funder !== undefined && this.orgSigned(funder.org);
+  }
+
+  private auditorSigned(program: ProgramEntry): boolean {
+    const auditor = this.activeOrg(program.auditor);
+    return auditor !== undefined && this.orgSigned(auditor.org);
+  }
+
+  private authorizeProgram(body: ProgramBody): Code {
+    const s = this.state;
+    if (body.type === 'program.create') {
+      const funder = this.activeOrg(body.funder);
+      if (funder === undefined) return 'org_not_found';
+      const funding = s.getAccount(body.fundingAccount);
+      if (funding === undefined) return 'account_not_found';
+      // The funding account's owners consent to the funder pulling up to the budget from it.
+      return this.orgSigned(funder.org) && this.ownersSigned(funding) ? 'ok' : 'unauthorized';
+    }
+    const program = s.getProgram(body.program);
+    if (program === undefined) return 'program_not_found';
+    switch (body.type) {
+      case 'program.fund':
+      case 'program.disburse':
+      case 'program.suspend':
+      case 'program.resume':
+        return this.funderSigned(program) ? 'ok' : 'unauthorized';
+      case 'program.clawback':
+        return this.funderSigned(program) && this.auditorSigned(program) ? 'ok' : 'unauthorized';
+      case 'program.spend': {
+        const beneficiary = s.getAccount(body.beneficiary);
+        if (beneficiary === undefined) return 'account_not_found';
+        return this.ownersSigned(beneficiary) ? 'ok' : 'unauthorized';
+      }
+      case 'program.redeem': {
+        const merchant = s.getAccount(body.merchant);
+        if (merchant === undefined) return 'account_not_found';
+        return this.ownersSigned(merchant) ? 'ok' : 'unauthorized';
+      }
+      default:
+        return assertNever(body, 'program body');
+    }
+  }
+
   private authorize(body: TxBody): Code {
     const s = this.state;
     switch (body.type) {
+      case 'account.merchant': {
+        const account = s.getAccount(body.account);
+        if (account === undefined) return 'account_not_found';
+        return this.issuerSigned(account) ? 'ok' : 'unauthorized';
+      }
+      case 'program.create':
+      case 'program.fund':
+      case 'program.disburse':
+      case 'program.spend':
+      case 'program.redeem':
+      case 'program.clawback':
+      case 'program.suspend':
+      case 'program.resume':
+        return this.authorizeProgram(body);
       case 'org.add':
         return this.membersQuorumSigned() ? 'ok' : 'unauthorized';
       case 'org.remove':
@@ -373,6 +545,23 @@ class Executor {
         return this.mint(body);
       case 'burn':
         return this.burn(body);
+      case 'account.merchant':
+        return this.accountMerchant(body);
+      case 'program.create':
+        return this.programCreate(body);
+      case 'program.fund':
+        return this.programFund(body);
+      case 'program.disburse':
+        return this.programDisburse(body);
+      case 'program.spend':
+        return this.programSpend(body);
+      case 'program.redeem':
+        return this.programRedeem(body);
+      case 'program.clawback':
+        return this.programClawback(body);
+      case 'program.suspend':
+      case 'program.resume':
+        return this.programSuspend(body.program, body.type === 'program.suspend');
       case 'batch':
         assert(false, 'batches do not nest');
         return 'tx_malformed';
@@ -459,6 +648,10 @@ class Executor {
       const b = this.state.getBalance(id, asset);
       if (b !== undefined && b.creditsPosted !== b.debitsPosted) return 'account_not_empty';
     }
+    // A program not yet swept returns its money here: the account must stay open to take it.
+    if (this.state.isFundingOpenProgram(id)) return 'account_not_empty';
+    // A merchant's receivable is redeemable only into an open account: closing would strand it.
+    if (this.state.holdsProgramReceivable(id)) return 'account_not_empty';
     this.state.put({ ...account, closed: true });
     return 'ok';
   }
@@ -624,7 +817,193 @@ class Executor {
     this.state.put({ ...balance, debitsPosted: balance.debitsPosted + op.amount });
     return 'ok';
   }
+
+  // ---- merchants and programs ----
+
+  private accountMerchant(body: BodyOf<'account.merchant'>): Code {
+    const account = this.state.getAccount(body.account);
+    assert(account !== undefined, 'authorized account exists');
+    if (account.closed) return 'account_closed';
+    this.state.put({ kind: 'merchant', account: body.account, mcc: body.mcc, region: body.region });
+    return 'ok';
+  }
+
+  private program(id: Id128): ProgramEntry {
+    const program = this.state.getProgram(id);
+    assert(program !== undefined, 'authorized program exists');
+    return program;
+  }
+
+  /** Validity by block time, so a program past its end is expired even before its sweep completes. */
+  private isExpired(program: ProgramEntry): boolean {
+    return program.status === 'expired' || this.ctx.time >= program.rules.validUntilMs;
+  }
+
+  private programBalanceOf(program: Id128, account: AccountId): ProgramBalanceEntry {
+    return this.state.getProgramBalance(program, account) ?? emptyProgramBalance(program, account);
+  }
+
+  private isValidRules(body: BodyOf<'program.create'>): boolean {
+    const r = body.rules;
+    if (body.budget <= 0n || body.budget > AMOUNT_MAX) return false;
+    if (r.perBeneficiaryMax <= 0n || r.perBeneficiaryMax > body.budget) return false;
+    if (r.perPaymentMax > AMOUNT_MAX) return false;
+    if (r.validFromMs >= r.validUntilMs || r.validUntilMs <= this.ctx.time) return false;
+    return (
+      r.validUntilMs - r.validFromMs <= PROGRAM_WINDOW_MS_MAX && r.validUntilMs - this.ctx.time <= PROGRAM_WINDOW_MS_MAX
+    );
+  }
+
+  private programCreate(body: BodyOf<'program.create'>): Code {
+    const funder = this.activeOrg(body.funder);
+    assert(funder !== undefined, 'authorized funder is active');
+    if (this.state.getProgram(body.program) !== undefined) return 'program_exists';
+    if (!funder.org.roles.includes('funder') && !funder.org.roles.includes('issuer')) return 'not_funder';
+    const auditor = this.activeOrg(body.auditor);
+    if (auditor === undefined || !auditor.org.roles.includes('auditor')) return 'program_invalid';
+    if (this.state.getAsset(body.asset) === undefined) return 'asset_unknown';
+    if (!this.isValidRules(body)) return 'program_invalid';
+    const funding = this.usable(body.fundingAccount);
+    if (typeof funding === 'string') return funding;
+    this.state.put({
+      kind: 'program',
+      id: body.program,
+      funder: body.funder,
+      auditor: body.auditor,
+      asset: body.asset,
+      budget: body.budget,
+      rules: body.rules,
+      fundingAccount: body.fundingAccount,
+      status: 'active',
+      createdAt: this.ctx.time,
+      pool: 0n,
+      funded: 0n,
+      disbursed: 0n,
+      spent: 0n,
+      redeemed: 0n,
+      returned: 0n,
+      clawedBack: 0n,
+    });
+    return 'ok';
+  }
+
+  private programFund(body: BodyOf<'program.fund'>): Code {
+    const program = this.program(body.program);
+    if (program.status === 'suspended') return 'program_suspended';
+    if (this.isExpired(program)) return 'program_expired';
+    if (body.amount <= 0n || body.amount > AMOUNT_MAX) return 'amount_invalid';
+    if (program.funded + body.amount > program.budget) return 'budget_exceeded';
+    const funding = this.usable(program.fundingAccount);
+    if (typeof funding === 'string') return funding;
+    const balance = this.balanceOf(program.fundingAccount, program.asset);
+    if (!funding.flags.allowNegative && balanceAvailable(balance) < body.amount) return 'insufficient_funds';
+    if (balance.debitsPosted + balance.debitsPending + body.amount > AMOUNT_MAX) return 'balance_overflow';
+    this.state.put({ ...balance, debitsPosted: balance.debitsPosted + body.amount });
+    this.state.put({ ...program, pool: program.pool + body.amount, funded: program.funded + body.amount });
+    return 'ok';
+  }
+
+  /** All or nothing: the first failing allocation (its index in `failedIndex`) refuses the whole batch. */
+  private programDisburse(body: BodyOf<'program.disburse'>): Code {
+    const program = this.program(body.program);
+    if (program.status === 'suspended') return 'program_suspended';
+    if (this.isExpired(program)) return 'program_expired';
+    const seen = new Set<AccountId>();
+    const updated: ProgramBalanceEntry[] = [];
+    let total = 0n;
+    for (const [i, allocation] of body.allocations.entries()) {
+      this.failedIndex = i;
+      if (allocation.amount <= 0n || allocation.amount > AMOUNT_MAX) return 'amount_invalid';
+      if (seen.has(allocation.beneficiary)) return 'duplicate_beneficiary';
+      seen.add(allocation.beneficiary);
+      const account = this.usable(allocation.beneficiary);
+      if (typeof account === 'string') return account;
+      const balance = this.programBalanceOf(program.id, allocation.beneficiary);
+      if (balance.allocated + allocation.amount > program.rules.perBeneficiaryMax) return 'allocation_exceeded';
+      updated.push({ ...balance, allocated: balance.allocated + allocation.amount });
+      total += allocation.amount;
+    }
+    this.failedIndex = 0;
+    if (total > program.pool) return 'insufficient_pool';
+    for (const balance of updated) this.state.put(balance);
+    this.state.put({ ...program, pool: program.pool - total, disbursed: program.disbursed + total });
+    return 'ok';
+  }
+
+  private programSpend(body: BodyOf<'program.spend'>): Code {
+    const program = this.program(body.program);
+    if (program.status === 'suspended') return 'program_suspended';
+    if (this.ctx.time < program.rules.validFromMs) return 'program_not_started';
+    if (this.isExpired(program)) return 'program_expired';
+    if (body.amount <= 0n || body.amount > AMOUNT_MAX) return 'amount_invalid';
+    const beneficiary = this.usable(body.beneficiary);
+    if (typeof beneficiary === 'string') return beneficiary;
+    const merchant = this.usable(body.merchant);
+    if (typeof merchant === 'string') return merchant;
+    if (body.beneficiary === body.merchant) return 'same_account';
+    const attributes = this.state.getMerchant(body.merchant);
+    const rules = program.rules;
+    if (rules.mccs.length > 0 && (attributes === undefined || !rules.mccs.includes(attributes.mcc))) {
+      return 'merchant_not_eligible_mcc';
+    }
+    if (rules.regions.length > 0 && (attributes === undefined || !rules.regions.includes(attributes.region))) {
+      return 'merchant_not_eligible_region';
+    }
+    if (rules.merchants.length > 0 && !rules.merchants.includes(body.merchant)) return 'merchant_not_listed';
+    if (rules.perPaymentMax > 0n && body.amount > rules.perPaymentMax) return 'amount_above_cap';
+    const source = this.programBalanceOf(program.id, body.beneficiary);
+    if (programBalanceOf(source) < body.amount) return 'insufficient_program_funds';
+    const target = this.programBalanceOf(program.id, body.merchant);
+    this.state.put({ ...source, spent: source.spent + body.amount });
+    this.state.put({ ...target, received: target.received + body.amount });
+    this.state.put({ ...program, spent: program.spent + body.amount });
+    return 'ok';
+  }
+
+  /** Allowed while suspended and after expiry: a merchant's receivable is owed for goods delivered. */
+  private programRedeem(body: BodyOf<'program.redeem'>): Code {
+    const program = this.program(body.program);
+    if (body.amount <= 0n || body.amount > AMOUNT_MAX) return 'amount_invalid';
+    const merchant = this.usable(body.merchant);
+    if (typeof merchant === 'string') return merchant;
+    const receivable = this.programBalanceOf(program.id, body.merchant);
+    if (programReceivableOf(receivable) < body.amount) return 'insufficient_program_funds';
+    const balance = this.balanceOf(body.merchant, program.asset);
+    if (balance.creditsPosted + balance.creditsPending + body.amount > AMOUNT_MAX) return 'balance_overflow';
+    this.state.put({ ...receivable, redeemed: receivable.redeemed + body.amount });
+    this.state.put({ ...balance, creditsPosted: balance.creditsPosted + body.amount });
+    this.state.put({ ...program, redeemed: program.redeemed + body.amount });
+    return 'ok';
+  }
+
+  /** Allowed while suspended and on a frozen beneficiary: that is when a clawback is needed. */
+  private programClawback(body: BodyOf<'program.clawback'>): Code {
+    const program = this.program(body.program);
+    if (this.isExpired(program)) return 'program_expired';
+    if (body.amount <= 0n || body.amount > AMOUNT_MAX) return 'amount_invalid';
+    const funding = this.state.getAccount(program.fundingAccount);
+    assert(funding !== undefined, 'a program funding account exists');
+    if (funding.closed) return 'account_closed';
+    const source = this.programBalanceOf(program.id, body.beneficiary);
+    if (programBalanceOf(source) < body.amount) return 'insufficient_program_funds';
+    const balance = this.balanceOf(program.fundingAccount, program.asset);
+    if (balance.creditsPosted + balance.creditsPending + body.amount > AMOUNT_MAX) return 'balance_overflow';
+    this.state.put({ ...source, clawedBack: source.clawedBack + body.amount });
+    this.state.put({ ...balance, creditsPosted: balance.creditsPosted + body.amount });
+    this.state.put({ ...program, clawedBack: program.clawedBack + body.amount });
+    return 'ok';
+  }
+
+  private programSuspend(id: Id128, suspend: boolean): Code {
+    const program = this.program(id);
+    if (this.isExpired(program)) return 'program_expired';
+    if ((program.status === 'suspended') === suspend) return 'program_state_unchanged';
+    this.state.put({ ...program, status: suspend ? 'suspended' : 'active' });
+    return 'ok';
+  }
 }
+
+type BodyOf<T extends TxBody['type']> = Extract<TxBody, { type: T }>;
 
 /** Organizations that count for quorums at `height`. */
 export function activeOrgsAt(state: LedgerState, height: bigint): OrgEntry[] {

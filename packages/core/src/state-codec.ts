@@ -6,12 +6,73 @@
 import { assertNever } from './assert.ts';
 import { bytesToHex, hexToBytes } from './bytes.ts';
 import { DecodeError, type DecodeResult, decodeWith, type Reader, Writer } from './codec.ts';
-import { ASSET_ID_BYTES_MAX, ORG_ID_BYTES_MAX, PUBLIC_KEY_BYTES_MAX } from './limits.ts';
-import type { PendingState, StateEntry } from './state.ts';
+import {
+  ASSET_ID_BYTES_MAX,
+  ORG_ID_BYTES_MAX,
+  PROGRAM_MCCS_MAX,
+  PROGRAM_MERCHANTS_MAX,
+  PROGRAM_REGIONS_MAX,
+  PUBLIC_KEY_BYTES_MAX,
+  REGION_BYTES_MAX,
+} from './limits.ts';
+import type { PendingState, ProgramStatus, StateEntry } from './state.ts';
 import { readAsset, readOrg, writeAsset, writeOrg } from './tx-codec.ts';
+import type { ProgramRules } from './types.ts';
 
-const KIND_TAGS = { org: 1, asset: 2, account: 3, balance: 4, pending: 5 } as const;
+const KIND_TAGS = {
+  org: 1,
+  asset: 2,
+  account: 3,
+  balance: 4,
+  pending: 5,
+  merchant: 6,
+  program: 7,
+  'program-balance': 8,
+} as const;
 const PENDING_STATES: readonly PendingState[] = ['pending', 'posted', 'voided', 'expired'];
+const PROGRAM_STATUSES: readonly ProgramStatus[] = ['active', 'suspended', 'expired'];
+
+function writeCodes(w: Writer, values: readonly string[]): void {
+  w.u8(values.length);
+  for (const value of values) w.text(value, REGION_BYTES_MAX);
+}
+
+function readCodes(r: Reader, max: number): string[] {
+  const count = r.u8();
+  if (count > max) throw new DecodeError('too many codes');
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(r.text(REGION_BYTES_MAX));
+  return out;
+}
+
+function writeRules(w: Writer, rules: ProgramRules): void {
+  writeCodes(w, rules.mccs);
+  w.u16(rules.merchants.length);
+  for (const merchant of rules.merchants) w.fixed(hexToBytes(merchant), 16);
+  writeCodes(w, rules.regions);
+  w.u64(rules.perPaymentMax);
+  w.u64(rules.perBeneficiaryMax);
+  w.u64(rules.validFromMs);
+  w.u64(rules.validUntilMs);
+}
+
+function readRules(r: Reader): ProgramRules {
+  const mccs = readCodes(r, PROGRAM_MCCS_MAX);
+  const merchantCount = r.u16();
+  if (merchantCount > PROGRAM_MERCHANTS_MAX) throw new DecodeError('too many merchants');
+  const merchants: string[] = [];
+  for (let i = 0; i < merchantCount; i++) merchants.push(bytesToHex(r.fixed(16)));
+  const regions = readCodes(r, PROGRAM_REGIONS_MAX);
+  return {
+    mccs,
+    merchants,
+    regions,
+    perPaymentMax: r.u64(),
+    perBeneficiaryMax: r.u64(),
+    validFromMs: r.u64(),
+    validUntilMs: r.u64(),
+  };
+}
 
 /** The entry's canonical bytes, after `prefix` when given (the commitment's domain tag). */
 export function encodeStateEntry(entry: StateEntry, prefix?: Uint8Array): Uint8Array {
@@ -61,6 +122,39 @@ export function encodeStateEntry(entry: StateEntry, prefix?: Uint8Array): Uint8A
       w.u64(entry.timeoutAt);
       w.u8(PENDING_STATES.indexOf(entry.state));
       w.u64(entry.postedAmount);
+      break;
+    case 'merchant':
+      w.fixed(hexToBytes(entry.account), 16);
+      w.text(entry.mcc, REGION_BYTES_MAX);
+      w.text(entry.region, REGION_BYTES_MAX);
+      break;
+    case 'program':
+      w.fixed(hexToBytes(entry.id), 16);
+      w.text(entry.funder, ORG_ID_BYTES_MAX);
+      w.text(entry.auditor, ORG_ID_BYTES_MAX);
+      w.text(entry.asset, ASSET_ID_BYTES_MAX);
+      w.u64(entry.budget);
+      writeRules(w, entry.rules);
+      w.fixed(hexToBytes(entry.fundingAccount), 16);
+      w.u8(PROGRAM_STATUSES.indexOf(entry.status));
+      w.u64(entry.createdAt);
+      w.u64(entry.pool);
+      w.u64(entry.funded);
+      w.u64(entry.disbursed);
+      w.u64(entry.spent);
+      w.u64(entry.redeemed);
+      w.u64(entry.returned);
+      w.u64(entry.clawedBack);
+      break;
+    case 'program-balance':
+      w.fixed(hexToBytes(entry.program), 16);
+      w.fixed(hexToBytes(entry.account), 16);
+      w.u64(entry.allocated);
+      w.u64(entry.spent);
+      w.u64(entry.clawedBack);
+      w.u64(entry.returned);
+      w.u64(entry.received);
+      w.u64(entry.redeemed);
       break;
     default:
       assertNever(entry, 'state entry');
@@ -121,6 +215,55 @@ function readEntry(r: Reader): StateEntry {
       if (state === undefined) throw new DecodeError('pending state');
       return { kind: 'pending', id, source, target, asset, amount, timeoutAt, state, postedAmount: r.u64() };
     }
+    case KIND_TAGS.merchant:
+      return {
+        kind: 'merchant',
+        account: bytesToHex(r.fixed(16)),
+        mcc: r.text(REGION_BYTES_MAX),
+        region: r.text(REGION_BYTES_MAX),
+      };
+    case KIND_TAGS.program: {
+      const id = bytesToHex(r.fixed(16));
+      const funder = r.text(ORG_ID_BYTES_MAX);
+      const auditor = r.text(ORG_ID_BYTES_MAX);
+      const asset = r.text(ASSET_ID_BYTES_MAX);
+      const budget = r.u64();
+      const rules = readRules(r);
+      const fundingAccount = bytesToHex(r.fixed(16));
+      const status = PROGRAM_STATUSES[r.u8()];
+      if (status === undefined) throw new DecodeError('program status');
+      return {
+        kind: 'program',
+        id,
+        funder,
+        auditor,
+        asset,
+        budget,
+        rules,
+        fundingAccount,
+        status,
+        createdAt: r.u64(),
+        pool: r.u64(),
+        funded: r.u64(),
+        disbursed: r.u64(),
+        spent: r.u64(),
+        redeemed: r.u64(),
+        returned: r.u64(),
+        clawedBack: r.u64(),
+      };
+    }
+    case KIND_TAGS['program-balance']:
+      return {
+        kind: 'program-balance',
+        program: bytesToHex(r.fixed(16)),
+        account: bytesToHex(r.fixed(16)),
+        allocated: r.u64(),
+        spent: r.u64(),
+        clawedBack: r.u64(),
+        returned: r.u64(),
+        received: r.u64(),
+        redeemed: r.u64(),
+      };
     default:
       throw new DecodeError(`unknown state entry kind ${tag}`);
   }

@@ -1,6 +1,8 @@
 /**
- * World state: organizations, assets with their supply, accounts, balances and pending
- * transfers, held in memory. Every write goes through `put`, which journals the previous
+ * World state: organizations, assets with their supply, accounts, balances, pending
+ * transfers, merchant attributes, programs and per-(program, account) program balances, held
+ * in memory. Program money is never in a `balance` entry: an asset's supply equals the sum of
+ * ordinary balances plus what programs hold (pools, beneficiaries' balances, receivables). Every write goes through `put`, which journals the previous
  * value, so a failed batch rolls back and a block yields the exact set of changed entries
  * (`StateDiff`) that the store persists and the state commitment absorbs.
  *
@@ -9,7 +11,18 @@
  */
 import { assert } from './assert.ts';
 import { TimeoutQueue } from './timeout-queue.ts';
-import type { AccountFlags, AccountId, Asset, AssetId, KycTier, Org, OrgId, TxId } from './types.ts';
+import type {
+  AccountFlags,
+  AccountId,
+  Asset,
+  AssetId,
+  Id128,
+  KycTier,
+  Org,
+  OrgId,
+  ProgramRules,
+  TxId,
+} from './types.ts';
 
 export interface OrgEntry {
   readonly kind: 'org';
@@ -69,7 +82,70 @@ export interface PendingEntry {
   readonly postedAmount: bigint;
 }
 
-export type StateEntry = OrgEntry | AssetEntry | AccountEntry | BalanceEntry | PendingEntry;
+/** Public business attributes of a merchant account (no personal data). */
+export interface MerchantEntry {
+  readonly kind: 'merchant';
+  readonly account: AccountId;
+  readonly mcc: string;
+  readonly region: string;
+}
+
+/** `expired` once the expiry sweep has returned every unspent unit to the funding account. */
+export type ProgramStatus = 'active' | 'suspended' | 'expired';
+
+/**
+ * A program and its running totals. Money conservation, asserted by the tests:
+ * funded = pool + Σ beneficiary balances + Σ merchant receivables + redeemed + returned + clawedBack,
+ * and disbursed = Σ allocated, spent = Σ received.
+ */
+export interface ProgramEntry {
+  readonly kind: 'program';
+  readonly id: Id128;
+  readonly funder: OrgId;
+  readonly auditor: OrgId;
+  readonly asset: AssetId;
+  readonly budget: bigint;
+  readonly rules: ProgramRules;
+  readonly fundingAccount: AccountId;
+  readonly status: ProgramStatus;
+  readonly createdAt: bigint;
+  /** Money held undisbursed inside the program. */
+  readonly pool: bigint;
+  readonly funded: bigint;
+  readonly disbursed: bigint;
+  readonly spent: bigint;
+  readonly redeemed: bigint;
+  /** Returned to the funding account by the expiry sweep (pool and beneficiaries' balances). */
+  readonly returned: bigint;
+  readonly clawedBack: bigint;
+}
+
+/**
+ * Program money of one account in one program, apart from its ordinary balances. As a
+ * beneficiary: balance = allocated − spent − clawedBack − returned. As a merchant:
+ * receivable = received − redeemed.
+ */
+export interface ProgramBalanceEntry {
+  readonly kind: 'program-balance';
+  readonly program: Id128;
+  readonly account: AccountId;
+  readonly allocated: bigint;
+  readonly spent: bigint;
+  readonly clawedBack: bigint;
+  readonly returned: bigint;
+  readonly received: bigint;
+  readonly redeemed: bigint;
+}
+
+export type StateEntry =
+  | OrgEntry
+  | AssetEntry
+  | AccountEntry
+  | BalanceEntry
+  | PendingEntry
+  | MerchantEntry
+  | ProgramEntry
+  | ProgramBalanceEntry;
 
 export function orgKey(id: OrgId): string {
   return `org:${id}`;
@@ -87,6 +163,16 @@ export function pendingKey(id: TxId): string {
   return `pending:${id}`;
 }
 
+export function merchantKey(account: AccountId): string {
+  return `merchant:${account}`;
+}
+export function programKey(id: Id128): string {
+  return `program:${id}`;
+}
+export function programBalanceKey(program: Id128, account: AccountId): string {
+  return `program-balance:${program}:${account}`;
+}
+
 export function entryKey(entry: StateEntry): string {
   switch (entry.kind) {
     case 'org':
@@ -99,7 +185,37 @@ export function entryKey(entry: StateEntry): string {
       return balanceKey(entry.account, entry.asset);
     case 'pending':
       return pendingKey(entry.id);
+    case 'merchant':
+      return merchantKey(entry.account);
+    case 'program':
+      return programKey(entry.id);
+    case 'program-balance':
+      return programBalanceKey(entry.program, entry.account);
   }
+}
+
+/** A beneficiary's unspent program money. */
+export function programBalanceOf(b: ProgramBalanceEntry): bigint {
+  return b.allocated - b.spent - b.clawedBack - b.returned;
+}
+
+/** A merchant's program money not yet redeemed into ordinary deposits. */
+export function programReceivableOf(b: ProgramBalanceEntry): bigint {
+  return b.received - b.redeemed;
+}
+
+export function emptyProgramBalance(program: Id128, account: AccountId): ProgramBalanceEntry {
+  return {
+    kind: 'program-balance',
+    program,
+    account,
+    allocated: 0n,
+    spent: 0n,
+    clawedBack: 0n,
+    returned: 0n,
+    received: 0n,
+    redeemed: 0n,
+  };
 }
 
 export function balanceAvailable(b: BalanceEntry): bigint {
@@ -144,6 +260,12 @@ export class LedgerState {
   private readonly assets = new Set<AssetId>();
   /** Organization ids, kept so quorum checks read a handful of entries, not the whole state. */
   private readonly orgIds = new Set<OrgId>();
+  /** Programs not yet swept, by id → validUntilMs: the expiry sweep reads these, not the whole state. */
+  private readonly openPrograms = new Map<Id128, bigint>();
+  /** Per program, the beneficiaries holding unspent program money: what the expiry sweep returns. */
+  private readonly programHolders = new Map<Id128, Set<AccountId>>();
+  /** Per merchant account, the programs in which it holds a receivable: what it must redeem before closing. */
+  private readonly programReceivers = new Map<AccountId, Set<Id128>>();
 
   static fromEntries(entries: Iterable<StateEntry>): LedgerState {
     const state = new LedgerState();
@@ -184,6 +306,60 @@ export class LedgerState {
     const e = this.entries.get(pendingKey(id));
     return e?.kind === 'pending' ? e : undefined;
   }
+  getMerchant(account: AccountId): MerchantEntry | undefined {
+    const e = this.entries.get(merchantKey(account));
+    return e?.kind === 'merchant' ? e : undefined;
+  }
+  /** A program with its totals (funded, pool, disbursed, spent, redeemed, returned, clawedBack). */
+  getProgram(id: Id128): ProgramEntry | undefined {
+    const e = this.entries.get(programKey(id));
+    return e?.kind === 'program' ? e : undefined;
+  }
+  getProgramBalance(program: Id128, account: AccountId): ProgramBalanceEntry | undefined {
+    const e = this.entries.get(programBalanceKey(program, account));
+    return e?.kind === 'program-balance' ? e : undefined;
+  }
+  /** A beneficiary's unspent money in a program (0 when none). */
+  programBalance(program: Id128, account: AccountId): bigint {
+    const b = this.getProgramBalance(program, account);
+    return b === undefined ? 0n : programBalanceOf(b);
+  }
+  /** A merchant's program money not yet redeemed (0 when none). */
+  programReceivable(program: Id128, merchant: AccountId): bigint {
+    const b = this.getProgramBalance(program, merchant);
+    return b === undefined ? 0n : programReceivableOf(b);
+  }
+
+  /**
+   * Programs not yet swept whose validity ended at or before `time`: the first `max` by (validUntilMs, id). The
+   * rest stay open and come first at the next block, so a block sweeps at most `max` programs.
+   */
+  programsDue(time: bigint, max: number): Id128[] {
+    assert(Number.isSafeInteger(max) && max >= 0, 'programsDue: max is a whole number');
+    const due: Array<[Id128, bigint]> = [];
+    for (const [id, until] of this.openPrograms) if (until <= time) due.push([id, until]);
+    due.sort((a, b) => (a[1] !== b[1] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return due.slice(0, max).map(([id]) => id);
+  }
+
+  /** Whether a merchant holds program money not yet redeemed, in any program. */
+  holdsProgramReceivable(account: AccountId): boolean {
+    const programs = this.programReceivers.get(account);
+    return programs !== undefined && programs.size > 0;
+  }
+
+  /** Whether a program not yet swept returns its money to this account. */
+  isFundingOpenProgram(account: AccountId): boolean {
+    for (const id of this.openPrograms.keys()) if (this.getProgram(id)?.fundingAccount === account) return true;
+    return false;
+  }
+
+  /** Beneficiaries holding unspent money in a program, in id order, at most `max`. */
+  programHoldersOf(program: Id128, max: number): AccountId[] {
+    const holders = this.programHolders.get(program);
+    if (holders === undefined) return [];
+    return [...holders].sort().slice(0, max);
+  }
 
   *all(): IterableIterator<StateEntry> {
     yield* this.entries.values();
@@ -214,7 +390,41 @@ export class LedgerState {
     return [...this.assets].sort();
   }
 
+  private trackProgram(entry: StateEntry): void {
+    if (entry.kind === 'program') {
+      if (entry.status === 'expired') this.openPrograms.delete(entry.id);
+      else this.openPrograms.set(entry.id, entry.rules.validUntilMs);
+    }
+    if (entry.kind === 'program-balance') {
+      let holders = this.programHolders.get(entry.program);
+      if (programBalanceOf(entry) > 0n) {
+        if (holders === undefined) {
+          holders = new Set();
+          this.programHolders.set(entry.program, holders);
+        }
+        holders.add(entry.account);
+      } else holders?.delete(entry.account);
+      let programs = this.programReceivers.get(entry.account);
+      if (programReceivableOf(entry) > 0n) {
+        if (programs === undefined) {
+          programs = new Set();
+          this.programReceivers.set(entry.account, programs);
+        }
+        programs.add(entry.program);
+      } else programs?.delete(entry.program);
+    }
+  }
+
+  private untrackProgram(entry: StateEntry): void {
+    if (entry.kind === 'program') this.openPrograms.delete(entry.id);
+    if (entry.kind === 'program-balance') {
+      this.programHolders.get(entry.program)?.delete(entry.account);
+      this.programReceivers.get(entry.account)?.delete(entry.program);
+    }
+  }
+
   private trackPending(entry: StateEntry): void {
+    this.trackProgram(entry);
     if (entry.kind === 'asset') this.assets.add(entry.asset.id);
     if (entry.kind === 'org') this.orgIds.add(entry.org.id);
     if (entry.kind !== 'pending') return;
@@ -250,6 +460,7 @@ export class LedgerState {
         if (current?.kind === 'pending') this.openPendings.delete(current.id);
         if (current?.kind === 'asset') this.assets.delete(current.asset.id);
         if (current?.kind === 'org') this.orgIds.delete(current.org.id);
+        if (current !== undefined) this.untrackProgram(current);
       } else {
         this.entries.set(key, previous);
         this.trackPending(previous);

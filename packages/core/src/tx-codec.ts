@@ -22,10 +22,16 @@ import {
   ORG_ADMIN_KEYS_MAX,
   ORG_ID_BYTES_MAX,
   ORG_NAME_BYTES_MAX,
+  PROGRAM_ALLOCATIONS_MAX,
+  PROGRAM_MCCS_MAX,
+  PROGRAM_MERCHANTS_MAX,
+  PROGRAM_REGIONS_MAX,
   PUBLIC_KEY_BYTES_MAX,
   REASON_BYTES_MAX,
+  REGION_BYTES_MAX,
   SIGNATURE_BYTES_MAX,
   TX_BYTES_MAX,
+  TX_DISBURSE_BYTES_MAX,
   TX_SIGNATURES_MAX,
 } from './limits.ts';
 import {
@@ -34,6 +40,9 @@ import {
   type KycTier,
   type MoneyOp,
   type Org,
+  type ProgramAllocation,
+  type ProgramBody,
+  type ProgramRules,
   ROLES,
   type Role,
   type Signature,
@@ -63,12 +72,32 @@ export const TX_TAGS: Readonly<Record<TxType, number>> = {
   mint: 24,
   burn: 25,
   batch: 30,
+  'account.merchant': 16,
+  'program.create': 40,
+  'program.fund': 41,
+  'program.disburse': 42,
+  'program.spend': 43,
+  'program.redeem': 44,
+  'program.clawback': 45,
+  'program.suspend': 46,
+  'program.resume': 47,
 };
 const TYPE_BY_TAG = new Map<number, TxType>((Object.entries(TX_TAGS) as [TxType, number][]).map(([t, n]) => [n, t]));
 
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const ASSET_ID_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,15}$/;
+const MCC_PATTERN = /^[0-9]{4}$/;
+const REGION_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,15}$/;
+
+/** A merchant category code: exactly 4 digits. */
+export function isMcc(value: unknown): value is string {
+  return typeof value === 'string' && MCC_PATTERN.test(value);
+}
+/** A region code: 1..16 of [A-Z0-9-], e.g. `CN-SC`. */
+export function isRegion(value: unknown): value is string {
+  return typeof value === 'string' && REGION_PATTERN.test(value);
+}
 
 export function isId128(value: unknown): value is Id128 {
   return typeof value === 'string' && ID_PATTERN.test(value);
@@ -158,6 +187,84 @@ function writeMoneyOp(w: Writer, op: MoneyOp): void {
   }
 }
 
+function isAscendingStrings(values: readonly string[]): boolean {
+  for (let i = 1; i < values.length; i++) {
+    const previous = values[i - 1];
+    const current = values[i];
+    if (previous === undefined || current === undefined || previous >= current) return false;
+  }
+  return true;
+}
+
+/** A set of short codes: count:u8 then text(16) each, strictly ascending. */
+function writeCodeSet(w: Writer, values: readonly string[], max: number, isValid: (v: string) => boolean): void {
+  assert(values.length <= max, 'too many codes');
+  assert(values.every(isValid), 'invalid code');
+  assert(isAscendingStrings(values), 'codes must be strictly ascending');
+  w.u8(values.length);
+  for (const value of values) w.text(value, REGION_BYTES_MAX);
+}
+
+function writeRules(w: Writer, rules: ProgramRules): void {
+  writeCodeSet(w, rules.mccs, PROGRAM_MCCS_MAX, isMcc);
+  assert(rules.merchants.length <= PROGRAM_MERCHANTS_MAX, 'too many merchants');
+  assert(isAscendingStrings(rules.merchants), 'merchants must be strictly ascending');
+  w.u16(rules.merchants.length);
+  for (const merchant of rules.merchants) writeId(w, merchant);
+  writeCodeSet(w, rules.regions, PROGRAM_REGIONS_MAX, isRegion);
+  w.u64(rules.perPaymentMax);
+  w.u64(rules.perBeneficiaryMax);
+  w.u64(rules.validFromMs);
+  w.u64(rules.validUntilMs);
+}
+
+function writeProgramBody(w: Writer, body: ProgramBody): void {
+  w.u8(TX_TAGS[body.type]);
+  writeId(w, body.program);
+  switch (body.type) {
+    case 'program.create':
+      assert(isOrgId(body.funder) && isOrgId(body.auditor) && isAssetId(body.asset), 'program ids');
+      w.text(body.funder, ORG_ID_BYTES_MAX);
+      w.text(body.auditor, ORG_ID_BYTES_MAX);
+      w.text(body.asset, ASSET_ID_BYTES_MAX);
+      w.u64(body.budget);
+      writeRules(w, body.rules);
+      writeId(w, body.fundingAccount);
+      return;
+    case 'program.fund':
+      w.u64(body.amount);
+      return;
+    case 'program.disburse':
+      assert(body.allocations.length >= 1 && body.allocations.length <= PROGRAM_ALLOCATIONS_MAX, 'disbursement size');
+      w.u16(body.allocations.length);
+      for (const allocation of body.allocations) {
+        writeId(w, allocation.beneficiary);
+        w.u64(allocation.amount);
+      }
+      return;
+    case 'program.spend':
+      writeId(w, body.beneficiary);
+      writeId(w, body.merchant);
+      w.u64(body.amount);
+      return;
+    case 'program.redeem':
+      writeId(w, body.merchant);
+      w.u64(body.amount);
+      return;
+    case 'program.clawback':
+      writeId(w, body.beneficiary);
+      w.u64(body.amount);
+      w.text(body.reason, REASON_BYTES_MAX);
+      return;
+    case 'program.suspend':
+    case 'program.resume':
+      w.text(body.reason, REASON_BYTES_MAX);
+      return;
+    default:
+      assertNever(body, 'program body');
+  }
+}
+
 function writeBody(w: Writer, body: TxBody): void {
   switch (body.type) {
     case 'org.add':
@@ -201,6 +308,23 @@ function writeBody(w: Writer, body: TxBody): void {
       w.u8(TX_TAGS[body.type]);
       writeId(w, body.account);
       w.u8(body.tier);
+      return;
+    case 'account.merchant':
+      assert(isMcc(body.mcc) && isRegion(body.region), 'merchant attributes');
+      w.u8(TX_TAGS[body.type]);
+      writeId(w, body.account);
+      w.text(body.mcc, REGION_BYTES_MAX);
+      w.text(body.region, REGION_BYTES_MAX);
+      return;
+    case 'program.create':
+    case 'program.fund':
+    case 'program.disburse':
+    case 'program.spend':
+    case 'program.redeem':
+    case 'program.clawback':
+    case 'program.suspend':
+    case 'program.resume':
+      writeProgramBody(w, body);
       return;
     case 'batch':
       w.u8(TX_TAGS[body.type]);
@@ -249,8 +373,13 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
     w.bytes(sig.signature, SIGNATURE_BYTES_MAX);
   }
   const bytes = w.finish();
-  assert(bytes.length <= TX_BYTES_MAX, 'transaction too large');
+  assert(bytes.length <= txBytesMaxOf(tx.body), 'transaction too large');
   return bytes;
+}
+
+/** The size limit of a transaction with this body: only a disbursement may exceed TX_BYTES_MAX. */
+export function txBytesMaxOf(body: TxBody): number {
+  return body.type === 'program.disburse' ? TX_DISBURSE_BYTES_MAX : TX_BYTES_MAX;
 }
 
 /** Puts signatures in canonical order (ascending public key). */
@@ -352,6 +481,99 @@ function readMoneyOp(r: Reader, type: TxType): MoneyOp {
   }
 }
 
+function readCodeSet(r: Reader, max: number, isValid: (v: string) => boolean, what: string): string[] {
+  const count = r.u8(what);
+  if (count > max) throw new DecodeError(`${what}: ${count} entries, at most ${max}`);
+  const values: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const value = r.text(REGION_BYTES_MAX, what);
+    if (!isValid(value)) throw new DecodeError(`${what}: invalid code`);
+    values.push(value);
+  }
+  if (!isAscendingStrings(values)) throw new DecodeError(`${what}: not strictly ascending`);
+  return values;
+}
+
+function readRules(r: Reader): ProgramRules {
+  const mccs = readCodeSet(r, PROGRAM_MCCS_MAX, isMcc, 'mccs');
+  const merchantCount = r.u16('merchant count');
+  if (merchantCount > PROGRAM_MERCHANTS_MAX) {
+    throw new DecodeError(`merchants: ${merchantCount} entries, at most ${PROGRAM_MERCHANTS_MAX}`);
+  }
+  const merchants: string[] = [];
+  for (let i = 0; i < merchantCount; i++) merchants.push(readId(r, 'merchant'));
+  if (!isAscendingStrings(merchants)) throw new DecodeError('merchants: not strictly ascending');
+  const regions = readCodeSet(r, PROGRAM_REGIONS_MAX, isRegion, 'regions');
+  return {
+    mccs,
+    merchants,
+    regions,
+    perPaymentMax: r.u64('perPaymentMax'),
+    perBeneficiaryMax: r.u64('perBeneficiaryMax'),
+    validFromMs: r.u64('validFromMs'),
+    validUntilMs: r.u64('validUntilMs'),
+  };
+}
+
+function readCode(r: Reader, isValid: (v: string) => boolean, what: string): string {
+  const value = r.text(REGION_BYTES_MAX, what);
+  if (!isValid(value)) throw new DecodeError(`${what}: invalid code`);
+  return value;
+}
+
+function readProgramBody(r: Reader, type: ProgramBody['type']): ProgramBody {
+  const program = readId(r, 'program');
+  switch (type) {
+    case 'program.create':
+      return {
+        type,
+        program,
+        funder: readOrgId(r, 'funder'),
+        auditor: readOrgId(r, 'auditor'),
+        asset: readAssetId(r, 'asset'),
+        budget: r.u64('budget'),
+        rules: readRules(r),
+        fundingAccount: readId(r, 'funding account'),
+      };
+    case 'program.fund':
+      return { type, program, amount: r.u64('amount') };
+    case 'program.disburse': {
+      const count = r.u16('allocation count');
+      if (count < 1 || count > PROGRAM_ALLOCATIONS_MAX) {
+        throw new DecodeError(`disbursement: ${count} allocations, 1..${PROGRAM_ALLOCATIONS_MAX}`);
+      }
+      const allocations: ProgramAllocation[] = [];
+      for (let i = 0; i < count; i++) {
+        allocations.push({ beneficiary: readId(r, 'beneficiary'), amount: r.u64('amount') });
+      }
+      return { type, program, allocations };
+    }
+    case 'program.spend':
+      return {
+        type,
+        program,
+        beneficiary: readId(r, 'beneficiary'),
+        merchant: readId(r, 'merchant'),
+        amount: r.u64('amount'),
+      };
+    case 'program.redeem':
+      return { type, program, merchant: readId(r, 'merchant'), amount: r.u64('amount') };
+    case 'program.clawback':
+      return {
+        type,
+        program,
+        beneficiary: readId(r, 'beneficiary'),
+        amount: r.u64('amount'),
+        reason: r.text(REASON_BYTES_MAX, 'reason'),
+      };
+    case 'program.suspend':
+    case 'program.resume':
+      return { type, program, reason: r.text(REASON_BYTES_MAX, 'reason') };
+    default:
+      return assertNever(type, 'program body');
+  }
+}
+
 function readType(r: Reader): TxType {
   const tag = r.u8('type');
   const type = TYPE_BY_TAG.get(tag);
@@ -392,6 +614,22 @@ function readBody(r: Reader): TxBody {
       };
     case 'account.tier':
       return { type, account: readId(r, 'account'), tier: readTier(r) };
+    case 'account.merchant':
+      return {
+        type,
+        account: readId(r, 'account'),
+        mcc: readCode(r, isMcc, 'mcc'),
+        region: readCode(r, isRegion, 'region'),
+      };
+    case 'program.create':
+    case 'program.fund':
+    case 'program.disburse':
+    case 'program.spend':
+    case 'program.redeem':
+    case 'program.clawback':
+    case 'program.suspend':
+    case 'program.resume':
+      return readProgramBody(r, type);
     case 'batch': {
       const count = r.u8('batch size');
       if (count < 1 || count > BATCH_ITEMS_MAX) throw new DecodeError(`batch: ${count} items, 1..${BATCH_ITEMS_MAX}`);
@@ -438,9 +676,14 @@ function readTransaction(r: Reader): DecodedTransaction {
 }
 
 export function decodeTransaction(bytes: Uint8Array): DecodeResult<DecodedTransaction> {
-  if (bytes.length > TX_BYTES_MAX)
+  // The largest body (a disbursement) bounds parsing; every other type is held to TX_BYTES_MAX after it.
+  if (bytes.length > TX_DISBURSE_BYTES_MAX)
+    return { ok: false, error: `transaction of ${bytes.length} bytes, at most ${TX_DISBURSE_BYTES_MAX}` };
+  const decoded = decodeWith(bytes, readTransaction, 'transaction');
+  if (bytes.length > TX_BYTES_MAX && !(decoded.ok && decoded.value.tx.body.type === 'program.disburse')) {
     return { ok: false, error: `transaction of ${bytes.length} bytes, at most ${TX_BYTES_MAX}` };
-  return decodeWith(bytes, readTransaction, 'transaction');
+  }
+  return decoded;
 }
 
 /** The signed message of an encoded transaction, found without re-encoding. */

@@ -151,6 +151,104 @@ export interface BatchBody {
   readonly ops: readonly MoneyOp[];
 }
 
+/** Public business attributes of a merchant account, set by its issuer: what program rules are checked against. */
+export interface AccountMerchantBody {
+  readonly type: 'account.merchant';
+  readonly account: AccountId;
+  /** Merchant category code: 4 digits, e.g. `5261` (lawn and garden supply). */
+  readonly mcc: string;
+  /** Region code: 1..16 of [A-Z0-9-], e.g. `CN-SC`. */
+  readonly region: string;
+}
+
+/** What a program's money may be spent on. Empty lists allow any; lists are sets in ascending order. */
+export interface ProgramRules {
+  readonly mccs: readonly string[];
+  readonly merchants: readonly AccountId[];
+  readonly regions: readonly string[];
+  /** Largest single spend; 0 = no cap. */
+  readonly perPaymentMax: bigint;
+  /** Largest total allocation to one beneficiary (a second disbursement above it is refused). */
+  readonly perBeneficiaryMax: bigint;
+  /** Spending opens at this block time. */
+  readonly validFromMs: bigint;
+  /** At the first block at or after this time, unspent money returns to the funding account. */
+  readonly validUntilMs: bigint;
+}
+
+/** A purpose-bound program: signed by the funder org and the funding account's owners. */
+export interface ProgramCreateBody {
+  readonly type: 'program.create';
+  readonly program: Id128;
+  readonly funder: OrgId;
+  readonly auditor: OrgId;
+  readonly asset: AssetId;
+  readonly budget: bigint;
+  readonly rules: ProgramRules;
+  /** The funder's account that money comes from and returns to. */
+  readonly fundingAccount: AccountId;
+}
+
+/** Funding account → program pool. */
+export interface ProgramFundBody {
+  readonly type: 'program.fund';
+  readonly program: Id128;
+  readonly amount: bigint;
+}
+
+export interface ProgramAllocation {
+  readonly beneficiary: AccountId;
+  readonly amount: bigint;
+}
+
+/** Program pool → each beneficiary's program balance, all or nothing. */
+export interface ProgramDisburseBody {
+  readonly type: 'program.disburse';
+  readonly program: Id128;
+  readonly allocations: readonly ProgramAllocation[];
+}
+
+/** Beneficiary's program balance → the merchant's program receivable; signed by the beneficiary. */
+export interface ProgramSpendBody {
+  readonly type: 'program.spend';
+  readonly program: Id128;
+  readonly beneficiary: AccountId;
+  readonly merchant: AccountId;
+  readonly amount: bigint;
+}
+
+/** Merchant's program receivable → its ordinary balance of the program's asset. */
+export interface ProgramRedeemBody {
+  readonly type: 'program.redeem';
+  readonly program: Id128;
+  readonly merchant: AccountId;
+  readonly amount: bigint;
+}
+
+/** Beneficiary's program balance → the funding account; signed by the funder and the auditor. */
+export interface ProgramClawbackBody {
+  readonly type: 'program.clawback';
+  readonly program: Id128;
+  readonly beneficiary: AccountId;
+  readonly amount: bigint;
+  readonly reason: string;
+}
+
+export interface ProgramSuspendBody {
+  readonly type: 'program.suspend' | 'program.resume';
+  readonly program: Id128;
+  readonly reason: string;
+}
+
+export type ProgramBody =
+  | ProgramCreateBody
+  | ProgramFundBody
+  | ProgramDisburseBody
+  | ProgramSpendBody
+  | ProgramRedeemBody
+  | ProgramClawbackBody
+  | ProgramSuspendBody;
+
 export type TxBody =
   | OrgAddBody
   | OrgRemoveBody
@@ -160,8 +258,10 @@ export type TxBody =
   | AccountFreezeBody
   | AccountRotateBody
   | AccountTierBody
+  | AccountMerchantBody
   | MoneyOp
-  | BatchBody;
+  | BatchBody
+  | ProgramBody;
 
 export type TxType = TxBody['type'];
 

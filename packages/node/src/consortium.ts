@@ -13,6 +13,7 @@
 import { EventEmitter } from 'node:events';
 import {
   assert,
+  BLOCK_BYTES_MAX,
   type BlockHeader,
   bytesToHex,
   type Certificate,
@@ -20,6 +21,7 @@ import {
   decodeTransaction,
   equalBytes,
   type Genesis,
+  TX_DISBURSE_BYTES_MAX,
   TX_EXPIRY_WINDOW_MS,
   type TxCode,
   type TxResult,
@@ -33,7 +35,13 @@ export const BLOCK_TXS_DEFAULT = 2_000;
 export const BLOCK_INTERVAL_MS_DEFAULT = 20;
 /** Transactions sent to the verify pool at once; two batches in flight keep workers busy. */
 const VERIFY_BATCH_MAX = 1_024;
+/**
+ * Bytes sent to the verify pool at once (one packed buffer): 1,024 ordinary payments are well under it, 1,024
+ * disbursements (TX_DISBURSE_BYTES_MAX each) would be 512 MiB. The first transaction always goes.
+ */
+const VERIFY_BATCH_BYTES_MAX = 16 * 1024 * 1024;
 const VERIFY_BATCHES_IN_FLIGHT_MAX = 2;
+assert(VERIFY_BATCH_BYTES_MAX >= TX_DISBURSE_BYTES_MAX, 'a verify batch holds the largest transaction');
 /** Blocks executed but not yet stored: enough to overlap execution with hashing, few enough to keep latency. */
 const BLOCKS_IN_FLIGHT_MAX = 2;
 
@@ -155,6 +163,8 @@ export class Consortium extends EventEmitter<LedgerNodeEvents> implements Ledger
   private readonly waiters = new Map<string, Waiter>();
   private incoming: ReadyTx[] = [];
   private ready: ReadyTx[] = [];
+  /** Bytes of the transactions in `ready`: a block is cut at BLOCK_BYTES_MAX as well as at `blockTxsMax`. */
+  private readyBytes = 0;
   private verifying = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -272,14 +282,23 @@ export class Consortium extends EventEmitter<LedgerNodeEvents> implements Ledger
   /** Moves work along: verification batches out, blocks cut when full or due. */
   private pump(): void {
     while (this.incoming.length > 0 && this.verifying < VERIFY_BATCHES_IN_FLIGHT_MAX) {
-      const batch = this.incoming.splice(0, VERIFY_BATCH_MAX);
+      let count = 0;
+      let bytes = 0;
+      for (const t of this.incoming) {
+        if (count === VERIFY_BATCH_MAX || (count > 0 && bytes + t.bytes.length > VERIFY_BATCH_BYTES_MAX)) break;
+        count++;
+        bytes += t.bytes.length;
+      }
+      const batch = this.incoming.splice(0, count);
       this.verifying++;
       this.pool.verify(batch.map((t) => t.bytes)).then(
         (valid) => {
           this.verifying--;
           batch.forEach((t, i) => {
-            if (valid[i]) this.ready.push(t);
-            else this.settle(t.id, new SubmitError('signature_invalid', 'a signature does not verify'));
+            if (valid[i]) {
+              this.ready.push(t);
+              this.readyBytes += t.bytes.length;
+            } else this.settle(t.id, new SubmitError('signature_invalid', 'a signature does not verify'));
           });
           this.pump();
         },
@@ -289,7 +308,7 @@ export class Consortium extends EventEmitter<LedgerNodeEvents> implements Ledger
         },
       );
     }
-    if (this.ready.length >= this.blockTxsMax) {
+    if (this.ready.length >= this.blockTxsMax || this.readyBytes >= BLOCK_BYTES_MAX) {
       this.cutBlock();
     } else if (this.ready.length > 0 && this.timer === null) {
       this.timer = setTimeout(() => {
@@ -318,7 +337,16 @@ export class Consortium extends EventEmitter<LedgerNodeEvents> implements Ledger
     if (this.blocksInFlight >= BLOCKS_IN_FLIGHT_MAX) return;
     this.cutting = true;
     try {
-      const txs = this.ready.splice(0, this.blockTxsMax);
+      // By count and by bytes: the first transaction always fits (TX_DISBURSE_BYTES_MAX ≤ BLOCK_BYTES_MAX).
+      let count = 0;
+      let bytes = 0;
+      for (const t of this.ready) {
+        if (count === this.blockTxsMax || (count > 0 && bytes + t.bytes.length > BLOCK_BYTES_MAX)) break;
+        count++;
+        bytes += t.bytes.length;
+      }
+      const txs = this.ready.splice(0, count);
+      this.readyBytes -= bytes;
       const proposal: BlockProposal = {
         time: this.clock(),
         txs: txs.map((t) => ({ bytes: t.bytes, signaturesValid: true })),

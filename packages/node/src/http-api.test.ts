@@ -11,6 +11,7 @@ import {
   parseReceipt,
   type Signer,
   signAndEncode,
+  TX_BYTES_MAX,
   type TxBody,
   validatorSetAt,
   verifyReceipt,
@@ -19,7 +20,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse as InjectRe
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Consortium } from './consortium.ts';
 import { consortiumOptionsOf, DEFAULT_ORGS, initDataDir, openDataDir } from './data-dir.ts';
-import { API_ERROR_STATUS, BODY_BYTES_MAX_DEFAULT, createHttpApi, SSE_CLIENTS_MAX } from './http-api.ts';
+import { API_ERROR_STATUS, createHttpApi, SSE_CLIENTS_MAX, SUBMIT_BODY_BYTES_MAX } from './http-api.ts';
 
 const CHAIN_ID = 'paychain-http-test';
 const EXPIRY_MS = 600_000n;
@@ -589,8 +590,8 @@ const BAD_INPUT: readonly BadInputCase[] = [
     code: 'unsupported_media_type',
   },
   {
-    name: 'oversized JSON body',
-    request: () => json({ tx: 'ab'.repeat(BODY_BYTES_MAX_DEFAULT / 2 + 1) }),
+    name: 'oversized JSON body (above the submit limit, which carries the largest disbursement)',
+    request: () => json({ tx: 'ab'.repeat(SUBMIT_BODY_BYTES_MAX / 2 + 1) }),
     status: 413,
     code: 'body_too_large',
   },
@@ -599,11 +600,22 @@ const BAD_INPUT: readonly BadInputCase[] = [
     request: () => ({
       method: 'POST',
       url: '/v1/transactions',
-      payload: Buffer.alloc(BODY_BYTES_MAX_DEFAULT + 1),
+      payload: Buffer.alloc(SUBMIT_BODY_BYTES_MAX + 1),
       headers: { 'content-type': 'application/octet-stream' },
     }),
     status: 413,
     code: 'body_too_large',
+  },
+  {
+    name: 'a transfer above TX_BYTES_MAX (only a disbursement may be larger)',
+    request: (w) => ({
+      method: 'POST',
+      url: '/v1/transactions',
+      payload: Buffer.concat([Buffer.from(validMint(w)), Buffer.alloc(TX_BYTES_MAX)]),
+      headers: { 'content-type': 'application/octet-stream' },
+    }),
+    status: 400,
+    code: 'tx_malformed',
   },
   {
     name: 'body that is not JSON',

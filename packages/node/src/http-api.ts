@@ -37,6 +37,7 @@ import {
   receiptToJson,
   TX_BYTES_MAX,
   TX_CODE_MESSAGES,
+  TX_DISBURSE_BYTES_MAX,
   type TxCode,
 } from '@paychain/core';
 import type { StoredBlock } from '@paychain/store';
@@ -52,8 +53,14 @@ import { FinalReceipts } from './stored-receipt.ts';
 export const SUBMIT_WAIT_MS_MAX = 30_000;
 export const SUBMIT_WAIT_MS_DEFAULT = 10_000;
 export const BODY_BYTES_MAX_DEFAULT = 64 * 1024;
-/** The smallest body limit that still carries a full-size transaction as hex in `{"tx": "…"}`. */
+/** The smallest body limit that still carries a full-size ordinary transaction as hex in `{"tx": "…"}`. */
 export const BODY_BYTES_MIN = 2 * TX_BYTES_MAX + 64;
+/**
+ * Body limit of `POST /v1/transactions` only: the largest transaction, a program disbursement
+ * (TX_DISBURSE_BYTES_MAX), as hex in `{"tx": "…"}`. Every other route keeps `bodyBytesMax`; the decoder holds
+ * every other transaction type to TX_BYTES_MAX.
+ */
+export const SUBMIT_BODY_BYTES_MAX = 2 * TX_DISBURSE_BYTES_MAX + 64;
 /** Concurrent server-sent-event clients; each holds a socket and a share of every block's writes. */
 export const SSE_CLIENTS_MAX = 64;
 export const SSE_HEARTBEAT_MS = 15_000;
@@ -141,6 +148,7 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
     `bodyBytesMax is at least ${BODY_BYTES_MIN}`,
   );
   const submitWaitMsDefault = Math.min(SUBMIT_WAIT_MS_DEFAULT, submitWaitMsMax);
+  const submitBodyBytesMax = Math.max(bodyBytesMax, SUBMIT_BODY_BYTES_MAX);
 
   const app = fastify({
     logger: options.logger ?? false,
@@ -153,6 +161,7 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
     submitWaitMsDefault,
     submitWaitMsMax,
     bodyBytesMax,
+    submitBodyBytesMax,
   });
   const metrics = new NodeMetrics(consortium);
   const stream = new BlockEventStream(consortium);
@@ -208,6 +217,7 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
     scope.post<{ Querystring: { wait: string }; Body: unknown }>(
       '/v1/transactions',
       {
+        bodyLimit: submitBodyBytesMax,
         schema: schemas.submitTransaction,
         // The document also lists the raw-bytes body, which fastify does not validate with a schema.
         config: { swaggerTransform: ({ url }) => ({ url, schema: schemas.submitTransactionDocument }) },
@@ -416,7 +426,15 @@ class NodeApi {
     assert(headerBytes !== undefined && hash !== undefined, 'an initialized store holds the genesis header');
     const header = decodeHeader(headerBytes);
     assert(header.ok, 'the stored genesis header decodes');
-    return blockToJson({ header: header.value, hash, txs: [], results: [], expired: [], certificate: null });
+    return blockToJson({
+      header: header.value,
+      hash,
+      txs: [],
+      results: [],
+      expired: [],
+      programSweeps: [],
+      certificate: null,
+    });
   }
 
   head() {
@@ -507,6 +525,13 @@ function blockToJson(block: StoredBlock) {
       return { id: result.id, index, type: decoded.ok ? decoded.value.tx.body.type : null, code: result.code };
     }),
     expired: [...block.expired],
+    programSweeps: block.programSweeps.map((s) => ({
+      program: s.program,
+      pool: s.pool.toString(),
+      balances: s.balances.map((b) => ({ account: b.account, amount: b.amount.toString() })),
+      complete: s.complete,
+      stopped: s.stopped ?? null,
+    })),
   };
 }
 
@@ -561,7 +586,12 @@ function errorResponse(
   });
   if (error instanceof HttpApiError) return respond(error.code, error.message, error.details);
   if (error instanceof SubmitError) return respond(rejectCodeToApiCode(error.code), error.message);
-  const client = fastifyClientError(error, request, { bodyBytesMax, mediaTypes: MEDIA_TYPES_ACCEPTED });
+  // The route's own limit when it has one (POST /v1/transactions), else the app's.
+  const routeBodyBytesMax = request.routeOptions.bodyLimit ?? bodyBytesMax;
+  const client = fastifyClientError(error, request, {
+    bodyBytesMax: routeBodyBytesMax,
+    mediaTypes: MEDIA_TYPES_ACCEPTED,
+  });
   if (client !== null) return respond(client.code, client.message, client.details);
   request.log.error({ err: error }, 'unexpected error in the HTTP API');
   return respond('internal', 'internal error', { requestId: request.id });

@@ -36,6 +36,7 @@ export {
   HttpApiError,
   type HttpApiOptions,
   SSE_CLIENTS_MAX,
+  SUBMIT_BODY_BYTES_MAX,
   SUBMIT_WAIT_MS_DEFAULT,
   SUBMIT_WAIT_MS_MAX,
 } from './http-api.ts';

@@ -10,7 +10,7 @@
  * amounts) are decimal strings.
  */
 
-import { TX_BYTES_MAX, TX_CODES } from '@paychain/core';
+import { TX_BYTES_MAX, TX_CODES, TX_DISBURSE_BYTES_MAX } from '@paychain/core';
 import type { FastifySchema } from 'fastify';
 
 export const OPENAPI_VERSION = '3.1.0';
@@ -140,6 +140,8 @@ export interface HttpApiSchemaOptions {
   readonly submitWaitMsDefault: number;
   readonly submitWaitMsMax: number;
   readonly bodyBytesMax: number;
+  /** Body limit of `POST /v1/transactions`, which carries the largest transactions (disbursements). */
+  readonly submitBodyBytesMax: number;
 }
 
 export interface HttpApiSchemas {
@@ -169,7 +171,7 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
         tx: {
           type: 'string',
           minLength: 2,
-          maxLength: 2 * TX_BYTES_MAX,
+          maxLength: 2 * TX_DISBURSE_BYTES_MAX,
           pattern: '^([0-9a-fA-F]{2})+$',
           description: 'the encoded signed transaction as hex',
         },
@@ -180,7 +182,7 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
     schema: {
       type: 'string',
       format: 'binary',
-      description: `the encoded signed transaction, at most ${TX_BYTES_MAX} bytes`,
+      description: `the encoded signed transaction, at most ${TX_BYTES_MAX} bytes (a program.disburse: ${TX_DISBURSE_BYTES_MAX})`,
     },
   } as const;
   const submitTransaction: FastifySchema = {
@@ -189,7 +191,8 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
     summary: 'Submit a signed transaction and wait for it to be final',
     description:
       `Body: \`{"tx": "<hex>"}\` as application/json, or the raw bytes as application/octet-stream ` +
-      `(at most ${options.bodyBytesMax} bytes of body, ${TX_BYTES_MAX} bytes of transaction). ` +
+      `(at most ${options.submitBodyBytesMax} bytes of body; ${TX_BYTES_MAX} bytes of transaction, ` +
+      `${TX_DISBURSE_BYTES_MAX} for a program.disburse). ` +
       'Answers 200 when the transaction is final within `wait` ms — final includes failures such as ' +
       'insufficient_funds: read `result.code` — else 202 with the URL to poll; the submission goes on. ' +
       'Resending the same bytes is safe: a final transaction answers with its first outcome.',
@@ -290,6 +293,7 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
             'certificate',
             'transactions',
             'expired',
+            'programSweeps',
           ],
           properties: {
             chainId: { type: 'string' },
@@ -319,6 +323,35 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
               type: 'array',
               items: idSchema,
               description: 'pending transfers that timed out at the start of the block',
+            },
+            programSweeps: {
+              type: 'array',
+              description:
+                'expired programs swept at the start of the block, after the pending timeouts, in (validUntilMs, id) ' +
+                'order: what each returned to its funding account',
+              items: {
+                type: 'object',
+                required: ['program', 'pool', 'balances', 'complete', 'stopped'],
+                properties: {
+                  program: idSchema,
+                  pool: { ...decimalSchema, description: 'undisbursed pool returned (in the completing block)' },
+                  balances: {
+                    type: 'array',
+                    description: "beneficiaries' unspent balances returned, in account id order",
+                    items: {
+                      type: 'object',
+                      required: ['account', 'amount'],
+                      properties: { account: idSchema, amount: decimalSchema },
+                    },
+                  },
+                  complete: { type: 'boolean', description: 'false when the rest carries to the next block' },
+                  stopped: {
+                    type: ['string', 'null'],
+                    enum: ['balance_overflow', null],
+                    description: 'set when the funding account could not take the credit: nothing moved (alarm)',
+                  },
+                },
+              },
             },
           },
         },

@@ -261,6 +261,7 @@ export class Peer {
       txs: body.txs,
       results: sealed.execution.results,
       expired: sealed.execution.expired,
+      programSweeps: sealed.execution.programSweeps,
       changes: sealed.execution.changes,
       values: work.added,
       meta: begun.streamSeq === undefined ? [] : [[STREAM_SEQ_META, u64ToBytes(begun.streamSeq)]],

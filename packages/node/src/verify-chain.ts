@@ -11,12 +11,14 @@ import {
   computeTxRoot,
   encodeGenesis,
   encodeHeader,
+  encodeProgramSweeps,
   encodeStateEntry,
   entryKey,
   equalBytes,
   type Genesis,
   genesisState,
   headerHash,
+  heldByAsset,
   StateCommitment,
   sealBlock,
   validatorSetAt,
@@ -131,6 +133,8 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     }
     if (block.expired.join() !== sealed.execution.expired.join())
       return bad(height, 'stored expired pending list differs from replay');
+    if (!equalBytes(encodeProgramSweeps(block.programSweeps), encodeProgramSweeps(sealed.execution.programSweeps)))
+      return bad(height, 'stored program sweeps differ from replay');
     if (!equalBytes(sealed.header.resultRoot, block.header.resultRoot))
       return bad(height, 'result Merkle root differs from replay');
     if (!equalBytes(sealed.header.stateCommitment, block.header.stateCommitment)) {
@@ -149,6 +153,16 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     .pluck()
     .get(headHeight) as number | null;
   if (strayTxs !== null) return bad(BigInt(strayTxs), 'transaction rows outside any stored block');
+  const hasSweepTable =
+    store.database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'program_sweeps'").get() !==
+    undefined;
+  const straySweeps = hasSweepTable
+    ? (store.database
+        .prepare('SELECT MIN(height) FROM program_sweeps WHERE height < 1 OR height > ?')
+        .pluck()
+        .get(headHeight) as number | null)
+    : null;
+  if (straySweeps !== null) return bad(BigInt(straySweeps), 'program sweep rows outside any stored block');
   // The stored state must be exactly the replayed state.
   const replayed = new Map<string, Uint8Array>();
   for (const entry of state.all()) replayed.set(entryKey(entry), encodeStateEntry(entry));
@@ -163,6 +177,15 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
   }
   if (storedCount !== replayed.size)
     return bad(headHeight, `state has ${storedCount} entries, the replay ${replayed.size}: an entry was removed`);
+  // Conservation per asset: what balances and programs hold is what was minted and not burned.
+  for (const [asset, held] of heldByAsset(state.all())) {
+    if (held.balances + held.programs !== held.minted - held.burned) {
+      return bad(
+        headHeight,
+        `asset ${asset}: balances ${held.balances} + programs ${held.programs} ≠ minted ${held.minted} − burned ${held.burned}`,
+      );
+    }
+  }
   const commitmentBytes = store.getMeta('commitment');
   if (commitmentBytes === undefined || !equalBytes(commitmentBytes, commitment.toBytes())) {
     return bad(headHeight, 'stored commitment accumulator differs from the replay');

@@ -4,6 +4,9 @@
  * with synchronous=FULL, so after a crash the file holds every block whose commit
  * returned, and nothing of a block whose commit did not.
  *
+ * The expiry sweeps of a block (what programs returned to their funders) are kept in `program_sweeps`, a row only
+ * for blocks that swept, written in the block's transaction; an older file gains the empty table on open.
+ *
  * Rows hold the core's canonical encodings; `paychain verify` re-derives every one of them
  * from the chain, so an edit anywhere shows up as a mismatch.
  */
@@ -14,13 +17,17 @@ import {
   type Certificate,
   decodeCertificate,
   decodeHeader,
+  decodeProgramSweeps,
   decodeStateEntry,
   encodeCertificate,
   encodeHeader,
+  encodeProgramSweeps,
   encodeStateEntry,
   entryKey,
+  equalBytes,
   hexToBytes,
   isIdConsumed,
+  type ProgramSweep,
   type StateChange,
   type StateEntry,
   TX_CODES,
@@ -79,6 +86,7 @@ CREATE TABLE IF NOT EXISTS txs (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS txs_by_id ON txs (id);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS program_sweeps (height INTEGER PRIMARY KEY, sweeps BLOB NOT NULL);
 `;
 
 export interface StoredBlock {
@@ -87,6 +95,8 @@ export interface StoredBlock {
   readonly txs: Uint8Array[];
   readonly results: TxResult[];
   readonly expired: string[];
+  /** What the expiry sweep returned at the start of the block (empty for most blocks). */
+  readonly programSweeps: ProgramSweep[];
   readonly certificate: Certificate | null;
 }
 
@@ -96,6 +106,8 @@ export interface BlockToCommit {
   readonly txs: readonly Uint8Array[];
   readonly results: readonly TxResult[];
   readonly expired: readonly string[];
+  /** Stored in `program_sweeps`, in the block's SQLite transaction, when not empty. */
+  readonly programSweeps?: readonly ProgramSweep[];
   readonly changes: readonly StateChange[];
   /** `encodeStateEntry(changes[i].after)` when the caller has them already (the commitment work's `added`). */
   readonly values?: readonly Uint8Array[];
@@ -191,6 +203,8 @@ export class BlockStore {
 
   private prepare() {
     const db = this.db;
+    const hasSweepTable =
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'program_sweeps'").get() !== undefined;
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       putMeta: db.prepare(
@@ -204,6 +218,13 @@ export class BlockStore {
       ),
       isConsumed: db.prepare(`SELECT 1 FROM txs WHERE id = ? AND code IN (${CONSUMING_CODES}) LIMIT 1`).pluck(),
       putCertificate: db.prepare('UPDATE blocks SET certificate = ? WHERE height = ?'),
+      // A file from before programs opened read-only has no sweep table (a writable open creates it): no sweeps.
+      ...(hasSweepTable
+        ? {
+            insertSweeps: db.prepare('INSERT INTO program_sweeps (height, sweeps) VALUES (?, ?)'),
+            blockSweeps: db.prepare('SELECT sweeps FROM program_sweeps WHERE height = ?').pluck(),
+          }
+        : { insertSweeps: null, blockSweeps: null }),
       head: db.prepare('SELECT height, hash, header FROM blocks ORDER BY height DESC LIMIT 1'),
       block: db.prepare('SELECT height, hash, header, expired, certificate FROM blocks WHERE height = ?'),
       blockTxs: db.prepare('SELECT idx, id, bytes, code, op_index FROM txs WHERE height = ? ORDER BY idx'),
@@ -256,9 +277,21 @@ export class BlockStore {
       if (isIdConsumed(result.code)) consumedIds.push(id);
       return [height, i, id, bytes, txCodeToNumber(result.code), result.opIndex];
     });
+    const sweeps = block.programSweeps ?? [];
+    let sweepBytes: Uint8Array | null = null;
+    if (sweeps.length > 0) {
+      sweepBytes = encodeProgramSweeps(sweeps);
+      // Round trip before writing: what an auditor reads back must be what the block did.
+      const check = decodeProgramSweeps(sweepBytes);
+      assert(check.ok && equalBytes(encodeProgramSweeps(check.value), sweepBytes), 'program sweeps round-trip');
+    }
     wrapSqlite(`committing block ${height}`, () =>
       this.db.transaction(() => {
         this.statements.insertBlock.run(height, block.hash, encodeHeader(block.header), encodeIdList(block.expired));
+        if (sweepBytes !== null) {
+          assert(this.statements.insertSweeps !== null, 'a writable store has the sweep table');
+          this.statements.insertSweeps.run(height, sweepBytes);
+        }
         this.insertRows('txs', txRows);
         this.insertRows(
           'state',
@@ -362,12 +395,20 @@ export class BlockStore {
         txs.push(toBytes(tx.bytes, 'tx'));
         results.push(resultOf(tx, height));
       }
+      let programSweeps: ProgramSweep[] = [];
+      const sweepRow = this.statements.blockSweeps?.get(height);
+      if (sweepRow !== undefined) {
+        const decoded = decodeProgramSweeps(toBytes(sweepRow, 'program sweeps'));
+        if (!decoded.ok) throw new StoreError('store_corrupt', `block ${height}: program sweeps: ${decoded.error}`);
+        programSweeps = decoded.value;
+      }
       return {
         header: header.value,
         hash: toBytes(row.hash, 'hash'),
         txs,
         results,
         expired: decodeIdList(toBytes(row.expired, 'expired'), height),
+        programSweeps,
         certificate,
       };
     });

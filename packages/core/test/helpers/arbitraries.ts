@@ -12,6 +12,9 @@ import {
   type MoneyOp,
   ORG_ADMIN_KEYS_MAX,
   ORG_NAME_BYTES_MAX,
+  PROGRAM_MCCS_MAX,
+  PROGRAM_MERCHANTS_MAX,
+  PROGRAM_REGIONS_MAX,
   PUBLIC_KEY_BYTES_MAX,
   REASON_BYTES_MAX,
   ROLES,
@@ -141,6 +144,63 @@ export const fullBatchArb: fc.Arbitrary<TxBody> = fc
   .array(repeatableOpArb, { minLength: BATCH_ITEMS_MAX, maxLength: BATCH_ITEMS_MAX })
   .map((ops) => ({ type: 'batch', ops }));
 
+export const mccArb = fc.stringMatching(/^[0-9]{4}$/);
+export const regionArb = fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,15}$/);
+
+/** A set of strings in its one canonical order: strictly ascending. */
+function stringSetArb(arb: fc.Arbitrary<string>, maxLength: number): fc.Arbitrary<string[]> {
+  return fc.uniqueArray(arb, { maxLength }).map((values) => [...values].sort());
+}
+
+export const programRulesArb = fc.record({
+  mccs: stringSetArb(mccArb, Math.min(PROGRAM_MCCS_MAX, 6)),
+  merchants: stringSetArb(id128Arb, Math.min(PROGRAM_MERCHANTS_MAX, 4)),
+  regions: stringSetArb(regionArb, Math.min(PROGRAM_REGIONS_MAX, 4)),
+  perPaymentMax: u64Arb,
+  perBeneficiaryMax: u64Arb,
+  validFromMs: u64Arb,
+  validUntilMs: u64Arb,
+});
+
+const programBodyArbs = {
+  'account.merchant': fc
+    .record({ account: id128Arb, mcc: mccArb, region: regionArb })
+    .map((b): TxBody => ({ type: 'account.merchant', ...b })),
+  'program.create': fc
+    .record({
+      program: id128Arb,
+      funder: orgIdArb,
+      auditor: orgIdArb,
+      asset: assetIdArb,
+      budget: u64Arb,
+      rules: programRulesArb,
+      fundingAccount: id128Arb,
+    })
+    .map((b): TxBody => ({ type: 'program.create', ...b })),
+  'program.fund': fc.record({ program: id128Arb, amount: u64Arb }).map((b): TxBody => ({ type: 'program.fund', ...b })),
+  'program.disburse': fc
+    .record({
+      program: id128Arb,
+      allocations: fc.array(fc.record({ beneficiary: id128Arb, amount: u64Arb }), { minLength: 1, maxLength: 8 }),
+    })
+    .map((b): TxBody => ({ type: 'program.disburse', ...b })),
+  'program.spend': fc
+    .record({ program: id128Arb, beneficiary: id128Arb, merchant: id128Arb, amount: u64Arb })
+    .map((b): TxBody => ({ type: 'program.spend', ...b })),
+  'program.redeem': fc
+    .record({ program: id128Arb, merchant: id128Arb, amount: u64Arb })
+    .map((b): TxBody => ({ type: 'program.redeem', ...b })),
+  'program.clawback': fc
+    .record({ program: id128Arb, beneficiary: id128Arb, amount: u64Arb, reason: textArb(REASON_BYTES_MAX, 40) })
+    .map((b): TxBody => ({ type: 'program.clawback', ...b })),
+  'program.suspend': fc
+    .record({ program: id128Arb, reason: textArb(REASON_BYTES_MAX, 40) })
+    .map((b): TxBody => ({ type: 'program.suspend', ...b })),
+  'program.resume': fc
+    .record({ program: id128Arb, reason: textArb(REASON_BYTES_MAX, 40) })
+    .map((b): TxBody => ({ type: 'program.resume', ...b })),
+} as const;
+
 export const bodyArbs: Readonly<Record<TxBody['type'], fc.Arbitrary<TxBody>>> = {
   'org.add': orgArb.map((org) => ({ type: 'org.add', org })),
   'org.remove': orgIdArb.map((org) => ({ type: 'org.remove', org })),
@@ -175,6 +235,7 @@ export const bodyArbs: Readonly<Record<TxBody['type'], fc.Arbitrary<TxBody>>> = 
   mint: mintArb,
   burn: burnArb,
   batch: batchArb,
+  ...programBodyArbs,
 };
 
 export const bodyArb: fc.Arbitrary<TxBody> = fc.oneof(...Object.values(bodyArbs));

@@ -2,7 +2,18 @@
 // says which strings are decimal bigints and which are hex bytes; no guessing.
 import { bytesToHex, hexToBytes } from '../../src/index.ts';
 
-const BIGINT_FIELDS = new Set(['expiresAt', 'amount', 'timeoutMs', 'height', 'time']);
+const BIGINT_FIELDS = new Set([
+  'expiresAt',
+  'amount',
+  'timeoutMs',
+  'height',
+  'time',
+  'budget',
+  'perPaymentMax',
+  'perBeneficiaryMax',
+  'validFromMs',
+  'validUntilMs',
+]);
 const BYTES_FIELDS = new Set([
   'validatorKey',
   'publicKey',

@@ -2,7 +2,7 @@
 // clamped time — and a peer resuming at any stored block boundary forms the same blocks as one that never stopped.
 // Method: tables of hand-written message sequences, then a fast-check property over random sequences (random
 // gaps, clocks that go back, current/stale/malformed/empty markers) comparing resumed runs with one run.
-import { AssertionError } from '@paychain/core';
+import { AssertionError, BLOCK_BYTES_MAX, BLOCK_TXS_MAX, TX_DISBURSE_BYTES_MAX } from '@paychain/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -172,6 +172,38 @@ describe('BlockCutter rule', () => {
     ];
     const { blocks } = cutAll(3, GENESIS, messages);
     expect(blocks[0]?.txs).toEqual([same, new Uint8Array([1]), same]);
+  });
+
+  it('cuts by bytes: a transaction that would pass BLOCK_BYTES_MAX starts the next block; resuming agrees', () => {
+    const big = (seq: number, timeMs: number): OrderingMessage => ({
+      seq,
+      timeMs: BigInt(timeMs),
+      kind: 'tx',
+      data: new Uint8Array(TX_DISBURSE_BYTES_MAX).fill(seq & 0xff),
+    });
+    const perBlock = Math.floor(BLOCK_BYTES_MAX / TX_DISBURSE_BYTES_MAX);
+    const messages: OrderingMessage[] = [];
+    for (let seq = 1; seq <= perBlock + 1; seq++) messages.push(big(seq, 2000 + seq));
+    messages.push(cut(perBlock + 2, 9000, 1n, 1), cut(perBlock + 3, 9000, 2n, perBlock + 1));
+    const whole = cutAll(BLOCK_TXS_MAX, GENESIS, messages);
+    // Block 1 ends at its last transaction (not at the one that did not fit), with that transaction's time.
+    expect(shape(whole.blocks)).toEqual([
+      { height: 1n, n: perBlock, first: 1, last: perBlock, time: BigInt(2000 + perBlock) },
+      { height: 2n, n: 1, first: perBlock + 1, last: perBlock + 3, time: 9000n },
+    ]);
+    for (const block of whole.blocks) {
+      expect(block.txs.reduce((sum, t) => sum + t.length, 0)).toBeLessThanOrEqual(BLOCK_BYTES_MAX);
+    }
+    const first = whole.blocks[0];
+    if (first === undefined) throw new Error('no first block');
+    const position = { height: 2n, lastSeq: first.lastSeq, prevTimeMs: first.timeMs };
+    expect(whole.cutter.position()).toEqual({ height: 3n, lastSeq: perBlock + 3, prevTimeMs: 9000n });
+    const resumed = cutAll(
+      BLOCK_TXS_MAX,
+      position,
+      messages.filter((m) => m.seq > position.lastSeq),
+    );
+    expect(resumed.blocks).toEqual(whole.blocks.slice(1));
   });
 
   it('positions: after a block, the position is (h + 1, its lastSeq, its time)', () => {

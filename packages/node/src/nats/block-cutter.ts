@@ -7,6 +7,9 @@
  * The rule, exactly:
  * - State: the next height `h`, the last stream sequence consumed into an emitted block, the previous block time,
  *   and the pending transactions (in stream order).
+ * - A `tx` message that would take pending past BLOCK_BYTES_MAX bytes first emits pending as it is (its `lastSeq` and
+ *   time are those of pending's last transaction), then starts the next pending block. Any one message fits an empty
+ *   block (a transaction is at most TX_DISBURSE_BYTES_MAX ≤ BLOCK_BYTES_MAX; the stream's messages are smaller still).
  * - A `tx` message is appended to pending; when pending holds `blockTxsMax` transactions the block is emitted.
  * - A `cut` message whose data is exactly a cut marker (16 bytes: u64 height ‖ u64 first sequence, big-endian)
  *   naming height `h` *and* the sequence of pending's first transaction emits the block. Any other cut message
@@ -16,7 +19,8 @@
  *   the marker for a marker cut), `timeMs = max(previous block time, stored timestamp of that message)`, so block
  *   times never go back even when a new stream leader's clock is behind.
  *
- * Resume: right after block `h` is emitted, pending is empty, so the whole state is the `CutterPosition`
+ * Resume: right after block `h` is emitted, pending holds nothing before `lastSeq + 1`, so the whole state is the
+ * `CutterPosition`
  * `{ height: h + 1, lastSeq, prevTimeMs: block h's time }`. A peer that stored block h (with its `lastSeq`) resumes
  * by building a cutter at that position and reading the stream from `lastSeq + 1`; it forms the same blocks as a
  * peer that never stopped. Messages between two blocks that were ignored (stale markers) are read again and ignored
@@ -32,7 +36,7 @@
  * real marker for h for ten minutes, stalling time cuts. Binding the marker to the block's first transaction makes
  * each marker name exactly one block.
  */
-import { assert, assertNever, U64_MAX } from '@paychain/core';
+import { assert, assertNever, BLOCK_BYTES_MAX, U64_MAX } from '@paychain/core';
 
 /** Sub-kind of a message in the transaction stream, from its subject. */
 export type OrderingMessageKind = 'tx' | 'cut';
@@ -111,6 +115,11 @@ export class BlockCutter {
   private boundary: CutterPosition;
   private pendingTxs: Uint8Array[] = [];
   private pendingFirstSeq = 0;
+  /** Bytes of pending's transactions; a block stays within BLOCK_BYTES_MAX. */
+  private pendingBytes = 0;
+  /** Sequence and stored time of pending's last transaction: where a cut by bytes ends the block. */
+  private pendingLastSeq = 0;
+  private pendingLastTimeMs = 0n;
   private readSeqValue: number;
 
   constructor(options: BlockCutterOptions, position: CutterPosition) {
@@ -147,10 +156,23 @@ export class BlockCutter {
     assert(message.timeMs >= 0n, `message time: ${message.timeMs}`);
     this.readSeqValue = message.seq;
     switch (message.kind) {
-      case 'tx':
+      case 'tx': {
+        let byBytes: CutBlock | undefined;
+        if (this.pendingTxs.length > 0 && this.pendingBytes + message.data.length > BLOCK_BYTES_MAX) {
+          byBytes = this.emit({ seq: this.pendingLastSeq, timeMs: this.pendingLastTimeMs });
+        }
         if (this.pendingTxs.length === 0) this.pendingFirstSeq = message.seq;
         this.pendingTxs.push(message.data);
+        this.pendingBytes += message.data.length;
+        this.pendingLastSeq = message.seq;
+        this.pendingLastTimeMs = message.timeMs;
+        if (byBytes !== undefined) {
+          // blockTxsMax ≥ 2 here: with 1, pending is always empty when a transaction arrives.
+          assert(this.pendingTxs.length < this.blockTxsMax, 'one block per message');
+          return byBytes;
+        }
         return this.pendingTxs.length >= this.blockTxsMax ? this.emit(message) : undefined;
+      }
       case 'cut': {
         if (this.pendingTxs.length === 0) return undefined;
         const marker = decodeCutMarker(message.data);
@@ -163,7 +185,7 @@ export class BlockCutter {
     }
   }
 
-  private emit(trigger: OrderingMessage): CutBlock {
+  private emit(trigger: { readonly seq: number; readonly timeMs: bigint }): CutBlock {
     assert(this.pendingTxs.length > 0 && this.pendingTxs.length <= this.blockTxsMax, 'a block has 1..max txs');
     const timeMs = trigger.timeMs > this.boundary.prevTimeMs ? trigger.timeMs : this.boundary.prevTimeMs;
     const block: CutBlock = {
@@ -176,6 +198,7 @@ export class BlockCutter {
     this.boundary = { height: this.boundary.height + 1n, lastSeq: trigger.seq, prevTimeMs: timeMs };
     this.pendingTxs = [];
     this.pendingFirstSeq = 0;
+    this.pendingBytes = 0;
     return block;
   }
 }

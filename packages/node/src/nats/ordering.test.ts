@@ -11,7 +11,7 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { AssertionError, HASH_BYTES, SIGNATURE_BYTES_MAX, TX_BYTES_MAX } from '@paychain/core';
+import { AssertionError, HASH_BYTES, SIGNATURE_BYTES_MAX, TX_BYTES_MAX, TX_DISBURSE_BYTES_MAX } from '@paychain/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -137,6 +137,11 @@ describe('reviewStreamConfig', () => {
     { name: 'a sealed stream', change: { sealed: true }, mismatch: 'sealed' },
     { name: 'no acks', change: { no_ack: true }, mismatch: 'no_ack' },
     { name: 'messages too small for a transaction', change: { max_msg_size: TX_BYTES_MAX }, mismatch: 'refused' },
+    {
+      name: 'messages too small for a disbursement (the 64 KiB limit of streams made before programs)',
+      change: { max_msg_size: 64 * 1024 },
+      mismatch: 'refused',
+    },
   ])('flags $name as a mismatch', ({ change, mismatch }) => {
     const review = reviewStreamConfig({ ...good, ...change }, subjects, TXS_MESSAGE_BYTES);
     expect(review.mismatches).toHaveLength(1);
@@ -479,7 +484,7 @@ describe.skipIf(!serverReachable)(`against nats-server at ${NATS_URL} (skipped w
       'ordering_invalid_argument',
     );
     await expectOrderingError(
-      publishTransaction(js, chainId, new Uint8Array(TX_BYTES_MAX + 1), txId),
+      publishTransaction(js, chainId, new Uint8Array(TX_DISBURSE_BYTES_MAX + 1), txId),
       'ordering_message_too_large',
     );
     // A stream that cannot hold a transaction: the server refuses, once.
@@ -492,6 +497,29 @@ describe.skipIf(!serverReachable)(`against nats-server at ${NATS_URL} (skipped w
       'ordering_message_too_large',
     );
     expect(tooLarge.details.attempts).toBe(1);
+  });
+
+  it('publishing: a transaction of TX_DISBURSE_BYTES_MAX bytes is stored whole and read back by the feed', async () => {
+    const chainId = newChainId();
+    await ensureOrderingStreams(jsm, { chainId, replicas: 1, unsafe: true });
+    const data = new Uint8Array(TX_DISBURSE_BYTES_MAX).map((_, i) => i & 0xff);
+    const ack = await publishTransaction(js, chainId, data, 'cd'.repeat(16));
+    expect(ack.duplicate).toBe(false);
+    const feed = await openBlockFeed({
+      js,
+      chainId,
+      position: { height: 1n, lastSeq: 0, prevTimeMs: GENESIS_TIME_MS },
+      blockTxsMax: 1,
+    });
+    const guard = setTimeout(() => void feed.stop(), 15_000);
+    let block: CutBlock | undefined;
+    for await (const b of feed) {
+      block = b;
+      break;
+    }
+    clearTimeout(guard);
+    expect(block?.txs).toHaveLength(1);
+    expect(block?.txs[0]).toEqual(data);
   });
 
   it('publishing: a subject captured by another stream is refused as the wrong stream', async () => {

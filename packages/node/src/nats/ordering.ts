@@ -60,6 +60,7 @@ import {
   type Reader,
   SIGNATURE_BYTES_MAX,
   TX_BYTES_MAX,
+  TX_DISBURSE_BYTES_MAX,
   utf8ToBytes,
   Writer,
 } from '@paychain/core';
@@ -81,8 +82,16 @@ export const ORDERING_REPLICAS_MIN = 3;
 export const ORDERING_REPLICAS_DEFAULT = 3;
 /** How long JetStream remembers message ids; a retry inside it is dropped as a duplicate. */
 export const ORDERING_DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
-/** Largest message the transaction stream accepts (payload and headers): a transaction plus headroom. */
-export const TXS_MESSAGE_BYTES_MAX = 64 * 1024;
+/**
+ * nats-server's default `max_payload` (1 MiB), which the local cluster keeps: no message may be larger, whatever a
+ * stream allows.
+ */
+export const NATS_PAYLOAD_BYTES_DEFAULT = 1024 * 1024;
+/**
+ * Largest message the transaction stream accepts (payload and headers): the largest transaction (a program
+ * disbursement, TX_DISBURSE_BYTES_MAX) plus headroom. Every other type is held to TX_BYTES_MAX by the decoder.
+ */
+export const TXS_MESSAGE_BYTES_MAX = TX_DISBURSE_BYTES_MAX + 64 * 1024;
 /** Largest message the signature stream accepts (payload and headers). */
 export const SIGS_MESSAGE_BYTES_MAX = 4 * 1024;
 /** Whole budget for one publish, retries included: a cluster elects a stream leader in about 5 s. */
@@ -301,7 +310,7 @@ export interface MessageBytesRange {
 }
 
 export const TXS_MESSAGE_BYTES: MessageBytesRange = {
-  min: TX_BYTES_MAX + PUBLISH_HEADERS_BYTES_MAX,
+  min: TX_DISBURSE_BYTES_MAX + PUBLISH_HEADERS_BYTES_MAX,
   max: TXS_MESSAGE_BYTES_MAX,
 };
 
@@ -522,8 +531,9 @@ export async function publishTransaction(
   if (!isId128(txIdHex)) {
     throw new OrderingError('ordering_invalid_argument', 'transaction id: 32 lower-case hex digits', {});
   }
-  if (txBytes.length === 0 || txBytes.length > TX_BYTES_MAX) {
-    throw new OrderingError('ordering_message_too_large', `transaction: 1..${TX_BYTES_MAX} bytes`, {
+  // The largest transaction of any type; the caller decoded the bytes, which holds each type to its own limit.
+  if (txBytes.length === 0 || txBytes.length > TX_DISBURSE_BYTES_MAX) {
+    throw new OrderingError('ordering_message_too_large', `transaction: 1..${TX_DISBURSE_BYTES_MAX} bytes`, {
       details: { stream: names.txsStream },
     });
   }
@@ -666,6 +676,11 @@ export const SIGS_MESSAGE_BYTES: MessageBytesRange = {
 };
 
 assert(TXS_MESSAGE_BYTES.min <= TXS_MESSAGE_BYTES.max, 'a transaction and its headers fit the stream');
+assert(TX_DISBURSE_BYTES_MAX >= TX_BYTES_MAX, 'the largest transaction is a disbursement');
+assert(
+  TXS_MESSAGE_BYTES_MAX <= NATS_PAYLOAD_BYTES_DEFAULT,
+  "the stream's largest message passes the server's max_payload",
+);
 assert(SIGS_MESSAGE_BYTES.min <= SIGS_MESSAGE_BYTES.max, 'a signature message and its headers fit the stream');
 assert(FEED_FETCH_EXPIRES_MS >= 1_000, 'the client refuses pulls shorter than 1 s');
 assert(FEED_CONSUMER_INACTIVE_MS > FEED_FETCH_STALL_MS, 'a live feed keeps its consumer');

@@ -1,7 +1,14 @@
 // Goal: the payer sees exactly what the key will sign. Method: transactions encoded by core (transfer, batch, burn)
 // decoded for display, with and without the signature-count byte; signing bytes from the gateway accepted only when
 // they are the ones derived from the transaction shown.
-import { bytesToHex, encodeTransaction, encodeTxSigningBytes, type UnsignedTransaction } from '@paychain/core';
+import {
+  bytesToHex,
+  encodeTransaction,
+  encodeTxSigningBytes,
+  TX_BYTES_MAX,
+  TX_DISBURSE_BYTES_MAX,
+  type UnsignedTransaction,
+} from '@paychain/core';
 import { describe, expect, it } from 'vitest';
 import { accountId, T0, transferTx, unsignedTxHex } from '../test/fixtures';
 import { decodeForDisplay, prepareSigning } from './decode-for-display';
@@ -76,6 +83,27 @@ describe('decodeForDisplay', () => {
     ['trailing bytes', `${unsignedTxHex(transferTx(3, 1n))}0000`],
   ])('refuses %s', (_, hex) => {
     expect(decodeForDisplay(hex).ok).toBe(false);
+  });
+
+  it('shows a program disbursement above TX_BYTES_MAX (up to TX_DISBURSE_BYTES_MAX); refuses longer hex', () => {
+    const tx: UnsignedTransaction = {
+      chainId: 'c',
+      id: accountId(10),
+      expiresAt: T0,
+      body: {
+        type: 'program.disburse',
+        program: accountId(11),
+        allocations: Array.from({ length: 10_000 }, (_, i) => ({ beneficiary: accountId(100 + i), amount: 10_00n })),
+      },
+    };
+    const hex = unsignedTxHex(tx);
+    expect(hex.length / 2).toBeGreaterThan(TX_BYTES_MAX);
+    const shown = decodeForDisplay(hex);
+    expect(shown.ok && shown.value.kind).toBe('program.disburse');
+    expect(decodeForDisplay('00'.repeat(TX_DISBURSE_BYTES_MAX + 1))).toEqual({
+      ok: false,
+      error: 'unsignedTx: expected the transaction as hex',
+    });
   });
 });
 

@@ -14,7 +14,7 @@ import {
   hexToBytes,
   isHex,
   type MoneyOp,
-  TX_BYTES_MAX,
+  TX_DISBURSE_BYTES_MAX,
   type TxBody,
   type TxType,
   txSigningBytesOf,
@@ -133,7 +133,8 @@ function moneyOpsOf(body: TxBody): readonly MoneyOp[] {
  * count or without the count byte; both are accepted, nothing else.
  */
 export function decodeForDisplay(unsignedTxHex: string): DisplayResult {
-  if (unsignedTxHex.length === 0 || unsignedTxHex.length > 2 * TX_BYTES_MAX || !isHex(unsignedTxHex)) {
+  // The largest transaction (a program disbursement); the decoder holds every other type to TX_BYTES_MAX.
+  if (unsignedTxHex.length === 0 || unsignedTxHex.length > 2 * TX_DISBURSE_BYTES_MAX || !isHex(unsignedTxHex)) {
     return { ok: false, error: 'unsignedTx: expected the transaction as hex' };
   }
   const given = hexToBytes(unsignedTxHex);
