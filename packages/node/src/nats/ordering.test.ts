@@ -475,6 +475,24 @@ describe.skipIf(!serverReachable)(`against nats-server at ${NATS_URL} (skipped w
     ]);
   });
 
+  it('raises the message limit of a stream made before disbursements (64 KiB) in place, keeping its messages', async () => {
+    const chainId = newChainId();
+    const names = orderingNames(chainId);
+    await jsm.streams.add({
+      ...orderingStreamConfig(names.txsStream, [names.cutSubject, names.txSubject], 1, 64 * 1024),
+      storage: StorageType.File,
+    });
+    await publishTransaction(js, chainId, new Uint8Array(1000), 'cd'.repeat(16));
+    const ensured = await ensureOrderingStreams(jsm, { chainId, replicas: 1, unsafe: true });
+    expect(ensured.warnings).toContain(
+      `${names.txsStream}: max_msg_size raised from ${64 * 1024} to ${TXS_MESSAGE_BYTES.max}`,
+    );
+    const info = await jsm.streams.info(names.txsStream);
+    expect(info.config.max_msg_size).toBe(TXS_MESSAGE_BYTES.max);
+    expect(info.state.messages).toBe(1);
+    await publishTransaction(js, chainId, new Uint8Array(TX_DISBURSE_BYTES_MAX), 'ef'.repeat(16));
+  });
+
   it('publishing: refuses bad input locally, and does not retry a permanent refusal', async () => {
     const chainId = newChainId();
     const names = orderingNames(chainId);

@@ -447,6 +447,21 @@ async function ensureStream(
       }
     }
   }
+  if (info.config.max_msg_size > 0 && info.config.max_msg_size < messageBytes.min) {
+    // A stream made before the largest transaction grew (64 KiB before program disbursements): raising the limit
+    // refuses nothing that was accepted before, so it is migrated in place rather than refused.
+    const before = info.config.max_msg_size;
+    try {
+      info = await jsm.streams.update(wanted.name, { max_msg_size: wanted.max_msg_size });
+    } catch (error) {
+      throw new OrderingError(
+        'ordering_stream_mismatch',
+        `stream ${wanted.name}: raising max_msg_size from ${before} to ${wanted.max_msg_size} failed: ${message(error)}`,
+        { cause: error, details: { stream: wanted.name } },
+      );
+    }
+    warnings.push(`${wanted.name}: max_msg_size raised from ${before} to ${wanted.max_msg_size}`);
+  }
   const review = reviewStreamConfig(info.config, wanted.subjects, messageBytes);
   if (review.mismatches.length > 0) {
     throw new OrderingError(
