@@ -67,6 +67,29 @@ export {
   type PeerErrorCode,
   type PeerOptions,
 } from './peer.ts';
+export {
+  type BeneficiaryStatement,
+  beneficiaryStatement,
+  type ProgramTotals,
+  type ProgramTrace,
+  ProgramTraceError,
+  type ProgramTraceErrorCode,
+  type SpendingGroup,
+  STATEMENT_ROWS_MAX,
+  type StatementKind,
+  type StatementRow,
+  TRACE_BENEFICIARIES_MAX,
+  TRACE_EVIDENCE_MAX,
+  TRACE_MERCHANTS_MAX,
+  type TraceEdge,
+  type TraceEdgeKind,
+  type TraceEvidence,
+  type TransparencyReport,
+  traceProgram,
+  transparencyReport,
+  transparencyReportToCsv,
+  transparencyReportToJson,
+} from './program-trace.ts';
 export { FinalReceipts, RECEIPT_BLOCKS_CACHED_MAX, storedReceipt } from './stored-receipt.ts';
 export { auditPeerStore, type ChainAudit } from './verify-chain.ts';
 export { VerifyPool } from './verify-pool.ts';

@@ -5,6 +5,7 @@ import { benchAnalytics } from '../bench/analytics.ts';
 import { benchCluster } from '../bench/cluster.ts';
 import { benchGateway } from '../bench/gateway.ts';
 import { benchLedger } from '../bench/ledger.ts';
+import { benchPrograms } from '../bench/programs.ts';
 import { CliError } from '../errors.ts';
 import { parsePositive } from '../options.ts';
 
@@ -80,6 +81,27 @@ export function registerBench(program: Command): void {
         console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
       },
     );
+  bench
+    .command('programs')
+    .description(
+      'beneficiaries credited/s by batch disbursements and eligible program spends/s, against plain transfers in the same run',
+    )
+    .option(
+      '--beneficiaries <n>',
+      'beneficiaries credited, in disbursements of up to 10000',
+      parsePositive('--beneficiaries'),
+      50_000,
+    )
+    .option('--spends <n>', 'eligible spends (and as many plain transfers)', parsePositive('--spends'), 20_000)
+    .option('--json', 'print only the JSON result')
+    .action(async (opts: { beneficiaries: number; spends: number; json?: boolean }) => {
+      const result = await benchPrograms({
+        beneficiaries: opts.beneficiaries,
+        spends: opts.spends,
+        log: opts.json ? () => {} : (line) => console.error(line),
+      });
+      console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
+    });
   bench
     .command('cluster')
     .description(
