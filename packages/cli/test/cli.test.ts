@@ -93,6 +93,7 @@ describe('paychain --help', () => {
     { command: ['bench', 'gateway'], options: ['--payments <n>', '--users <n>', '--json'] },
     { command: ['gateway', 'grant-ops'], options: ['--data <dir>', '--phone <e164>', '--db <spec>'] },
     { command: ['gateway', 'revoke-ops'], options: ['--data <dir>', '--phone <e164>'] },
+    { command: ['bench', 'programs'], options: ['--beneficiaries <n>', '--spends <n>', '--json'] },
     {
       command: ['bench', 'analytics'],
       options: ['--rows <n>', '--aml-seeds <list>', '--aml-users <n>', '--clickhouse', '--json'],
