@@ -18,7 +18,7 @@ import {
   LARGE_VALUE_THRESHOLD_DEFAULT,
   largeValueReport,
   largeValueReportToCsv,
-  scanTransfers,
+  scanTransferBatches,
   suspiciousTransactionReport,
   suspiciousTransactionReportToCsv,
   type TransferRecord,
@@ -186,11 +186,16 @@ export class GatewayAnalytics {
   }
 
   /** The committed transfers of a time range, as records, in batches. */
-  private async records(range: TimeRange): Promise<TransferRecord[]> {
-    const records: TransferRecord[] = [];
+  /** Streamed in batches: a scan or a report never holds the range's rows as objects all at once. */
+  private async *records(range: TimeRange, keep: (row: WarehouseTransfer) => boolean = () => true) {
     for await (const batch of this.warehouse.readTransfers(range)) {
-      for (const row of batch) records.push(recordOfRow(row));
+      yield batch.filter(keep).map(recordOfRow);
     }
+  }
+
+  private async collect(range: TimeRange, keep: (row: WarehouseTransfer) => boolean): Promise<TransferRecord[]> {
+    const records: TransferRecord[] = [];
+    for await (const batch of this.records(range, keep)) records.push(...batch);
     return records;
   }
 
@@ -198,8 +203,10 @@ export class GatewayAnalytics {
   async scanAml(range: TimeRange): Promise<AmlScanSummary> {
     const started = performance.now();
     await this.catchUp();
-    const records = await this.records(range);
-    const result = scanTransfers(records, { currency: this.currency, thresholdMinor: this.thresholdMinor });
+    const result = await scanTransferBatches(this.records(range), {
+      currency: this.currency,
+      thresholdMinor: this.thresholdMinor,
+    });
     const detectedAtMs = this.clock();
     const alerts = result.alerts.map((a) => storedAlertOf(a, detectedAtMs));
     let alertsNew = 0;
@@ -214,7 +221,7 @@ export class GatewayAnalytics {
     }));
     if (facts.length > 0) await this.warehouse.appendAlerts(facts);
     return {
-      scanned: records.length,
+      scanned: result.stats.transfers + result.stats.skippedOtherCurrency,
       alertsFound: alerts.length,
       alertsNew,
       elapsedMs: Math.round(performance.now() - started),
@@ -242,8 +249,8 @@ export class GatewayAnalytics {
 
   /** Single transfers at or above the threshold in the range (the large-value report), as CSV. */
   async largeValueCsv(range: TimeRange): Promise<string> {
-    const records = await this.records(range);
-    return largeValueReportToCsv(largeValueReport(records, this.thresholdMinor, this.currency));
+    const large = await this.collect(range, (row) => row.amount >= this.thresholdMinor);
+    return largeValueReportToCsv(largeValueReport(large, this.thresholdMinor, this.currency));
   }
 
   /** The suspicious-transaction report of a case's alerts, as CSV. */
@@ -251,7 +258,8 @@ export class GatewayAnalytics {
     if (alerts.length === 0) return suspiciousTransactionReportToCsv([]);
     const fromMs = Math.min(...alerts.map((a) => a.windowStartMs));
     const toMs = Math.max(...alerts.map((a) => a.windowEndMs)) + 1;
-    const byId = new Map((await this.records({ fromMs, toMs })).map((r) => [r.id, r]));
+    const alerted = new Set(alerts.flatMap((a) => a.txIds));
+    const byId = new Map((await this.collect({ fromMs, toMs }, (row) => alerted.has(row.id))).map((r) => [r.id, r]));
     const rows = suspiciousTransactionReport(alerts.map(amlAlertOf), byId);
     return suspiciousTransactionReportToCsv(rows);
   }

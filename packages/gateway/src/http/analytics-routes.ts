@@ -18,8 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dayStartMs, MERCHANT_PAYMENT_CHANNELS, type TimeRange } from '@paychain/analytics';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { GatewayAnalytics } from '../analytics/gateway-analytics.ts';
-import { NETWORK_UTC_OFFSET_MS } from '../analytics/gateway-analytics.ts';
+import { type GatewayAnalytics, NETWORK_UTC_OFFSET_MS } from '../analytics/gateway-analytics.ts';
 import {
   AML_ALERT_ID_PATTERN,
   AML_CASE_ALERTS_MAX,
@@ -36,8 +35,8 @@ import {
   type User,
 } from '../db/gateway-db.ts';
 import { GatewayApiError } from './api-errors.ts';
-import type { RouteContext } from './payment-routes.ts';
-import { bearer, errors, idempotencyHeaders, phoneSchema, TEXT_PATTERN } from './schemas.ts';
+import { authenticateOps, phoneOfUser, type RouteContext } from './payment-routes.ts';
+import { anyObjectSchema, bearer, errors, idempotencyHeaders, phoneSchema, TEXT_PATTERN } from './schemas.ts';
 
 const DAY_MS = 86_400_000;
 /** A dashboard range spans at most this much. */
@@ -48,7 +47,6 @@ const TOP_MERCHANTS_MAX = 100;
 /** Sales a merchant's console shows: up to this many days back. */
 const SALES_DAYS_MAX = 366;
 
-const anyObject = { type: 'object', additionalProperties: true } as const;
 const msText = { type: 'string', pattern: '^[0-9]{1,16}$' } as const;
 const rangeQuery = {
   type: 'object',
@@ -66,7 +64,7 @@ const ops = (summary: string, extra: Record<string, unknown> = {}) => ({
   tags: ['analytics'],
   summary,
   security: bearer,
-  response: { 200: anyObject, 201: anyObject, ...errors(400, 401, 403, 404, 409, 503) },
+  response: { 200: anyObjectSchema, 201: anyObjectSchema, ...errors(400, 401, 403, 404, 409, 503) },
   ...extra,
 });
 
@@ -77,11 +75,7 @@ export function registerAnalyticsRoutes(scope: FastifyInstance, ctx: RouteContex
   const warehouse = analytics.warehouse;
   const money = (value: string): string => payments.formatMoney(BigInt(value), analytics.currency).amount;
 
-  async function opsUser(request: FastifyRequest): Promise<User> {
-    const { user } = await ctx.authenticate(request);
-    if (user.role !== 'ops') throw new GatewayApiError('forbidden', 'this needs the ops role');
-    return user;
-  }
+  const opsUser = (request: FastifyRequest): Promise<User> => authenticateOps(ctx, request);
 
   function rangeOf(query: RangeQuery): TimeRange {
     const toMs = query.toMs === undefined ? ctx.now() + 1 : Number(query.toMs);
@@ -266,8 +260,7 @@ export function registerAnalyticsRoutes(scope: FastifyInstance, ctx: RouteContex
     detectedAtMs: a.detectedAtMs,
     caseId: a.caseId,
   });
-  const phoneOf = async (userId: string | null): Promise<string | null> =>
-    userId === null ? null : ((await db.getUserById(userId))?.phone ?? null);
+  const phoneOf = (userId: string | null): Promise<string | null> => phoneOfUser(db, userId);
   const caseJson = async (c: AmlCase) => ({
     id: c.id,
     title: c.title,
@@ -608,7 +601,7 @@ export function registerAnalyticsRoutes(scope: FastifyInstance, ctx: RouteContex
           additionalProperties: false,
           properties: { days: { type: 'string', pattern: '^[1-9][0-9]{0,2}$' } },
         },
-        response: { 200: anyObject, ...errors(400, 401, 403, 404) },
+        response: { 200: anyObjectSchema, ...errors(400, 401, 403, 404) },
       },
     },
     async (request) => {

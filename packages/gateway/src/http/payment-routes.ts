@@ -159,10 +159,6 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
     return [user.ledgerAccountId, ...merchants.map((m) => m.settlementAccountId)];
   }
 
-  function requireOps(user: User): void {
-    if (user.role !== 'ops') throw new GatewayApiError('forbidden', 'this needs the ops role');
-  }
-
   const post = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -699,6 +695,22 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
 /** The live-feed channel of a merchant's payments. */
 export function merchantChannel(merchantId: string): string {
   return `merchant:${merchantId}`;
+}
+
+export function requireOps(user: User): void {
+  if (user.role !== 'ops') throw new GatewayApiError('forbidden', 'this needs the ops role');
+}
+
+/** The request's user, who must have the ops role (403 `forbidden` otherwise). */
+export async function authenticateOps(ctx: RouteContext, request: FastifyRequest): Promise<User> {
+  const { user } = await ctx.authenticate(request);
+  requireOps(user);
+  return user;
+}
+
+/** How the consoles name a user: the phone number (null for no user, or one since removed). */
+export async function phoneOfUser(db: GatewayDb, userId: string | null): Promise<string | null> {
+  return userId === null ? null : ((await db.getUserById(userId))?.phone ?? null);
 }
 
 export function pageLimit(text: string | undefined): number {

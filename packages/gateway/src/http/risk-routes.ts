@@ -9,29 +9,29 @@
  *   GET  /v1/ops/risk/reviews          the review queue, newest first
  *   GET  /v1/ops/risk/refusals         refusals, newest first
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PAGE_ITEMS_MAX, RISK_RULE_SET_NOTE_CHARS_MAX, type RiskRefusalCursor, type User } from '../db/gateway-db.ts';
 import type { EngineRiskControl } from '../service/engine-risk-control.ts';
-import { GatewayApiError } from './api-errors.ts';
-import { cursorText, pageLimit, parseCursor, type RouteContext } from './payment-routes.ts';
+import {
+  authenticateOps,
+  cursorText,
+  pageLimit,
+  parseCursor,
+  phoneOfUser,
+  type RouteContext,
+} from './payment-routes.ts';
 import { pageQuery } from './payment-schemas.ts';
-import { bearer, errors, TEXT_PATTERN } from './schemas.ts';
+import { anyObjectSchema, bearer, errors, TEXT_PATTERN } from './schemas.ts';
 import { paymentToJson } from './views.ts';
 
-const anyObject = { type: 'object', additionalProperties: true } as const;
-const ruleSetBody = { ...anyObject, description: 'a rule set: {version, scoreThresholds, rules}' } as const;
+const ruleSetBody = { ...anyObjectSchema, description: 'a rule set: {version, scoreThresholds, rules}' } as const;
 
 export function registerRiskRoutes(scope: FastifyInstance, ctx: RouteContext, risk: EngineRiskControl): void {
   const { db, payments } = ctx;
 
-  async function opsUser(request: Parameters<RouteContext['authenticate']>[0]): Promise<User> {
-    const { user } = await ctx.authenticate(request);
-    if (user.role !== 'ops') throw new GatewayApiError('forbidden', 'this needs the ops role');
-    return user;
-  }
+  const opsUser = (request: FastifyRequest): Promise<User> => authenticateOps(ctx, request);
 
-  const phoneOf = async (userId: string | null): Promise<string | null> =>
-    userId === null ? null : ((await db.getUserById(userId))?.phone ?? null);
+  const phoneOf = (userId: string | null): Promise<string | null> => phoneOfUser(db, userId);
 
   scope.get(
     '/v1/ops/risk/rules',
@@ -40,7 +40,7 @@ export function registerRiskRoutes(scope: FastifyInstance, ctx: RouteContext, ri
         tags: ['risk'],
         summary: 'the rule set in force, its versions and the model',
         security: bearer,
-        response: { 200: anyObject, ...errors(401, 403) },
+        response: { 200: anyObjectSchema, ...errors(401, 403) },
       },
     },
     async (request) => {
@@ -89,7 +89,7 @@ export function registerRiskRoutes(scope: FastifyInstance, ctx: RouteContext, ri
             note: { type: 'string', maxLength: RISK_RULE_SET_NOTE_CHARS_MAX, pattern: TEXT_PATTERN },
           },
         },
-        response: { 201: anyObject, ...errors(400, 401, 403, 409) },
+        response: { 201: anyObjectSchema, ...errors(400, 401, 403, 409) },
       },
     },
     async (request, reply) => {
@@ -120,7 +120,7 @@ export function registerRiskRoutes(scope: FastifyInstance, ctx: RouteContext, ri
           additionalProperties: false,
           properties: { ruleSet: ruleSetBody },
         },
-        response: { 200: anyObject, ...errors(400, 401, 403) },
+        response: { 200: anyObjectSchema, ...errors(400, 401, 403) },
       },
     },
     async (request) => {
@@ -147,7 +147,7 @@ export function registerRiskRoutes(scope: FastifyInstance, ctx: RouteContext, ri
         summary: 'payments let through under review, newest first',
         security: bearer,
         querystring: pageQuery,
-        response: { 200: anyObject, ...errors(400, 401, 403) },
+        response: { 200: anyObjectSchema, ...errors(400, 401, 403) },
       },
     },
     async (request) => {
@@ -174,7 +174,7 @@ export function registerRiskRoutes(scope: FastifyInstance, ctx: RouteContext, ri
         summary: 'payments risk control refused (block) or held for a step-up that did not come, newest first',
         security: bearer,
         querystring: pageQuery,
-        response: { 200: anyObject, ...errors(400, 401, 403) },
+        response: { 200: anyObjectSchema, ...errors(400, 401, 403) },
       },
     },
     async (request) => {

@@ -32,6 +32,8 @@ export const phoneSchema = {
   description: 'E.164 phone number, e.g. +8613800138000',
 };
 export const idSchema = { type: 'string', pattern: ID_PATTERN, description: '128-bit id: 32 lowercase hex characters' };
+/** An answer whose shape the route's documentation describes in prose (rule sets, dashboards). */
+export const anyObjectSchema = { type: 'object', additionalProperties: true } as const;
 export const timeMsSchema = { type: 'integer', minimum: 0, description: 'ms since the Unix epoch' };
 
 const errorSchema = {

@@ -708,6 +708,7 @@ export class PaymentService {
       kind: payee.kind === 'merchant' ? 'qr' : 'p2p',
       payeeAccountId,
       merchantId: payee.kind === 'merchant' ? payee.merchant.id : null,
+      ...(payee.kind === 'merchant' ? { merchant: payee.merchant } : {}),
       paymentRequestId: resolved.request?.id ?? null,
       money,
       memo,
@@ -901,6 +902,7 @@ export class PaymentService {
       kind: hold === null ? 'paycode' : 'authorize',
       payeeAccountId: merchant.settlementAccountId,
       merchantId: merchant.id,
+      merchant,
       payCodeHash: hash,
       money,
       payerLabel: payer.phone,
@@ -1008,6 +1010,7 @@ export class PaymentService {
       issuerCosigns: true,
       payeeAccountId: BURN_PAYEE,
       merchantId: merchant.id,
+      merchant,
       money,
       payerLabel: merchant.name,
       payeeLabel: 'bank',
@@ -1090,6 +1093,8 @@ export class PaymentService {
       payeeLabel: string;
       /** Where the payer's request came from, for risk control. */
       context?: PaymentContext;
+      /** The merchant paid (or paying out), which the caller has at hand: risk control reads its MCC. */
+      merchant?: Merchant;
       risk?: PaymentRisk | null;
     },
   ): Intent {
@@ -1159,7 +1164,8 @@ export class PaymentService {
   ): Promise<PaymentRisk | null> {
     if (this.risk === null || !RISK_SCORED_KINDS.includes(fields.kind)) return null;
     const payer = fields.payerUserId === signer.id ? signer : await this.userOrThrow(fields.payerUserId);
-    const merchant = fields.merchantId == null ? null : await this.db.getMerchant(fields.merchantId);
+    const merchant = fields.merchant ?? null;
+    assert((merchant === null) === (fields.merchantId == null), 'a merchant payment brings its merchant');
     const context = fields.context ?? NO_PAYMENT_CONTEXT;
     const nowMs = this.now();
     const check: RiskCheck = {
