@@ -29,6 +29,7 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
@@ -64,6 +65,8 @@ const NATS_VERSION_TIMEOUT_MS = 5_000;
 /** One probe of a port (INFO line, HTTP answer); a paused server fails it by timing out. */
 const NATS_PROBE_TIMEOUT_MS = 1_000;
 const NATS_POLL_INTERVAL_MS = 100;
+/** How long pause and resume wait for the kernel to stop or continue every thread. */
+const NATS_SIGNAL_SETTLE_MS = 2_000;
 /** Ports are picked free then released, so another socket can take one before the server binds. */
 const NATS_START_ATTEMPTS_MAX = 3;
 const NATS_LOG_TAIL_BYTES_MAX = 4_096;
@@ -419,13 +422,22 @@ export class NatsCluster {
     await this.waitReady([index], timeoutMs);
   }
 
-  /** SIGSTOP: the process keeps its sockets but answers nothing, like a hung machine. */
+  /**
+   * SIGSTOP: the process keeps its sockets but answers nothing, like a hung machine. Returns once
+   * every thread of it is stopped: the kernel delivers the stop to each thread on its own, so a
+   * thread could otherwise still answer a probe made right after.
+   */
   pause(index: number): void {
-    signalServer(this.runningPid(index), 'SIGSTOP');
+    const pid = this.runningPid(index);
+    signalServer(pid, 'SIGSTOP');
+    waitThreadStates(pid, (state) => state === 'T');
   }
 
+  /** SIGCONT, returning once no thread of the process is stopped any more. */
   resume(index: number): void {
-    signalServer(this.runningPid(index), 'SIGCONT');
+    const pid = this.runningPid(index);
+    signalServer(pid, 'SIGCONT');
+    waitThreadStates(pid, (state) => state !== 'T');
   }
 
   /**
@@ -636,6 +648,38 @@ function signalServer(pid: number, signal: NodeJS.Signals): void {
     process.kill(pid, signal);
   } catch (error) {
     if (errnoCode(error) !== 'ESRCH') throw error;
+  }
+}
+
+/**
+ * Waits, blocking, up to NATS_SIGNAL_SETTLE_MS until every thread of pid is in a state that
+ * passes (the third field of /proc/PID/task/TID/stat). Gives up quietly where /proc is missing
+ * or the process is gone: the signal was sent, and the callers' probes tell the rest.
+ */
+function waitThreadStates(pid: number, passes: (state: string) => boolean): void {
+  const deadline = Date.now() + NATS_SIGNAL_SETTLE_MS;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  while (Date.now() < deadline) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return;
+    }
+    let all = true;
+    for (const tid of tids) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
+      } catch {
+        continue; // the thread ended meanwhile
+      }
+      // The command name in field 2 is in parentheses and may hold spaces; the state follows it.
+      const close = stat.lastIndexOf(')');
+      if (!passes(stat.slice(close + 2, close + 3))) all = false;
+    }
+    if (all) return;
+    Atomics.wait(pause, 0, 0, 1);
   }
 }
 
