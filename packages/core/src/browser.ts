@@ -55,6 +55,8 @@ export {
   type ExecutionContext,
   executeBlock,
   type ProgramSweep,
+  programMerchantRefusal,
+  programWindowRefusal,
   SWEEP_LIMITS,
   type SweepLimits,
   sweepPrograms,

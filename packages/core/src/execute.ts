@@ -35,6 +35,7 @@ import {
   emptyBalance,
   emptyProgramBalance,
   type LedgerState,
+  type MerchantEntry,
   type OrgEntry,
   type PendingEntry,
   type ProgramBalanceEntry,
@@ -91,6 +92,42 @@ export interface BlockTxInput {
   readonly bytes: Uint8Array;
   /** Every signature on the transaction verifies over its signing bytes. */
   readonly signaturesValid: boolean;
+}
+
+/**
+ * Whether a program takes spends at block time `time`: its status and validity window, in the order the ledger checks
+ * them. Exported so a gateway can tell a payer the ledger's own reason before anything is signed.
+ */
+export function programWindowRefusal(
+  program: ProgramEntry,
+  time: bigint,
+): 'program_suspended' | 'program_not_started' | 'program_expired' | null {
+  if (program.status === 'suspended') return 'program_suspended';
+  if (time < program.rules.validFromMs) return 'program_not_started';
+  if (program.status === 'expired' || time >= program.rules.validUntilMs) return 'program_expired';
+  return null;
+}
+
+/**
+ * Whether a program's rules let `merchant` (with its on-chain attributes, if any) take `amount`: category, region,
+ * list, per-payment cap, in the ledger's order. A merchant without attributes fails any category or region rule.
+ */
+export function programMerchantRefusal(
+  program: ProgramEntry,
+  merchant: AccountId,
+  attributes: MerchantEntry | undefined,
+  amount: bigint,
+): 'merchant_not_eligible_mcc' | 'merchant_not_eligible_region' | 'merchant_not_listed' | 'amount_above_cap' | null {
+  const rules = program.rules;
+  if (rules.mccs.length > 0 && (attributes === undefined || !rules.mccs.includes(attributes.mcc))) {
+    return 'merchant_not_eligible_mcc';
+  }
+  if (rules.regions.length > 0 && (attributes === undefined || !rules.regions.includes(attributes.region))) {
+    return 'merchant_not_eligible_region';
+  }
+  if (rules.merchants.length > 0 && !rules.merchants.includes(merchant)) return 'merchant_not_listed';
+  if (rules.perPaymentMax > 0n && amount > rules.perPaymentMax) return 'amount_above_cap';
+  return null;
 }
 
 /** What the expiry sweep returned from one program to its funding account at the start of a block. */
@@ -932,25 +969,16 @@ class Executor {
 
   private programSpend(body: BodyOf<'program.spend'>): Code {
     const program = this.program(body.program);
-    if (program.status === 'suspended') return 'program_suspended';
-    if (this.ctx.time < program.rules.validFromMs) return 'program_not_started';
-    if (this.isExpired(program)) return 'program_expired';
+    const window = programWindowRefusal(program, this.ctx.time);
+    if (window !== null) return window;
     if (body.amount <= 0n || body.amount > AMOUNT_MAX) return 'amount_invalid';
     const beneficiary = this.usable(body.beneficiary);
     if (typeof beneficiary === 'string') return beneficiary;
     const merchant = this.usable(body.merchant);
     if (typeof merchant === 'string') return merchant;
     if (body.beneficiary === body.merchant) return 'same_account';
-    const attributes = this.state.getMerchant(body.merchant);
-    const rules = program.rules;
-    if (rules.mccs.length > 0 && (attributes === undefined || !rules.mccs.includes(attributes.mcc))) {
-      return 'merchant_not_eligible_mcc';
-    }
-    if (rules.regions.length > 0 && (attributes === undefined || !rules.regions.includes(attributes.region))) {
-      return 'merchant_not_eligible_region';
-    }
-    if (rules.merchants.length > 0 && !rules.merchants.includes(body.merchant)) return 'merchant_not_listed';
-    if (rules.perPaymentMax > 0n && body.amount > rules.perPaymentMax) return 'amount_above_cap';
+    const rule = programMerchantRefusal(program, body.merchant, this.state.getMerchant(body.merchant), body.amount);
+    if (rule !== null) return rule;
     const source = this.programBalanceOf(program.id, body.beneficiary);
     if (programBalanceOf(source) < body.amount) return 'insufficient_program_funds';
     const target = this.programBalanceOf(program.id, body.merchant);
