@@ -1,6 +1,6 @@
 /**
  * @paychain/gateway: what wallets, merchants and consoles talk to. The HTTP API (users, wallets, merchants, QR and
- * pay codes, refunds, pre-authorizations, ops), the money flows on the ledger (`PaymentService`), storage on SQLite
+ * pay codes, refunds, pre-authorizations, purpose-bound programs, ops), the money flows on the ledger (`PaymentService`), storage on SQLite
  * or PostgreSQL, EMVCo QR codes, webhooks and live feeds, and the one server `paychain start` runs.
  */
 export * from './auth/password.ts';
@@ -30,4 +30,5 @@ export {
   SIMULATED_BANK_OPENING,
 } from './server.ts';
 export { PaymentService, payCodeHash } from './service/payment-service.ts';
+export { type NewProgramInput, ProgramService } from './service/program-service.ts';
 export * from './webhooks/webhook-signature.ts';

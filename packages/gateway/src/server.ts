@@ -28,6 +28,7 @@ import { type GatewayIssuer, GatewayLedger } from './ledger/gateway-ledger.ts';
 import { GatewaySecrets, MASTER_SECRET_BYTES } from './ledger/gateway-secrets.ts';
 import { EngineRiskControl } from './service/engine-risk-control.ts';
 import { PaymentService } from './service/payment-service.ts';
+import { ProgramService } from './service/program-service.ts';
 import type { RiskControl } from './service/risk-control.ts';
 import { WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 
@@ -69,6 +70,7 @@ export interface PaychainServerOptions {
 export interface PaychainServer {
   readonly app: FastifyInstance;
   readonly payments: PaymentService | null;
+  readonly programs: ProgramService | null;
   readonly db: GatewayDb | null;
   readonly risk: EngineRiskControl | null;
   readonly analytics: GatewayAnalytics | null;
@@ -90,7 +92,7 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       extend: { plugin: serveWeb, title: 'Paychain node API', description: '', tags: [] },
     });
-    return { app, payments: null, db: null, risk: null, analytics: null, close: () => app.close() };
+    return { app, payments: null, programs: null, db: null, risk: null, analytics: null, close: () => app.close() };
   }
 
   const secrets = new GatewaySecrets(loadMasterSecret(options.dataDir));
@@ -165,10 +167,12 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
   analytics?.start();
 
   const passkeys = passkeyConfigOf(options.publicUrl ?? null);
+  const programs = new ProgramService({ db, ledger, payments, secrets });
   const plugin = gatewayPlugin({
     db,
     payments,
     feed,
+    programs,
     risk: riskEngine,
     ...(analytics === null ? {} : { analytics }),
     ...(passkeys === null ? {} : { passkeys }),
@@ -195,12 +199,14 @@ export async function createPaychainServer(options: PaychainServerOptions): Prom
         { name: 'ops', description: 'freezes and peers, for the ops role' },
         { name: 'risk', description: 'risk rules, dry runs, the review queue and refusals, for the ops role' },
         { name: 'analytics', description: 'dashboards, AML alerts and cases, regulator reports' },
+        { name: 'programs', description: 'purpose-bound programs: funder operations, trace, reports, balances' },
       ],
     },
   });
   return {
     app,
     payments,
+    programs,
     db,
     risk: riskEngine,
     analytics,

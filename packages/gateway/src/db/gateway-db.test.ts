@@ -31,6 +31,7 @@ import {
   type NewAmlAlert,
   type NewPayment,
   type PaymentRisk,
+  type ProgramRecord,
   RISK_REASON_CHARS_MAX,
   RISK_REASONS_MAX,
   RISK_RULE_SET_CHARS_MAX,
@@ -263,6 +264,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         merchantId: null,
         paymentRequestId: null,
         authorizationOf: null,
+        programId: null,
         amount: 100n,
         currency: 'CNY',
         kind: 'p2p',
@@ -325,7 +327,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         await expectDbError(harness.open('future'), 'db_schema');
       });
 
-      it('migrates a version 1 database with a payment to version 2: the payment is kept, with no risk', async () => {
+      it('migrates a version 1 database with a payment to the newest version: the payment is kept, with no risk and no program', async () => {
         const tag = 'version1';
         const dialect = harness.name;
         const initial = MIGRATIONS[0];
@@ -375,6 +377,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
             ledgerIndex: 0,
             refunded: 0n,
             risk: null,
+            programId: null,
             createdAtMs: T0,
             updatedAtMs: T0 + 1,
           });
@@ -1014,6 +1017,68 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         expect(countOf(results, (r) => r.ok)).toBe(3);
         expect(countOf(results, (r) => !r.ok && r.reason === 'exceeds_paid')).toBe(RACERS - 3);
         expect((await db.getPayment(txId))?.refunded).toBe(90n);
+      });
+    });
+
+    describe('programs', () => {
+      it('keeps the catalogue of programs newest first, removes one, and refuses a duplicate', async () => {
+        await withFreshDb('programs', async (fresh) => {
+          const creator = nextId();
+          await fresh.createUser({
+            id: creator,
+            phone: nextPhone(),
+            passwordHash: null,
+            kycTier: 1,
+            ledgerAccountId: nextId(),
+            keyMode: 'browser',
+            publicKey: new Uint8Array([7]),
+            sealedKey: null,
+            createdAtMs: T0,
+          });
+          const record = (createdAtMs: number): ProgramRecord => ({
+            id: nextId(),
+            name: '春耕补贴 Spring planting',
+            purpose: 'seeds',
+            fundingAccountId: nextId(),
+            createdByUserId: creator,
+            createdAtMs,
+          });
+          const older = record(T0);
+          const newer = record(T0 + 1);
+          await fresh.createProgram(older);
+          await fresh.createProgram(newer);
+          expect(await fresh.getProgram(older.id)).toEqual(older);
+          expect((await fresh.listPrograms()).map((p) => p.id)).toEqual([newer.id, older.id]);
+          await expectDbError(fresh.createProgram({ ...older, fundingAccountId: nextId() }), 'db_duplicate');
+          await expectDbError(fresh.createProgram({ ...record(T0), createdByUserId: nextId() }), 'db_reference');
+          expect(await fresh.deleteProgram(older.id)).toBe(true);
+          expect(await fresh.deleteProgram(older.id)).toBe(false);
+          expect(await fresh.getProgram(older.id)).toBeNull();
+        });
+      });
+
+      it('records a QR payment made with program money, and never reserves a refund of it', async () => {
+        const payer = await newUser();
+        const owner = await newUser();
+        const merchantId = await newMerchant(owner.id);
+        const programId = nextId();
+        const p = payment({ payerUserId: payer.id, merchantId, kind: 'qr', amount: 500n, programId });
+        await db.insertPayment(p);
+        expect(await db.markPaymentFinal(p.txId, 9n, 0, T0 + 1)).toBe(true);
+        expect(await db.getPayment(p.txId)).toMatchObject({ programId, status: 'final' });
+        const refundId = nextId();
+        expect(
+          await db.reserveRefund({ txId: refundId, originalTxId: p.txId, amount: 1n, createdAtMs: T0 + 2 }),
+        ).toEqual({
+          ok: false,
+          reason: 'not_refundable',
+        });
+        expect(await db.getPayment(refundId)).toBeNull();
+        expect((await db.getPayment(p.txId))?.refunded).toBe(0n);
+        // Only a QR payment is paid from a program (a bug otherwise: an assertion before the database).
+        await expect(
+          db.insertPayment(payment({ payerUserId: payer.id, kind: 'p2p', amount: 1n, programId })),
+        ).rejects.toThrow();
       });
     });
 

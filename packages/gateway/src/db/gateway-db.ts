@@ -147,6 +147,10 @@ export const AML_CASE_NOTE_CHARS_MAX = 4_000;
 /** `listCaseNotes` answers at most this many, oldest first. */
 export const AML_CASE_NOTES_MAX = 500;
 export const PURGE_BATCH_MAX = 10_000;
+export const PROGRAM_NAME_CHARS_MAX = 100;
+export const PROGRAM_PURPOSE_CHARS_MAX = 1_000;
+/** `listPrograms` answers at most this many, newest first. */
+export const PROGRAMS_LIST_MAX = 500;
 
 // --- Rows. ---
 
@@ -288,8 +292,23 @@ export interface Payment {
   readonly refunded: bigint;
   /** What risk control decided before it was signed; null for payments it does not score (top-ups, refunds…). */
   readonly risk: PaymentRisk | null;
+  /** The program whose money paid it (`program.spend`); only for kind 'qr', never refunded. */
+  readonly programId: string | null;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
+}
+
+/**
+ * The gateway's own facts about a program it funds: its name and purpose for people, who created it, its funding
+ * account. Everything else (rules, status, money) is on the ledger, read from the ledger's state.
+ */
+export interface ProgramRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly purpose: string;
+  readonly fundingAccountId: string;
+  readonly createdByUserId: string;
+  readonly createdAtMs: number;
 }
 
 /** Risk control's decision on a payment that went ahead, kept with it. */
@@ -317,6 +336,8 @@ export interface NewPayment {
   readonly payerLabel: string;
   readonly payeeLabel: string;
   readonly risk: PaymentRisk | null;
+  /** Set only for kind 'qr' paid with program money. */
+  readonly programId: string | null;
   readonly createdAtMs: number;
 }
 
@@ -712,6 +733,14 @@ export interface GatewayDbOps {
 
   /** Deletes expired sessions and pay codes and old idempotency records, at most `limit` rows per table. */
   purgeExpired(request: PurgeRequest): Promise<PurgeResult>;
+
+  // Programs (issue 6): the catalogue of programs this gateway funds.
+  createProgram(record: ProgramRecord): Promise<void>;
+  getProgram(id: string): Promise<ProgramRecord | null>;
+  /** Newest first, at most PROGRAMS_LIST_MAX. */
+  listPrograms(): Promise<ProgramRecord[]>;
+  /** Removes a catalogue row whose program the ledger refused to create; true when a row was removed. */
+  deleteProgram(id: string): Promise<boolean>;
 }
 
 export interface GatewayDb extends GatewayDbOps {

@@ -46,6 +46,8 @@ import {
   PAYMENT_CODE_CHARS_MAX,
   PAYMENT_LABEL_CHARS_MAX,
   PAYMENT_MEMO_CHARS_MAX,
+  PROGRAM_NAME_CHARS_MAX,
+  PROGRAM_PURPOSE_CHARS_MAX,
   RISK_REASON_CHARS_MAX,
   RISK_REASONS_MAX,
   RISK_RULE_SET_CHARS_MAX,
@@ -472,8 +474,33 @@ CREATE TABLE aml_case_notes (
 }
 
 /**
+ * Issue 6: programs this gateway funds (the names people read; rules and money are on the ledger) and the program a
+ * QR payment was paid from. A program payment is a kind 'qr' payment and is never refunded (its money goes back to
+ * the funder only by clawback or expiry): one column CHECK says both, as migration 2 does for its columns.
+ */
+function programsSchema(dialect: SqlDialect): string {
+  const d = DDL[dialect];
+  const t = d.tableSuffix;
+  return `
+ALTER TABLE payments ADD COLUMN program_id TEXT
+  CONSTRAINT payments_program_only_unrefunded_qr CHECK (
+    program_id IS NULL OR (${d.hex('program_id', 32)} AND kind = 'qr' AND refunded = 0));
+
+CREATE TABLE programs (
+  id TEXT NOT NULL PRIMARY KEY CHECK (${d.hex('id', 32)}),
+  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND ${PROGRAM_NAME_CHARS_MAX}),
+  purpose TEXT NOT NULL CHECK (length(purpose) <= ${PROGRAM_PURPOSE_CHARS_MAX}),
+  funding_account_id TEXT NOT NULL UNIQUE CHECK (${d.hex('funding_account_id', 32)}),
+  created_by_user_id TEXT NOT NULL REFERENCES users (id),
+  created_at ${d.int64} NOT NULL CHECK (created_at >= 0)
+)${t};
+CREATE INDEX programs_created ON programs (created_at, id);
+`;
+}
+
+/**
  * Ascending, contiguous from 1; append only once released (a released migration is never edited, nor any constant it
- * reads). Version 1 is released; version 2 is not yet, and still changes in place until it is.
+ * reads). Version 1 is released; versions 2 and 3 are not yet, and still change in place until they are.
  */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: { sqlite: initialSchema('sqlite'), postgres: initialSchema('postgres') } },
@@ -482,6 +509,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'risk and aml',
     sql: { sqlite: riskAndAmlSchema('sqlite'), postgres: riskAndAmlSchema('postgres') },
   },
+  { version: 3, name: 'programs', sql: { sqlite: programsSchema('sqlite'), postgres: programsSchema('postgres') } },
 ];
 
 /** The newest schema this build knows. */

@@ -107,6 +107,10 @@ import {
   type PaymentPage,
   type PaymentRequest,
   type PaymentRisk,
+  PROGRAM_NAME_CHARS_MAX,
+  PROGRAM_PURPOSE_CHARS_MAX,
+  PROGRAMS_LIST_MAX,
+  type ProgramRecord,
   PURGE_BATCH_MAX,
   type PurgeRequest,
   type PurgeResult,
@@ -183,7 +187,8 @@ const REQUEST_COLUMNS =
 const PAYMENT_COLUMNS =
   'tx_id, payer_user_id, payee_account_id, merchant_id, payment_request_id, refund_of, authorization_of, amount, ' +
   'currency, kind, memo, payer_label, payee_label, status, code, ledger_height, ledger_index, refunded, created_at, ' +
-  'updated_at, risk_decision, risk_score_ppm, risk_reasons, risk_rule_set_version';
+  'updated_at, risk_decision, risk_score_ppm, risk_reasons, risk_rule_set_version, program_id';
+const PROGRAM_COLUMNS = 'id, name, purpose, funding_account_id, created_by_user_id, created_at';
 const PASSKEY_COLUMNS = 'credential_id, user_id, public_key, counter, transports, created_at';
 const PAY_CODE_COLUMNS = 'code_hash, user_id, created_at, expires_at, used_at, used_by_tx';
 const ENDPOINT_COLUMNS = 'merchant_id, url, secret_sealed, created_at, updated_at';
@@ -472,6 +477,17 @@ function sessionFromRow(row: SqlRow): Session {
   };
 }
 
+function programFromRow(row: SqlRow): ProgramRecord {
+  return {
+    id: readText(row, 'programs', 'id'),
+    name: readText(row, 'programs', 'name'),
+    purpose: readText(row, 'programs', 'purpose'),
+    fundingAccountId: readText(row, 'programs', 'funding_account_id'),
+    createdByUserId: readText(row, 'programs', 'created_by_user_id'),
+    createdAtMs: readInt(row, 'programs', 'created_at'),
+  };
+}
+
 function merchantFromRow(row: SqlRow): Merchant {
   return {
     id: readText(row, 'merchants', 'id'),
@@ -544,6 +560,7 @@ function paymentFromRow(row: SqlRow): Payment {
     ledgerIndex: readIntOrNull(row, 'payments', 'ledger_index'),
     refunded: readBigint(row, 'payments', 'refunded'),
     risk: paymentRiskFromRow(row),
+    programId: readTextOrNull(row, 'payments', 'program_id'),
     createdAtMs: readInt(row, 'payments', 'created_at'),
     updatedAtMs: readInt(row, 'payments', 'updated_at'),
   };
@@ -1084,6 +1101,10 @@ class SqlGatewayOps implements GatewayDbOps {
     assertText(payment.payerLabel, PAYMENT_LABEL_CHARS_MAX, 'payer label');
     assertText(payment.payeeLabel, PAYMENT_LABEL_CHARS_MAX, 'payee label');
     assertTimeMs(payment.createdAtMs, 'createdAtMs');
+    if (payment.programId !== null) {
+      assertId(payment.programId, 'program id');
+      assert(payment.kind === 'qr', 'only a QR payment is paid with program money');
+    }
     const risk = payment.risk;
     if (risk !== null) {
       assert(RISK_PASS_DECISIONS.includes(risk.decision), 'a payment goes ahead only under allow, review or step_up');
@@ -1093,7 +1114,7 @@ class SqlGatewayOps implements GatewayDbOps {
     await this.changes(
       `INSERT INTO payments (${PAYMENT_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, NULL, 0, $13, $13,
-         $14, $15, $16, $17)`,
+         $14, $15, $16, $17, $18)`,
       [
         payment.txId,
         payment.payerUserId,
@@ -1112,6 +1133,7 @@ class SqlGatewayOps implements GatewayDbOps {
         risk === null ? null : int(risk.scorePpm),
         risk === null ? null : riskReasonsToJson(risk.reasons),
         risk === null ? null : int(risk.ruleSetVersion),
+        payment.programId,
       ],
     );
   }
@@ -1255,7 +1277,8 @@ class SqlGatewayOps implements GatewayDbOps {
       const reserved = (
         await ops.rows(
           `UPDATE payments SET refunded = refunded + $2, updated_at = $3
-           WHERE tx_id = $1 AND status = 'final' AND kind IN ('qr', 'paycode', 'capture') AND $2 <= amount - refunded
+           WHERE tx_id = $1 AND status = 'final' AND kind IN ('qr', 'paycode', 'capture') AND program_id IS NULL
+             AND $2 <= amount - refunded
            RETURNING refunded`,
           [refund.originalTxId, refund.amount, int(refund.createdAtMs)],
         )
@@ -1263,7 +1286,9 @@ class SqlGatewayOps implements GatewayDbOps {
       if (reserved === undefined) {
         const original = await ops.getPayment(refund.originalTxId);
         if (original === null) return { ok: false, reason: 'not_found' };
-        if (!REFUNDABLE_KINDS.includes(original.kind)) return { ok: false, reason: 'not_refundable' };
+        if (!REFUNDABLE_KINDS.includes(original.kind) || original.programId !== null) {
+          return { ok: false, reason: 'not_refundable' };
+        }
         if (original.status !== 'final') return { ok: false, reason: 'not_final' };
         return { ok: false, reason: 'exceeds_paid' };
       }
@@ -1859,6 +1884,40 @@ class SqlGatewayOps implements GatewayDbOps {
   }
 
   // --- Housekeeping. ---
+
+  async createProgram(record: ProgramRecord): Promise<void> {
+    assertId(record.id, 'program id');
+    assertText(record.name, PROGRAM_NAME_CHARS_MAX, 'program name');
+    assertText(record.purpose, PROGRAM_PURPOSE_CHARS_MAX, 'program purpose', true);
+    assertId(record.fundingAccountId, 'funding account id');
+    assertId(record.createdByUserId, 'creator user id');
+    assertTimeMs(record.createdAtMs, 'createdAtMs');
+    await this.changes(`INSERT INTO programs (${PROGRAM_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      record.id,
+      record.name,
+      record.purpose,
+      record.fundingAccountId,
+      record.createdByUserId,
+      int(record.createdAtMs),
+    ]);
+  }
+
+  async getProgram(id: string): Promise<ProgramRecord | null> {
+    assertId(id, 'program id');
+    return first(await this.rows(`SELECT ${PROGRAM_COLUMNS} FROM programs WHERE id = $1`, [id]), programFromRow);
+  }
+
+  async listPrograms(): Promise<ProgramRecord[]> {
+    const rows = await this.rows(`SELECT ${PROGRAM_COLUMNS} FROM programs ORDER BY created_at DESC, id DESC LIMIT $1`, [
+      int(PROGRAMS_LIST_MAX),
+    ]);
+    return rows.map(programFromRow);
+  }
+
+  async deleteProgram(id: string): Promise<boolean> {
+    assertId(id, 'program id');
+    return (await this.changes('DELETE FROM programs WHERE id = $1', [id])) === 1;
+  }
 
   async purgeExpired(request: PurgeRequest): Promise<PurgeResult> {
     assertTimeMs(request.nowMs, 'nowMs');

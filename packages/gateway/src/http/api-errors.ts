@@ -12,6 +12,11 @@ import { GatewayDbError, type GatewayDbErrorCode } from '../db/gateway-db.ts';
 
 export type GatewayApiErrorCode =
   | 'bad_request'
+  | 'program_not_found'
+  | 'program_ineligible'
+  | 'program_refused'
+  | 'beneficiary_unknown'
+  | 'cosignature_invalid'
   | 'analytics_unavailable'
   | 'case_closed'
   | 'alert_in_case'
@@ -66,6 +71,11 @@ export type GatewayApiErrorCode =
 /** Every error code of the gateway API and its HTTP status: the one table (a missing or extra row does not compile). */
 export const GATEWAY_API_ERROR_STATUS = {
   bad_request: 400,
+  program_not_found: 404,
+  program_ineligible: 422,
+  program_refused: 422,
+  beneficiary_unknown: 400,
+  cosignature_invalid: 400,
   analytics_unavailable: 503,
   case_closed: 409,
   alert_in_case: 409,

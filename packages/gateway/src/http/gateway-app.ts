@@ -33,6 +33,7 @@ import {
 } from '../db/gateway-db.ts';
 import type { EngineRiskControl } from '../service/engine-risk-control.ts';
 import type { PaymentService } from '../service/payment-service.ts';
+import type { ProgramService } from '../service/program-service.ts';
 import { registerAnalyticsRoutes } from './analytics-routes.ts';
 import {
   type ErrorResponse,
@@ -44,6 +45,7 @@ import {
 } from './api-errors.ts';
 import type { LiveFeed } from './live-feed.ts';
 import { type RouteContext, registerPaymentRoutes } from './payment-routes.ts';
+import { registerProgramRoutes } from './program-routes.ts';
 import { FixedWindowLimiter } from './rate-limiter.ts';
 import { REQUEST_HASH_SECRET_BYTES, requestHash } from './request-hash.ts';
 import { registerRiskRoutes } from './risk-routes.ts';
@@ -116,6 +118,8 @@ export interface GatewayAppOptions {
   readonly risk?: EngineRiskControl;
   /** The warehouse's dashboards, AML cases and reports; without it those routes are not served. */
   readonly analytics?: GatewayAnalytics;
+  /** Purpose-bound programs this gateway funds; without it those routes are not served. */
+  readonly programs?: ProgramService;
 }
 
 interface Authenticated {
@@ -506,6 +510,7 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
         authenticateToken: (token) => authenticateToken(token),
         idempotent,
         feed: options.feed ?? null,
+        programs: options.programs ?? null,
         limitUserPost: (userId) => refuseIfLimited(userPosts.hit(userId, now()), 'too many requests, retry later'),
         payCodeMisses: {
           check: (merchantId) =>
@@ -518,6 +523,7 @@ export function gatewayPlugin(options: GatewayAppOptions): (app: FastifyInstance
       registerPaymentRoutes(scope, routeContext);
       if (options.risk !== undefined) registerRiskRoutes(scope, routeContext, options.risk);
       if (options.analytics !== undefined) registerAnalyticsRoutes(scope, routeContext, options.analytics);
+      if (options.programs !== undefined) registerProgramRoutes(scope, routeContext, options.programs);
     });
   };
 }

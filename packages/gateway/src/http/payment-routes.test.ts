@@ -870,6 +870,7 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
         payerLabel: alice.phone,
         payeeLabel: 'bank',
         risk: null,
+        programId: null,
         createdAtMs: clock(),
       });
       const decoded = decodeTransaction(hexToBytes(signing.unsignedTx));
@@ -914,6 +915,7 @@ describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name',
         payerLabel: 'bank',
         payeeLabel: alice.phone,
         risk: null,
+        programId: null,
         createdAtMs: clock() - TX_LIFETIME_MS - 60_000,
       });
       await payments.reconcile();

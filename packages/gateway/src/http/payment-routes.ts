@@ -21,6 +21,7 @@ import {
   type PaymentService,
   PRE_AUTH_LIFETIME_MS_DEFAULT,
 } from '../service/payment-service.ts';
+import type { ProgramService } from '../service/program-service.ts';
 import type { PaymentContext } from '../service/risk-control.ts';
 import { encodeWebhookSecret } from '../webhooks/webhook-signature.ts';
 import { GatewayApiError } from './api-errors.ts';
@@ -117,6 +118,8 @@ export interface RouteContext {
   /** For the event stream, whose browser client (EventSource) can send no header: `?access_token=`. */
   authenticateToken(token: string | undefined): Promise<Authenticated>;
   readonly feed: LiveFeed | null;
+  /** Purpose-bound programs, when the gateway runs them: the QR answer lists the payer's program balances. */
+  readonly programs: ProgramService | null;
   /** Counts a POST of the user; throws 429 `rate_limited` past the limit. */
   limitUserPost(userId: string): void;
   /** Pay codes a merchant tried that matched nothing: checked before a charge, counted after a miss. */
@@ -292,12 +295,29 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
           requestId: resolved.request?.id ?? null,
           oneTime: resolved.request?.oneTime ?? false,
           expiresAtMs: resolved.request?.expiresAtMs ?? null,
+          programs:
+            ctx.programs === null || payee.kind !== 'merchant'
+              ? []
+              : (
+                  await ctx.programs.optionsAtMerchant(
+                    user,
+                    payee.merchant,
+                    resolved.qr.currency,
+                    resolved.money?.amount ?? null,
+                  )
+                ).map((option) => ({
+                  id: option.view.record.id,
+                  name: option.view.record.name,
+                  balance: payments.formatMoney(option.balance, option.view.entry.asset),
+                  eligible: option.reason === null,
+                  reason: option.reason,
+                })),
         },
       };
     });
   });
 
-  scope.post<{ Body: { payload: string; amount?: string; currency?: string } }>(
+  scope.post<{ Body: { payload: string; amount?: string; currency?: string; programId?: string } }>(
     '/v1/qr/pay',
     { schema: payQrSchema },
     async (request, reply) => {
@@ -312,7 +332,7 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
       }
       const money = amount === undefined || currency === undefined ? null : { amount, currency };
       return post(request, reply, user, async () =>
-        paymentAnswer(user, await payments.payQr(user, payload, money, context)),
+        paymentAnswer(user, await payments.payQr(user, payload, money, context, request.body.programId ?? null)),
       );
     },
   );

@@ -63,6 +63,7 @@ export const paymentSchema = {
     'createdAtMs',
     'ledger',
     'receipt',
+    'programId',
   ],
   additionalProperties: false,
   properties: {
@@ -100,6 +101,7 @@ export const paymentSchema = {
       description: 'the receipt of a final payment: transaction, result, Merkle proofs, header and certificate',
     },
     signing: signingSchema,
+    programId: { type: ['string', 'null'], description: 'the program whose money paid it (program.spend)' },
   },
 } as const;
 
@@ -300,6 +302,23 @@ export const resolveQrSchema = {
         requestId: { type: ['string', 'null'] },
         oneTime: { type: 'boolean' },
         expiresAtMs: { type: ['integer', 'null'] },
+        programs: {
+          type: 'array',
+          description:
+            "the payer's programs with money in this currency, and whether this merchant (and amount) may take it",
+          items: {
+            type: 'object',
+            required: ['id', 'name', 'balance', 'eligible', 'reason'],
+            additionalProperties: false,
+            properties: {
+              id: idSchema,
+              name: { type: 'string' },
+              balance: moneySchema,
+              eligible: { type: 'boolean' },
+              reason: { type: ['string', 'null'], description: "the ledger's code when not eligible" },
+            },
+          },
+        },
       },
     },
     ...errors(400, 401, 403, 404, 409, 410),
@@ -315,7 +334,11 @@ export const payQrSchema = {
     type: 'object',
     required: ['payload'],
     additionalProperties: false,
-    properties: { payload: qrPayload, ...moneySchema.properties },
+    properties: {
+      payload: qrPayload,
+      ...moneySchema.properties,
+      programId: { ...idSchema, description: "pay from this program's money (program.spend)" },
+    },
   },
   response: paymentAnswers,
 } as const satisfies FastifySchema;

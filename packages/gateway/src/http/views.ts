@@ -80,6 +80,7 @@ export function paymentToJson(view: PaymentView, payments: PaymentService, viewe
     createdAtMs: view.createdAtMs,
     ledger: view.ledgerHeight === null ? null : { height: view.ledgerHeight.toString(), index: view.ledgerIndex },
     receipt: view.receipt,
+    programId: view.programId,
   };
 }
 

@@ -67,6 +67,7 @@ import {
   type StaticMerchantQr,
 } from '../qr/emvco.ts';
 import { newWebhookSecret } from '../webhooks/webhook-signature.ts';
+import { programIneligible, programOrThrow, programSpendRefusal } from './program-rules.ts';
 import {
   NO_PAYMENT_CONTEXT,
   type PaymentContext,
@@ -94,6 +95,10 @@ const RECONCILE_BATCH = 500;
 const BURN_PAYEE = '0'.repeat(32);
 const QR_COUNTRY = 'CN';
 const PERSONAL_QR_MCC = '4829';
+/** A region as the ledger keeps it for merchants (`account.merchant`). */
+const CHAIN_REGION_PATTERN = /^[A-Z0-9-]{1,16}$/;
+/** The region put on chain for a merchant whose region is not a code: no program lists it. */
+const CHAIN_REGION_UNKNOWN = 'ZZ';
 /** Webhook secrets are sealed under this owner label (the dispatcher opens them without the merchant id). */
 const WEBHOOK_SECRET_OWNER = 'webhook-secret';
 
@@ -132,6 +137,8 @@ interface Intent {
   readonly payeeLabel: string;
   /** Risk control's decision, made before the intent was; null for kinds it does not score. */
   readonly risk: PaymentRisk | null;
+  /** The program whose money pays (a `program.spend`); null for ordinary money. */
+  readonly programId: string | null;
   readonly expiresAtMs: number;
 }
 
@@ -174,6 +181,7 @@ export interface PaymentView {
   readonly ledgerIndex: number | null;
   readonly createdAtMs: number;
   readonly receipt: ReceiptJson | null;
+  readonly programId: string | null;
 }
 
 /** Who a QR pays: a merchant, or a user (a personal collection QR or a request for money). */
@@ -390,6 +398,18 @@ export class PaymentService {
       },
       'opening the settlement account',
     );
+    // The merchant's category and region on chain, where every peer reads them to check program rules. A region
+    // that is not a code (`CN-SC`, `SH`) is not put on chain: such a merchant fails any program's region rule.
+    const region = input.region.trim().toUpperCase();
+    await this.issuerAct(
+      {
+        type: 'account.merchant',
+        account: settlementAccountId,
+        mcc: input.mcc,
+        region: CHAIN_REGION_PATTERN.test(region) ? region : CHAIN_REGION_UNKNOWN,
+      },
+      "recording the merchant's category and region",
+    );
     const merchant: Merchant = {
       id: this.ledger.newId(),
       ownerUserId: owner.id,
@@ -565,6 +585,36 @@ export class PaymentService {
     return this.execute(intent, this.ledger.sign(unsigned, [this.ledger.issuerSigner]));
   }
 
+  /**
+   * Money paid in at the bank into a ledger account the gateway's organization owns (a program's funding account):
+   * the bank debits `bankAccount`, then the issuer mints, as a top-up does, with the same recovery — recorded as a
+   * top-up made by `operator`, so a debit whose mint never happened is reversed by `reconcile()`.
+   */
+  async topUpAccount(
+    operator: User,
+    accountId: string,
+    bankAccount: string,
+    input: MoneyJson,
+  ): Promise<PaymentOutcome> {
+    const money = this.money(input);
+    this.checkPayee(accountId);
+    const unsigned = this.ledger.unsigned(
+      { type: 'mint', asset: money.currency, account: accountId, amount: money.amount },
+      this.now(),
+    );
+    const intent = this.intent(unsigned, {
+      signerUserId: operator.id,
+      payerUserId: operator.id,
+      kind: 'topup',
+      issuerCosigns: true,
+      payeeAccountId: accountId,
+      money,
+      payerLabel: 'bank',
+      payeeLabel: bankAccount,
+    });
+    return this.execute(intent, this.ledger.sign(unsigned, [this.ledger.issuerSigner]));
+  }
+
   async withdraw(user: User, input: MoneyJson, context: PaymentContext = NO_PAYMENT_CONTEXT): Promise<PaymentOutcome> {
     const money = this.money(input);
     this.checkPayer(user, user.ledgerAccountId, money, { tierApplies: false, payeeAccountId: null });
@@ -664,6 +714,7 @@ export class PaymentService {
     payload: string,
     input: MoneyJson | null,
     context: PaymentContext = NO_PAYMENT_CONTEXT,
+    programId: string | null = null,
   ): Promise<PaymentOutcome> {
     const resolved = await this.resolveQr(payload);
     let money: Money;
@@ -689,19 +740,50 @@ export class PaymentService {
       throw new GatewayApiError('bad_request', 'this is your own QR: a payment to yourself moves nothing');
     }
     const payeeAccountId = payee.kind === 'merchant' ? payee.merchant.settlementAccountId : payee.user.ledgerAccountId;
-    this.checkPayer(user, user.ledgerAccountId, money, { tierApplies: true, payeeAccountId });
     const memo = resolved.request === null ? '' : resolved.request.memo;
-    const unsigned = this.ledger.unsigned(
-      {
+    let body: TxBody;
+    if (programId === null) {
+      this.checkPayer(user, user.ledgerAccountId, money, { tierApplies: true, payeeAccountId });
+      body = {
         type: 'transfer',
         source: user.ledgerAccountId,
         target: payeeAccountId,
         asset: money.currency,
         amount: money.amount,
         memo,
-      },
-      this.now(),
-    );
+      };
+    } else {
+      if (payee.kind !== 'merchant') {
+        throw new GatewayApiError('bad_request', "program money pays merchants only: this is a person's QR", {
+          field: 'programId',
+        });
+      }
+      const program = programOrThrow(this.ledger, programId);
+      if (program.asset !== money.currency) {
+        throw new GatewayApiError('currency_unknown', `this program pays in ${program.asset}`, {
+          currency: money.currency,
+        });
+      }
+      // The ordinary checks of a payer (frozen user or account, payee usable), without the ordinary balance.
+      this.checkPayer(user, user.ledgerAccountId, { ...money, amount: 0n }, { tierApplies: false, payeeAccountId });
+      const refusal = programSpendRefusal(
+        this.ledger,
+        program,
+        user.ledgerAccountId,
+        payeeAccountId,
+        money.amount,
+        this.now(),
+      );
+      if (refusal !== null) throw programIneligible(programId, refusal);
+      body = {
+        type: 'program.spend',
+        program: programId,
+        beneficiary: user.ledgerAccountId,
+        merchant: payeeAccountId,
+        amount: money.amount,
+      };
+    }
+    const unsigned = this.ledger.unsigned(body, this.now());
     return this.sign(user, unsigned, {
       signerUserId: user.id,
       payerUserId: user.id,
@@ -715,6 +797,7 @@ export class PaymentService {
       payerLabel: user.phone,
       payeeLabel: payee.kind === 'merchant' ? payee.merchant.name : payee.user.phone,
       context,
+      programId,
     });
   }
 
@@ -1027,6 +1110,13 @@ export class PaymentService {
     if (original.kind !== 'qr' && original.kind !== 'paycode' && original.kind !== 'capture') {
       throw new GatewayApiError('payment_not_refundable', `a ${original.kind} payment cannot be refunded`);
     }
+    if (original.programId !== null) {
+      throw new GatewayApiError(
+        'payment_not_refundable',
+        "a payment with program money cannot be refunded: it returns to the funder by clawback or at the program's end",
+        { programId: original.programId },
+      );
+    }
     if (original.status !== 'final') {
       throw new GatewayApiError('payment_not_refundable', 'only a final payment can be refunded', {
         status: original.status,
@@ -1096,6 +1186,7 @@ export class PaymentService {
       /** The merchant paid (or paying out), which the caller has at hand: risk control reads its MCC. */
       merchant?: Merchant;
       risk?: PaymentRisk | null;
+      programId?: string | null;
     },
   ): Intent {
     return {
@@ -1118,6 +1209,7 @@ export class PaymentService {
       payerLabel: fields.payerLabel,
       payeeLabel: fields.payeeLabel,
       risk: fields.risk ?? null,
+      programId: fields.programId ?? null,
       expiresAtMs: Math.min(this.now() + INTENT_LIFETIME_MS, Number(unsigned.expiresAt) - 5_000),
     };
   }
@@ -1276,9 +1368,10 @@ export class PaymentService {
     if (body === undefined || mac === undefined || rest.length > 0 || !this.secrets.checkIntentMac(text, mac)) {
       throw new GatewayApiError('intent_invalid', 'the intent was not made by this gateway, or was changed');
     }
-    const intent = JSON.parse(text) as Intent;
-    assert(intent.v === 1, 'an intent of this version');
-    return intent;
+    const parsed = JSON.parse(text) as Omit<Intent, 'programId'> & { programId?: string | null };
+    assert(parsed.v === 1, 'an intent of this version');
+    // Intents made before programs have no programId: ordinary money.
+    return { ...parsed, programId: parsed.programId ?? null };
   }
 
   // ---- recording and settling ----
@@ -1351,6 +1444,7 @@ export class PaymentService {
         payerLabel: intent.payerLabel,
         payeeLabel: intent.payeeLabel,
         risk: intent.risk,
+        programId: intent.programId,
         createdAtMs: nowMs,
       });
     }
@@ -1525,6 +1619,7 @@ function viewOfIntent(intent: Intent, status: PaymentView['status']): PaymentVie
     ledgerIndex: null,
     createdAtMs: intent.expiresAtMs - INTENT_LIFETIME_MS,
     receipt: null,
+    programId: intent.programId,
   };
 }
 
