@@ -11,6 +11,7 @@ import { registerChain } from './commands/chain.ts';
 import { registerGateway } from './commands/gateway.ts';
 import { registerGenerate } from './commands/generate.ts';
 import { registerNetwork } from './commands/network.ts';
+import { registerProgram } from './commands/program.ts';
 import { registerQr } from './commands/qr.ts';
 import { registerRun } from './commands/run.ts';
 import { reportError } from './errors.ts';
@@ -31,6 +32,7 @@ registerGateway(program);
 registerAml(program);
 registerAnalytics(program);
 registerGenerate(program);
+registerProgram(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -15,12 +15,15 @@ import {
   decodeTxResult,
   encodeCertificate,
   encodeHeader,
+  encodeTransaction,
   encodeTxResult,
+  encodeTxSigningBytes,
   hexToBytes,
   type ReceiptJson,
   type SuiteName,
+  type TxBody,
 } from '@paychain/core';
-import { ledgerPath } from '@paychain/node';
+import { ledgerPath, openDataDir } from '@paychain/node';
 import { BlockStore } from '@paychain/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, describeRun, runCli, stackTraceLines } from './helpers/cli.ts';
@@ -94,6 +97,7 @@ describe('paychain --help', () => {
     { command: ['gateway', 'grant-ops'], options: ['--data <dir>', '--phone <e164>', '--db <spec>'] },
     { command: ['gateway', 'revoke-ops'], options: ['--data <dir>', '--phone <e164>'] },
     { command: ['bench', 'programs'], options: ['--beneficiaries <n>', '--spends <n>', '--json'] },
+    { command: ['program', 'cosign'], options: ['--data <dir>', '--org <id>', '--proposal <text>'] },
     {
       command: ['bench', 'analytics'],
       options: ['--rows <n>', '--aml-seeds <list>', '--aml-users <n>', '--clickhouse', '--json'],
@@ -545,6 +549,71 @@ describe.each<SuiteName>(['intl', 'gm'])('simulate, verify and receipts with the
     ]);
     expectRefused(malformed, /transaction id must be 32 lowercase hex characters/, 2);
     expectRefused(unknown, /transaction 0{32} is not in bank's chain/);
+  });
+});
+
+describe('paychain program cosign', () => {
+  /** A proposal as the gateway hands it out: base64url JSON with the unsigned transaction, a dot, a MAC. */
+  const proposalOf = (chainId: string, body: TxBody): string => {
+    const unsignedTx = bytesToHex(
+      encodeTransaction({ chainId, id: '7'.repeat(32), expiresAt: 4_000_000_000_000n, body, signatures: [] }),
+    );
+    return `${Buffer.from(JSON.stringify({ v: 1, unsignedTx })).toString('base64url')}.mac`;
+  };
+
+  it("signs a clawback's signing bytes with the auditor's key, and refuses anything else", async () => {
+    const dir = join(root, 'cosign');
+    const init = await runCli(['init', '--data', dir]);
+    expect(init.code, describeRun(['init'], init)).toBe(0);
+    const data = openDataDir(dir);
+    const clawback: TxBody = {
+      type: 'program.clawback',
+      program: '5'.repeat(32),
+      beneficiary: '6'.repeat(32),
+      amount: 15_000n,
+      reason: 'not a registered farmer',
+    };
+    const proposal = proposalOf(data.genesis.chainId, clawback);
+    const signed = await cli(['program', 'cosign', '--data', dir, '--org', 'regulator', '--proposal', proposal]);
+    expect(signed.result.code, signed.why).toBe(0);
+    expect(signed.result.stderr).toMatch(/amount\s+150\.00/);
+    expect(signed.result.stderr).toMatch(/not a registered farmer/);
+    const answer = JSON.parse(signed.result.stdout) as { publicKey: string; signature: string };
+    const regulator = data.keys.get('regulator');
+    if (regulator === undefined) throw new Error('test setup: regulator keys');
+    expect(answer.publicKey).toBe(bytesToHex(regulator.adminPublicKey));
+    const decoded = decodeTransaction(
+      hexToBytes(JSON.parse(Buffer.from(proposal.split('.')[0] ?? '', 'base64url').toString()).unsignedTx),
+    );
+    if (!decoded.ok) throw new Error(decoded.error);
+    expect(
+      data.suite.verify(regulator.adminPublicKey, encodeTxSigningBytes(decoded.value.tx), hexToBytes(answer.signature)),
+    ).toBe(true);
+
+    const transfer: TxBody = {
+      type: 'transfer',
+      source: '1'.repeat(32),
+      target: '2'.repeat(32),
+      asset: 'CNY',
+      amount: 1n,
+      memo: '',
+    };
+    const refusals: Array<[string[], RegExp, number]> = [
+      [
+        ['--org', 'regulator', '--proposal', proposalOf(data.genesis.chainId, transfer)],
+        /a transfer transaction, not a clawback/,
+        1,
+      ],
+      [['--org', 'regulator', '--proposal', proposalOf('another-chain', clawback)], /for chain another-chain/, 1],
+      [['--org', 'nobody', '--proposal', proposal], /holds no keys of nobody/, 1],
+      [['--org', 'regulator', '--proposal', 'not a proposal'], /not a proposal/, 2],
+      [['--org', 'regulator', '--proposal', '@/no/such/file'], /--proposal @\/no\/such\/file/, 2],
+    ];
+    for (const [args, message, code] of refusals) {
+      const run = await cli(['program', 'cosign', '--data', dir, ...args]);
+      expectRefused(run, message, code);
+      expect(run.result.stdout, run.why).toBe('');
+    }
   });
 });
 

@@ -9,7 +9,9 @@ import {
   hashPassword,
   type PaychainServer,
   type PaymentService,
+  type ProgramService,
   passkeyConfigOf,
+  type User,
 } from '@paychain/gateway';
 import {
   BLOCK_INTERVAL_MS_DEFAULT,
@@ -144,7 +146,7 @@ const DEMO_PEOPLE = {
   ops: '+8613800000003',
 } as const;
 
-async function seedDemoPeople(payments: PaymentService): Promise<void> {
+async function seedDemoPeople(payments: PaymentService, programs: ProgramService | null): Promise<void> {
   const db = payments.db;
   if ((await db.getUserByPhone(DEMO_PEOPLE.wallet)) === null) {
     const passwordHash = await hashPassword(DEMO_PASSWORD);
@@ -160,11 +162,54 @@ async function seedDemoPeople(payments: PaymentService): Promise<void> {
     });
     const ops = await payments.openWallet({ phone: DEMO_PEOPLE.ops, passwordHash, keyMode: 'custodial' });
     await db.setUserRole(ops.id, 'ops');
+    if (programs !== null) await seedDemoProgram(payments, programs, ops, owner, wallet);
   }
   console.log(
-    `demo log-ins (password ${DEMO_PASSWORD}): wallet ${DEMO_PEOPLE.wallet} (¥1,000.00), ` +
+    `demo log-ins (password ${DEMO_PASSWORD}): wallet ${DEMO_PEOPLE.wallet} (¥1,000.00, and ¥500.00 of a subsidy), ` +
       `merchant ${DEMO_PEOPLE.merchant} (演示面馆), ops ${DEMO_PEOPLE.ops}`,
   );
+}
+
+/**
+ * A subsidy the demo wallet holds money in, spendable at an agricultural-supply shop of the demo merchant (and not at
+ * its noodle shop), audited by the regulator: the wallet's Programs view, the QR choice and the ops trace have
+ * something to show at once. Only when the chain has a `regulator` auditor organization.
+ */
+async function seedDemoProgram(
+  payments: PaymentService,
+  programs: ProgramService,
+  ops: User,
+  owner: User,
+  wallet: User,
+): Promise<void> {
+  const auditor = payments.ledger.genesis.orgs.find((org) => org.roles.includes('auditor'));
+  if (auditor === undefined) return;
+  await payments.openMerchant(owner, {
+    name: '演示农资店 Demo Farm Supply',
+    mcc: '5261',
+    city: '成都',
+    region: 'CN-SC',
+    bankAccount: '6222 0210 0000 0003',
+  });
+  const program = await programs.create(ops, {
+    name: '春耕补贴 Spring planting subsidy',
+    purpose: 'Seeds, fertilizer and tools for registered farmers in Sichuan',
+    budget: { amount: '10000.00', currency: 'CNY' },
+    auditor: auditor.id,
+    rules: {
+      mccs: ['5261'],
+      regions: ['CN-SC'],
+      perPaymentMax: '300.00',
+      perBeneficiaryMax: '500.00',
+      validUntilMs: Date.now() + 90 * 24 * 3_600_000,
+    },
+  });
+  await programs.fund(ops, program.record.id, {
+    amount: '10000.00',
+    currency: 'CNY',
+    bankAccount: '6222 0210 0000 0009',
+  });
+  await programs.disburse(program.record.id, [{ beneficiary: { phone: wallet.phone }, amount: '500.00' }]);
 }
 
 /** The organization that issues the chain's first asset, if this directory holds its keys. */
@@ -328,7 +373,7 @@ export function registerRun(program: Command): void {
           warehouse: opts.warehouse,
         });
         onShutdown(stop);
-        if (server.payments !== null) await seedDemoPeople(server.payments);
+        if (server.payments !== null) await seedDemoPeople(server.payments, server.programs);
         consortium.on('block', (b) => {
           const signers = b.certificate.signatures.map((s) => s.org).join(', ');
           const codes = countCodes(b.results.map((r) => r.code));
