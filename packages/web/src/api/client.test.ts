@@ -59,6 +59,7 @@ const payment = (status: Payment['status'], extra: Partial<Payment> = {}): Payme
   createdAtMs: 1,
   ledger: null,
   receipt: null,
+  programId: null,
   ...extra,
 });
 
@@ -233,7 +234,7 @@ describe('personal QR, money requests and KYC', () => {
 });
 
 describe('qrPayee', () => {
-  const base = { amount: null, requestId: null, oneTime: false, expiresAtMs: null };
+  const base = { amount: null, requestId: null, oneTime: false, expiresAtMs: null, programs: [] };
   const merchant = { id: '01'.repeat(16), name: '咖啡店', mcc: '5812', city: 'Shanghai' };
 
   it("is the answer's payee for a merchant and for a user", () => {

@@ -38,6 +38,7 @@ import type {
   PeerStatus,
   PersonalQr,
   QrPayee,
+  QrProgramOption,
   QrResolution,
   Session,
   TransactionJson,
@@ -278,7 +279,8 @@ export interface ApiClient {
   transfer(body: { toPhone: string; amount: string; currency: string; memo?: string }): Promise<Payment>;
   createPayCode(): Promise<PayCode>;
   resolveQr(payload: string): Promise<QrResolution>;
-  payQr(body: { payload: string; amount?: string; currency?: string }): Promise<Payment>;
+  /** `programId`: pay from that program's balance (`program.spend`) instead of the ordinary balance. */
+  payQr(body: { payload: string; amount?: string; currency?: string; programId?: string }): Promise<Payment>;
   payment(txId: string): Promise<Payment>;
   /** `intent` is sent when the payment's signing request carried one (the gateway needs it). */
   submitSignature(txId: string, signature: string, intent?: string): Promise<Payment>;
@@ -497,29 +499,35 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     createPaymentRequest: (body) => post<PaymentRequest>('/v1/me/payment-requests', body),
 
     wallet: () => get<Wallet>('/v1/wallet'),
-    walletPayments: (query) => get<Page<Payment>>('/v1/wallet/payments', query),
-    topUp: (money) => post<Payment>('/v1/wallet/top-ups', money),
-    withdraw: (money) => post<Payment>('/v1/wallet/withdrawals', money),
-    transfer: (body) => post<Payment>('/v1/transfers', body),
+    walletPayments: async (query) => paymentPageOf(await get<Page<Payment>>('/v1/wallet/payments', query)),
+    topUp: async (money) => paymentOf(await post<Payment>('/v1/wallet/top-ups', money)),
+    withdraw: async (money) => paymentOf(await post<Payment>('/v1/wallet/withdrawals', money)),
+    transfer: async (body) => paymentOf(await post<Payment>('/v1/transfers', body)),
     createPayCode: () => post<PayCode>('/v1/pay-codes'),
-    resolveQr: (payload) => post<QrResolution>('/v1/qr/resolve', { payload }),
-    payQr: (body) => post<Payment>('/v1/qr/pay', body),
-    payment: (txId) => get<Payment>(path`/v1/payments/${txId}`),
-    submitSignature: (txId, signature, intent) =>
-      post<Payment>(path`/v1/payments/${txId}/signature`, intent === undefined ? { signature } : { intent, signature }),
-    confirmations: () => get<{ items: Payment[] }>('/v1/me/confirmations'),
+    resolveQr: async (payload) => qrResolutionOf(await post<QrResolution>('/v1/qr/resolve', { payload })),
+    payQr: async (body) => paymentOf(await post<Payment>('/v1/qr/pay', body)),
+    payment: async (txId) => paymentOf(await get<Payment>(path`/v1/payments/${txId}`)),
+    submitSignature: async (txId, signature, intent) =>
+      paymentOf(
+        await post<Payment>(
+          path`/v1/payments/${txId}/signature`,
+          intent === undefined ? { signature } : { intent, signature },
+        ),
+      ),
+    confirmations: async () => paymentPageOf(await get<{ items: Payment[] }>('/v1/me/confirmations')),
 
     createMerchant: (body) => post<Merchant>('/v1/merchants', body),
     merchants: () => get<{ items: Merchant[] }>('/v1/merchants'),
     merchant: (id) => get<Merchant>(path`/v1/merchants/${id}`),
     createDynamicQr: (id, body) => post<DynamicQr>(path`/v1/merchants/${id}/qr`, body),
-    charge: (id, body) => post<Payment>(path`/v1/merchants/${id}/charges`, body),
-    authorize: (id, body) => post<Payment>(path`/v1/merchants/${id}/authorizations`, body),
-    capture: (txId, money) => post<Payment>(path`/v1/payments/${txId}/capture`, money),
-    voidPayment: (txId) => post<Payment>(path`/v1/payments/${txId}/void`),
-    payout: (id, money) => post<Payment>(path`/v1/merchants/${id}/payouts`, money),
-    refund: (txId, money) => post<Payment>(path`/v1/payments/${txId}/refunds`, money),
-    merchantPayments: (id, query) => get<Page<Payment>>(path`/v1/merchants/${id}/payments`, query),
+    charge: async (id, body) => paymentOf(await post<Payment>(path`/v1/merchants/${id}/charges`, body)),
+    authorize: async (id, body) => paymentOf(await post<Payment>(path`/v1/merchants/${id}/authorizations`, body)),
+    capture: async (txId, money) => paymentOf(await post<Payment>(path`/v1/payments/${txId}/capture`, money)),
+    voidPayment: async (txId) => paymentOf(await post<Payment>(path`/v1/payments/${txId}/void`)),
+    payout: async (id, money) => paymentOf(await post<Payment>(path`/v1/merchants/${id}/payouts`, money)),
+    refund: async (txId, money) => paymentOf(await post<Payment>(path`/v1/payments/${txId}/refunds`, money)),
+    merchantPayments: async (id, query) =>
+      paymentPageOf(await get<Page<Payment>>(path`/v1/merchants/${id}/payments`, query)),
     merchantSummary: (id) => get<MerchantSummary>(path`/v1/merchants/${id}/summary`),
     setWebhook: (id, url) => request<Webhook>('PUT', path`/v1/merchants/${id}/webhook`, { body: { url } }),
     merchantEventsUrl: (id) => `${baseUrl}${path`/v1/merchants/${id}/events`}${accessQuery()}`,
@@ -537,6 +545,62 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     account: (id) => get<AccountJson>(path`/v1/accounts/${id}`),
     blockEventsUrl: () => `${baseUrl}/v1/events/blocks`,
   };
+}
+
+/**
+ * A Payment as the contract answers it, with `programId` made explicit: a payment of program money names its
+ * program; an answer without the field (an older gateway, or ordinary money) is null. Any other value is refused.
+ */
+export function paymentOf(payment: Payment): Payment {
+  const programId: unknown = (payment as { readonly programId?: unknown }).programId;
+  if (programId !== undefined && programId !== null && typeof programId !== 'string') {
+    throw new ApiError('bad_response', 'programId: expected a string or null', 200);
+  }
+  return { ...payment, programId: programId ?? null };
+}
+
+/** A page (or list) of payments, each through `paymentOf`. */
+export function paymentPageOf<P extends { readonly items: readonly Payment[] }>(page: P): P {
+  if (!Array.isArray(page.items)) throw new ApiError('bad_response', 'items: expected an array', 200);
+  return { ...page, items: page.items.map(paymentOf) };
+}
+
+function qrProgramOf(value: unknown, where: string): QrProgramOption {
+  const bad = (field: string, expected: string): never => {
+    throw new ApiError('bad_response', `${where}.${field}: expected ${expected}`, 200);
+  };
+  if (!isRecord(value)) return bad('', 'an object');
+  const { id, name, balance, eligible, reason } = value;
+  if (typeof id !== 'string') return bad('id', 'a string');
+  if (typeof name !== 'string') return bad('name', 'a string');
+  if (
+    !isRecord(balance) ||
+    typeof balance.amount !== 'string' ||
+    !/^[0-9]{1,40}(\.[0-9]{1,18})?$/.test(balance.amount) ||
+    typeof balance.currency !== 'string'
+  ) {
+    return bad('balance', 'Money');
+  }
+  if (typeof eligible !== 'boolean') return bad('eligible', 'true or false');
+  if (reason !== null && reason !== undefined && typeof reason !== 'string') return bad('reason', 'a string or null');
+  return {
+    id,
+    name,
+    balance: { amount: balance.amount, currency: balance.currency },
+    eligible,
+    reason: eligible ? null : (reason ?? null),
+  };
+}
+
+/**
+ * A resolved QR with its `programs` checked: the payer's program balances it may be paid from. An answer of a
+ * gateway from before programs has none: `[]`, the ordinary balance only.
+ */
+export function qrResolutionOf(qr: QrResolution): QrResolution {
+  const programs: unknown = (qr as { readonly programs?: unknown }).programs;
+  if (programs === undefined || programs === null) return { ...qr, programs: [] };
+  if (!Array.isArray(programs)) throw new ApiError('bad_response', 'programs: expected an array', 200);
+  return { ...qr, programs: programs.map((p: unknown, i) => qrProgramOf(p, `programs[${i}]`)) };
 }
 
 /**

@@ -20,6 +20,7 @@ const payment = (extra: Partial<Payment>): Payment => ({
   createdAtMs: 1,
   ledger: null,
   receipt: null,
+  programId: null,
   ...extra,
 });
 
@@ -90,6 +91,10 @@ describe('refundable', () => {
     expect(refundable(payment({ kind: 'qr' }))).toBe('12.34');
     expect(refundable(payment({ kind: 'paycode', refunded: { amount: '2.34', currency: 'CNY' } }))).toBe('10.00');
     expect(refundable(payment({ kind: 'capture' }))).toBe('12.34');
+  });
+
+  it('is nothing for a payment of program money', () => {
+    expect(refundable(payment({ programId: 'a1'.repeat(16) }))).toBe('');
   });
 
   it('is nothing for a refunded, unsettled or non-refundable payment', () => {

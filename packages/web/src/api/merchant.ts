@@ -47,9 +47,12 @@ export function accountBalance(account: AccountJson, asset = 'CNY', decimals = C
 /** Kinds of payment a merchant can refund (money the merchant received from a customer). */
 const REFUNDABLE_KINDS: ReadonlySet<PaymentKind> = new Set(['qr', 'paycode', 'capture']);
 
-/** What is left to refund of a final, refundable payment: paid − refunded, as a decimal string ('' when nothing is). */
+/**
+ * What is left to refund of a final, refundable payment: paid − refunded, as a decimal string ('' when nothing is).
+ * A payment of program money is never refunded (it goes back to the funder only by clawback or expiry).
+ */
 export function refundable(payment: Payment): string {
-  if (payment.status !== 'final' || !REFUNDABLE_KINDS.has(payment.kind)) return '';
+  if (payment.status !== 'final' || !REFUNDABLE_KINDS.has(payment.kind) || payment.programId !== null) return '';
   const paid = parseAmount(payment.amount.amount, CNY_DECIMALS);
   const refunded = parseAmount(payment.refunded.amount, CNY_DECIMALS);
   if (!paid.ok || !refunded.ok || refunded.value >= paid.value) return '';

@@ -5,7 +5,7 @@
  * (`block`, and `step_up` asked but not passed). A rule set is edited as JSON text: `ruleSetTextToJson` parses it
  * here, the gateway validates it, and its `rules_invalid` problems come back with their paths (`ruleIssuesOf`).
  */
-import { type ApiClient, ApiError } from './client';
+import { type ApiClient, ApiError, paymentOf } from './client';
 import {
   countAt,
   decimalAt,
@@ -182,7 +182,7 @@ export function parseReviews(answer: unknown): RiskPage<ReviewItem> {
       decimalAt(amount, 'amount', `${at}.amount`);
       // The payment view is the contract's Payment (types.ts), as every other payment answer; its risk is checked.
       return {
-        ...(item as unknown as Payment),
+        ...paymentOf(item as unknown as Payment),
         txId,
         payerPhone: nullableStringAt(item, 'payerPhone', at),
         risk: riskInfoOf(item.risk, `${at}.risk`),

@@ -110,6 +110,8 @@ export interface Payment {
   readonly ledger: { readonly height: number | string; readonly index: number } | null;
   readonly receipt: ReceiptJson | null;
   readonly signing?: Signing;
+  /** The purpose-bound program the payment was paid from (`program.spend`); null for ordinary money. */
+  readonly programId: string | null;
 }
 
 export interface Page<T> {
@@ -142,6 +144,21 @@ export interface QrResolution {
   readonly requestId: string | null;
   readonly oneTime: boolean;
   readonly expiresAtMs: number | null;
+  /**
+   * The payer's programs with money in the QR's currency, and whether this merchant (and amount) may take it; an
+   * older gateway answers none (`[]`).
+   */
+  readonly programs: readonly QrProgramOption[];
+}
+
+/** A program balance the payer may choose to pay a resolved QR with. */
+export interface QrProgramOption {
+  readonly id: string;
+  readonly name: string;
+  readonly balance: Money;
+  readonly eligible: boolean;
+  /** Why not (a `program_ineligible` reason code), when not eligible. */
+  readonly reason: string | null;
 }
 
 /** `GET /v1/me/qr`: the user's static collection QR (EMVCo, no amount: the payer enters it). */

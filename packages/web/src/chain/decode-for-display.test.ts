@@ -107,6 +107,48 @@ describe('decodeForDisplay', () => {
   });
 });
 
+describe('program money', () => {
+  it('shows a program spend: amount, from the beneficiary, to the merchant', () => {
+    const tx: UnsignedTransaction = {
+      chainId: 'c',
+      id: accountId(21),
+      expiresAt: T0,
+      body: {
+        type: 'program.spend',
+        program: accountId(5),
+        beneficiary: accountId(1),
+        merchant: accountId(2),
+        amount: 1_250n,
+      },
+    };
+    const shown = decodeForDisplay(unsignedTxHex(tx));
+    expect(shown.ok && shown.value).toMatchObject({
+      kind: 'program.spend',
+      amount: 1_250n,
+      source: accountId(1),
+      target: accountId(2),
+      asset: null,
+    });
+    expect(shown.ok && shown.value.ops).toHaveLength(1);
+  });
+
+  it('shows a program redemption into the merchant', () => {
+    const tx: UnsignedTransaction = {
+      chainId: 'c',
+      id: accountId(22),
+      expiresAt: T0,
+      body: { type: 'program.redeem', program: accountId(5), merchant: accountId(2), amount: 99n },
+    };
+    const shown = decodeForDisplay(unsignedTxHex(tx));
+    expect(shown.ok && [shown.value.kind, shown.value.amount, shown.value.source, shown.value.target]).toEqual([
+      'program.redeem',
+      99n,
+      null,
+      accountId(2),
+    ]);
+  });
+});
+
 describe('prepareSigning', () => {
   const tx = transferTx(4, 2_500n);
   const unsignedTx = unsignedTxHex(tx);

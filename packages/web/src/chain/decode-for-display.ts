@@ -14,6 +14,8 @@ import {
   hexToBytes,
   isHex,
   type MoneyOp,
+  type ProgramRedeemBody,
+  type ProgramSpendBody,
   TX_DISBURSE_BYTES_MAX,
   type TxBody,
   type TxType,
@@ -21,7 +23,8 @@ import {
 } from '@paychain/core/browser';
 
 export interface DisplayOp {
-  readonly kind: MoneyOp['type'];
+  /** A money operation, or the program operation that moves program money (spend, redeem). */
+  readonly kind: MoneyOp['type'] | 'program.spend' | 'program.redeem';
   /** Minor units of `asset`; null for an operation that names no amount (pending.void). */
   readonly amount: bigint | null;
   /** The account money leaves; null when none does (mint) or the op names none (pending.post/void). */
@@ -61,8 +64,30 @@ export type DisplayResult =
     }
   | { readonly ok: false; readonly error: string };
 
-function opToDisplay(op: MoneyOp): DisplayOp {
+function opToDisplay(op: MoneyOp | ProgramSpendBody | ProgramRedeemBody): DisplayOp {
   switch (op.type) {
+    // Program money: from the beneficiary's program balance to the merchant (spend), or from the merchant's
+    // receivable to its ordinary balance (redeem); in the program's asset, which the body does not name.
+    case 'program.spend':
+      return {
+        kind: op.type,
+        amount: op.amount,
+        source: op.beneficiary,
+        target: op.merchant,
+        asset: null,
+        memo: '',
+        pending: null,
+      };
+    case 'program.redeem':
+      return {
+        kind: op.type,
+        amount: op.amount,
+        source: null,
+        target: op.merchant,
+        asset: null,
+        memo: '',
+        pending: null,
+      };
     case 'transfer':
     case 'pending.create':
       return {
@@ -111,7 +136,7 @@ function opToDisplay(op: MoneyOp): DisplayOp {
   }
 }
 
-function moneyOpsOf(body: TxBody): readonly MoneyOp[] {
+function moneyOpsOf(body: TxBody): readonly (MoneyOp | ProgramSpendBody | ProgramRedeemBody)[] {
   switch (body.type) {
     case 'transfer':
     case 'pending.create':
@@ -122,6 +147,9 @@ function moneyOpsOf(body: TxBody): readonly MoneyOp[] {
       return [body];
     case 'batch':
       return body.ops;
+    case 'program.spend':
+    case 'program.redeem':
+      return [body];
     default:
       // Governance and account bodies move no money; the kind alone is shown.
       return [];

@@ -3,6 +3,7 @@
 // the largest breakdown bars first. Method: the pure option builders called with small tables; no browser.
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS } from '../../api/analytics';
+import type { ProgramTrace, TraceEdge } from '../../api/programs';
 import {
   breakdownOption,
   type ChartText,
@@ -13,7 +14,9 @@ import {
   fillHours,
   riskOption,
   salesDailyOption,
+  sankeyOption,
   topBars,
+  traceSankeyGraph,
   volumeOption,
 } from './chart-options';
 
@@ -146,5 +149,96 @@ describe('option builders', () => {
 
   it('escapes every HTML-significant character', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  });
+});
+
+describe('program trace as a Sankey', () => {
+  const edge = (kind: string, source: string, target: string, amount: string, count = 1): TraceEdge => ({
+    kind,
+    source,
+    target,
+    amount: { amount, currency: 'CNY' },
+    count,
+    evidence: [],
+    evidenceTruncated: false,
+  });
+  const trace: ProgramTrace = {
+    programId: 'p',
+    totals: null,
+    beneficiaries: 2,
+    merchants: 1,
+    height: '9',
+    nodes: [
+      { id: 'funder:bank', kind: 'funder', label: 'Bank <HQ>' },
+      { id: 'program:p', kind: 'program', label: 'Seeds' },
+      { id: 'beneficiaries', kind: 'beneficiaries', label: '2 farmers' },
+      { id: 'merchant:m', kind: 'merchant', label: 'Farm shop' },
+      { id: 'deposits:m', kind: 'deposits', label: 'Farm shop deposits' },
+    ],
+    edges: [
+      edge('fund', 'funder:bank', 'program:p', '1000.00'),
+      edge('disburse', 'program:p', 'beneficiaries', '300.00', 2),
+      edge('spend', 'beneficiaries', 'merchant:m', '120.50', 3),
+      edge('redeem', 'merchant:m', 'deposits:m', '100.00'),
+      edge('clawback', 'beneficiaries', 'funder:bank', '10.00'),
+      edge('expiry_return', 'program:p', 'funder:bank', '700.00'),
+    ],
+  };
+
+  /** Whether the links have a cycle (depth-first search over the directed graph). */
+  function hasCycle(links: readonly { readonly source: string; readonly target: string }[]): boolean {
+    const out = new Map<string, string[]>();
+    for (const l of links) out.set(l.source, [...(out.get(l.source) ?? []), l.target]);
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (node: string): boolean => {
+      if (state.get(node) === 'open') return true;
+      if (state.get(node) === 'done') return false;
+      state.set(node, 'open');
+      const cyclic = (out.get(node) ?? []).some(visit);
+      state.set(node, 'done');
+      return cyclic;
+    };
+    return [...out.keys()].some(visit);
+  }
+
+  it('draws money going back to the funder to a node of its own, so the graph is acyclic', () => {
+    const graph = traceSankeyGraph(trace, 'returned');
+    expect(hasCycle(trace.edges)).toBe(true);
+    expect(hasCycle(graph.links)).toBe(false);
+    expect(graph.links.map((l) => [l.source, l.target, l.value])).toEqual([
+      ['funder:bank', 'program:p', 1000],
+      ['program:p', 'beneficiaries', 300],
+      ['beneficiaries', 'merchant:m', 120.5],
+      ['merchant:m', 'deposits:m', 100],
+      ['beneficiaries', 'returned:funder:bank', 10],
+      ['program:p', 'returned:funder:bank', 700],
+    ]);
+    expect(graph.nodes.find((n) => n.id === 'returned:funder:bank')?.label).toBe('Bank <HQ> (returned)');
+  });
+
+  it('keeps a returned node the gateway already drew, with its label', () => {
+    const drawn: ProgramTrace = {
+      ...trace,
+      nodes: [...trace.nodes, { id: 'returned:bank', kind: 'returned', label: 'bank (returned)' }],
+      edges: [edge('expiry_return', 'program:p', 'returned:bank', '5.00')],
+    };
+    const graph = traceSankeyGraph(drawn, 'returned');
+    expect(graph.links.map((l) => l.target)).toEqual(['returned:bank']);
+    expect(graph.nodes.map((n) => n.label)).toEqual(['Seeds', 'bank (returned)']);
+  });
+
+  it('gives each node and link to the series; the tooltip of a flow says kind, amount from the string, count', () => {
+    const graph = traceSankeyGraph(trace, 'returned');
+    const option = sankeyOption(graph, { ...TEXT, kind: (k) => `kind:${k}`, kindLabel: 'Flow', amount: 'Amount' });
+    const series = Array.isArray(option.series) ? option.series[0] : undefined;
+    expect(series?.type).toBe('sankey');
+    expect((series as { data?: unknown[] } | undefined)?.data).toHaveLength(graph.nodes.length);
+    const formatter = (option.tooltip as { formatter?: unknown } | undefined)?.formatter;
+    if (typeof formatter !== 'function') throw new Error('no tooltip formatter');
+    const spend = String(formatter({ dataType: 'edge', dataIndex: 2 }));
+    expect(spend).toContain('kind:spend');
+    expect(spend).toContain('¥120.50');
+    expect(spend).toContain('<b>3</b>');
+    expect(String(formatter({ dataType: 'node', dataIndex: 0 }))).toBe('Bank &lt;HQ&gt;');
   });
 });

@@ -5,7 +5,7 @@
  * every figure a person reads — tooltips — is printed from the decimal string by `text.money`. Tooltips are HTML,
  * so every text from the API in them is escaped.
  */
-import type { BarSeriesOption, LineSeriesOption } from 'echarts/charts';
+import type { BarSeriesOption, LineSeriesOption, SankeySeriesOption } from 'echarts/charts';
 import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components';
 import type { ComposeOption } from 'echarts/core';
 import {
@@ -19,9 +19,15 @@ import {
   type SalesHour,
   type VolumeBucket,
 } from '../../api/analytics';
+import type { ProgramTrace, TraceEdge } from '../../api/programs';
 
 export type ChartOption = ComposeOption<
-  BarSeriesOption | LineSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption
+  | BarSeriesOption
+  | LineSeriesOption
+  | SankeySeriesOption
+  | GridComponentOption
+  | LegendComponentOption
+  | TooltipComponentOption
 >;
 
 /** Buckets drawn at most on a time axis (30 days of hours is 720). */
@@ -360,6 +366,100 @@ export function salesHourlyOption(hours: readonly SalesHour[], text: ChartText):
         yAxisIndex: 1,
         data: all.map((h) => decimalToPlotNumber(h.value)),
         itemStyle: { color: VALUE_COLOR },
+      },
+    ],
+  };
+}
+
+/** A program trace as a Sankey graph: nodes by id with their labels, links with the edge they draw. */
+export interface SankeyGraph {
+  readonly nodes: readonly { readonly id: string; readonly label: string }[];
+  readonly links: readonly {
+    readonly source: string;
+    readonly target: string;
+    /** Major units, for the link's width only. */
+    readonly value: number;
+    readonly edge: TraceEdge;
+  }[];
+}
+
+/**
+ * The trace's nodes and edges as an acyclic graph, which a Sankey needs: money flows funder → program →
+ * beneficiaries → merchant:X → deposits:X, and what goes back to the funder (expiry returns, clawbacks) is drawn to
+ * its own node `returned:<funder>`, labelled like the funder with `returnedSuffix`. Self-loops are left out.
+ */
+export function traceSankeyGraph(trace: ProgramTrace, returnedSuffix: string): SankeyGraph {
+  const labels = new Map(trace.nodes.map((n) => [n.id, n.label]));
+  const nodes = new Map<string, string>();
+  const addNode = (id: string): void => {
+    if (nodes.has(id)) return;
+    if (id.startsWith('returned:')) {
+      const funder = id.slice('returned:'.length);
+      nodes.set(id, `${labels.get(funder) ?? funder} (${returnedSuffix})`);
+    } else {
+      nodes.set(id, labels.get(id) ?? id);
+    }
+  };
+  const links: SankeyGraph['links'][number][] = [];
+  for (const edge of trace.edges) {
+    // Only the funding leaves a funder; anything reaching one is money going back.
+    const target = edge.target.startsWith('funder:') && edge.kind !== 'fund' ? `returned:${edge.target}` : edge.target;
+    if (target === edge.source) continue;
+    addNode(edge.source);
+    addNode(target);
+    links.push({ source: edge.source, target, value: decimalToPlotNumber(edge.amount.amount), edge });
+  }
+  return { nodes: [...nodes].map(([id, label]) => ({ id, label })), links };
+}
+
+/** The Sankey of a program trace; the tooltip of a flow gives its kind, amount and count. */
+export function sankeyOption(
+  graph: SankeyGraph,
+  text: ChartText & { kind(kind: string): string; readonly kindLabel: string; readonly amount: string },
+): ChartOption {
+  const labels = new Map(graph.nodes.map((n) => [n.id, n.label]));
+  return {
+    tooltip: {
+      trigger: 'item',
+      formatter: (params: unknown) => {
+        if (typeof params !== 'object' || params === null || !('dataType' in params)) return '';
+        const index = 'dataIndex' in params && typeof params.dataIndex === 'number' ? params.dataIndex : -1;
+        if (params.dataType === 'edge') {
+          const link = graph.links[index];
+          if (link === undefined) return '';
+          const from = labels.get(link.source) ?? link.source;
+          const to = labels.get(link.target) ?? link.target;
+          return tooltipLines(`${from} → ${to}`, [
+            [text.kindLabel, text.kind(link.edge.kind)],
+            [text.amount, text.money(link.edge.amount.amount)],
+            [text.count, String(link.edge.count)],
+          ]);
+        }
+        const node = graph.nodes[index];
+        return node === undefined ? '' : escapeHtml(node.label);
+      },
+    },
+    series: [
+      {
+        type: 'sankey',
+        left: 8,
+        right: 120,
+        top: 8,
+        bottom: 8,
+        nodeGap: 12,
+        emphasis: { focus: 'adjacency' },
+        lineStyle: { color: 'gradient', curveness: 0.5, opacity: 0.4 },
+        label: {
+          formatter: (params: unknown) => {
+            const name =
+              typeof params === 'object' && params !== null && 'name' in params && typeof params.name === 'string'
+                ? params.name
+                : '';
+            return labels.get(name) ?? name;
+          },
+        },
+        data: graph.nodes.map((n) => ({ name: n.id })),
+        links: graph.links.map((l) => ({ source: l.source, target: l.target, value: l.value })),
       },
     ],
   };

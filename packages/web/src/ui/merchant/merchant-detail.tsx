@@ -4,10 +4,11 @@
  * expiry; rendered with a PNG download), charging or pre-authorizing a customer's pay code, the live payment feed
  * (server-sent events from `GET /v1/merchants/{id}/events?access_token=…`, since EventSource cannot send an
  * Authorization header), the payment list with full or partial refunds and the capture or void of authorizations,
- * payouts to the bank account, and the webhook URL.
+ * program receivables and their redemption (merchant-programs.tsx), payouts to the bank account, and the webhook URL.
  */
 import { type FormEvent, type ReactNode, useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { paymentOf } from '../../api/client';
 import { accountBalance, isOpenAuthorization, refundable } from '../../api/merchant';
 import { parseMoneyInput } from '../../api/money';
 import type { DynamicQr, Merchant, Payment, Webhook } from '../../api/types';
@@ -17,6 +18,7 @@ import { useAction, useLoad } from '../hooks';
 import { PaymentRunner } from '../payment-runner';
 import { AuthorizationActions } from './merchant-authorization';
 import { PayoutCard } from './merchant-payout';
+import { MerchantPrograms } from './merchant-programs';
 import { MerchantSales } from './merchant-sales';
 
 /** Live events kept on screen; older ones are in the payment list. */
@@ -56,6 +58,7 @@ export function MerchantDetail({ merchantId }: { readonly merchantId: string }):
           <PayCodeForm mode="charge" merchantId={merchantId} onSettled={onPaymentChange} />
           <PayCodeForm mode="preauth" merchantId={merchantId} onSettled={onPaymentChange} />
           <Payments merchantId={merchantId} changes={changes} onChanged={onPaymentChange} />
+          <MerchantPrograms merchant={merchant.data} changes={changes} onRedeemed={onPaymentChange} />
           <PayoutCard merchant={merchant.data} onSettled={onPaymentChange} />
           <WebhookForm merchantId={merchantId} />
         </>
@@ -131,7 +134,11 @@ function paymentOfEvent(data: string): Payment | null {
   if (typeof json !== 'object' || json === null) return null;
   const inner = 'payment' in json ? json.payment : json;
   if (typeof inner !== 'object' || inner === null || !('txId' in inner) || typeof inner.txId !== 'string') return null;
-  return inner as Payment;
+  try {
+    return paymentOf(inner as Payment);
+  } catch {
+    return null;
+  }
 }
 
 function LiveFeed({

@@ -1,7 +1,8 @@
 /**
  * The ops console (`#/ops`). For a user with the `ops` role it opens on the dashboard (dashboard.tsx: warehouse
  * charts and exports), next to risk control (risk-screen.tsx: rules, dry run, review queue, refusals) and AML
- * (aml-screen.tsx: scans, alerts, cases, reports); for anyone else on the explorer. The explorer is a block explorer
+ * (aml-screen.tsx: scans, alerts, cases, reports) and purpose-bound programs (programs-screen.tsx: create, fund,
+ * disburse, suspend, claw back, trace); for anyone else on the explorer. The explorer is a block explorer
  * over the peer API — the head, recent blocks (walking
  * `/v1/blocks/{h}` down from the head, refreshed by `/v1/events/blocks`), a block's header, certificate and
  * transactions, a transaction with its receipt and "proof verified" computed in the browser, an account and its
@@ -20,6 +21,7 @@ import { navigate, type Route } from '../router';
 import { AuthScreen, normalizePhone, PHONE_PATTERN } from '../wallet/auth';
 import { AmlScreen, CaseDetailView } from './aml-screen';
 import { Dashboard } from './dashboard';
+import { ProgramDetail, ProgramsScreen } from './programs-screen';
 import { RiskScreen } from './risk-screen';
 
 /** Blocks listed under the head. */
@@ -42,6 +44,7 @@ export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
     ['dashboard', t('ops.dashboard'), 'ops-tab-dashboard'],
     ['risk', t('ops.risk'), 'ops-tab-risk'],
     ['aml', t('ops.aml'), 'ops-tab-aml'],
+    ['programs', t('ops.programs'), 'programs-tab'],
     ['explorer', t('ops.explorer'), 'ops-tab-explorer'],
     ['peers', t('ops.peers'), 'ops-tab-peers'],
     ['freeze', t('ops.freeze'), 'ops-tab-freeze'],
@@ -60,6 +63,9 @@ export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
           return signedIn(`/ops/aml/cases/${subId}`, <CaseDetailView caseId={subId} />);
         }
         return signedIn('/ops/aml', <AmlScreen />);
+      case 'programs':
+        if (id !== undefined) return signedIn(`/ops/programs/${id}`, <ProgramDetail programId={id} />);
+        return signedIn('/ops/programs', <ProgramsScreen />);
       case 'blocks':
         return id === undefined ? <Explorer /> : <BlockView height={id} />;
       case 'tx':

@@ -1,6 +1,6 @@
 /**
  * The wallet's home: balance and available balance (GET /v1/wallet), the actions (scan, pay code, transfer,
- * receive, top-up, withdraw), a warning when this device cannot sign for a browser-key user, and the payment
+ * receive, top-up, withdraw, programs), a warning when this device cannot sign for a browser-key user, and the payment
  * history with search (q) and "more" (cursor pagination). Each history row opens the payment's receipt page.
  */
 import { type ReactNode, useEffect, useState } from 'react';
@@ -28,6 +28,7 @@ export function WalletHome(): ReactNode {
     ['receive', t('wallet.receive'), 'action-receive'],
     ['top-up', t('wallet.topUp'), 'action-top-up'],
     ['withdraw', t('wallet.withdraw'), 'action-withdraw'],
+    ['programs', t('wallet.programs'), 'action-programs'],
   ];
 
   return (
@@ -150,6 +151,7 @@ function History(): ReactNode {
               data-txid={p.txId}
               data-kind={p.kind}
               data-status={p.status}
+              data-program-id={p.programId ?? ''}
             >
               <span>
                 <strong>{p.counterparty.name}</strong>

@@ -64,6 +64,13 @@ export function ReceiptScreen({ txId }: { readonly txId: string }): ReactNode {
                 {p.code}
               </Row>
             )}
+            {p.programId !== null && (
+              <Row label={t('programs.paidFrom')} testId="receipt-program">
+                <a href="#/wallet/programs">
+                  <code>{shortHex(p.programId, 4)}</code>
+                </a>
+              </Row>
+            )}
             <Row label={t('receipt.time')}>{formatTime(p.createdAtMs, locale)}</Row>
             <Row label={t('receipt.txId')} testId="receipt-txid">
               <code>{p.txId}</code>

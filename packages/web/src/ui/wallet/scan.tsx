@@ -2,13 +2,17 @@
  * Scan to pay a QR code a merchant or another user presents: read the payload from the camera (getUserMedia +
  * jsQR on frames, when the browser allows it), from an uploaded picture, or pasted as text; `POST /v1/qr/resolve`
  * names the payee (a merchant, or a user by masked phone) and the amount (a static code asks the payer for it);
- * "Pay" sends `POST /v1/qr/pay`, and the payment runs to its receipt (with the signing step for a browser-held key).
+ * when the payer holds program money (subsidies, benefits) the answer lists those programs, and the payer chooses
+ * what to pay from: the ordinary balance or a program, one this merchant may not take shown disabled with the reason
+ * before anything is signed. "Pay" sends `POST /v1/qr/pay` (with `programId` for program money), and the payment
+ * runs to its receipt (with the signing step for a browser-held key); a `program_ineligible` refusal is said in words.
  */
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { qrPayee } from '../../api/client';
 import { parseMoneyInput } from '../../api/money';
-import type { Payment, QrResolution } from '../../api/types';
+import { programIneligibleOf, programRefusalText } from '../../api/programs';
+import type { Payment, QrProgramOption, QrResolution } from '../../api/types';
 import { useApp } from '../app-context';
 import { ErrorBox, Field, formatTime, MoneyText, Row } from '../common';
 import { useAction } from '../hooks';
@@ -121,16 +125,27 @@ function ConfirmQrPayment({
   const { t } = useTranslation();
   const { locale } = useApp();
   const [amount, setAmount] = useState('');
+  /** The program paid from; null: the ordinary balance. */
+  const [programId, setProgramId] = useState<string | null>(null);
+  const [refused, setRefused] = useState<string | null>(null);
   const payee = qrPayee(qr);
   const stepUp = useStepUp();
   const pay = useAction(async () => {
-    if (qr.amount !== null) {
-      onPayment(await stepUp.send((c) => c.payQr({ payload })));
-      return;
+    setRefused(null);
+    const source = programId === null ? {} : { programId };
+    let body: { payload: string; amount?: string; currency?: string; programId?: string } = { payload, ...source };
+    if (qr.amount === null) {
+      const parsed = parseMoneyInput(amount);
+      if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
+      body = { ...body, amount: parsed.value, currency: 'CNY' };
     }
-    const parsed = parseMoneyInput(amount);
-    if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
-    onPayment(await stepUp.send((c) => c.payQr({ payload, amount: parsed.value, currency: 'CNY' })));
+    try {
+      onPayment(await stepUp.send((c) => c.payQr(body)));
+    } catch (error: unknown) {
+      const ineligible = programIneligibleOf(error);
+      if (ineligible === null) throw error;
+      setRefused(ineligible.reason);
+    }
   });
   return (
     <section className="card" data-testid="qr-confirm">
@@ -153,6 +168,7 @@ function ConfirmQrPayment({
         {qr.expiresAtMs !== null && <Row label={t('scan.expires')}>{formatTime(qr.expiresAtMs, locale)}</Row>}
         {qr.oneTime && <Row label={t('scan.oneTime')}>{t('common.yes')}</Row>}
       </div>
+      {qr.programs.length > 0 && <PaySourceChoice programs={qr.programs} chosen={programId} onChoose={setProgramId} />}
       {qr.amount === null && (
         <Field label={t('scan.enterAmount')}>
           <input
@@ -165,6 +181,11 @@ function ConfirmQrPayment({
         </Field>
       )}
       <ErrorBox error={pay.error} />
+      {refused !== null && (
+        <div className="error" role="alert" data-testid="program-ineligible-reason" data-reason={refused}>
+          {programRefusalText(refused, t)}
+        </div>
+      )}
       <div className="actions">
         <button
           type="button"
@@ -181,6 +202,63 @@ function ConfirmQrPayment({
       </div>
       {stepUp.dialog}
     </section>
+  );
+}
+
+/**
+ * What the payment is paid from: the ordinary balance, or one of the payer's programs with its balance. A program
+ * this merchant (or amount) may not take is disabled, with the reason in words, so the payer sees why before paying.
+ */
+function PaySourceChoice({
+  programs,
+  chosen,
+  onChoose,
+}: {
+  readonly programs: readonly QrProgramOption[];
+  readonly chosen: string | null;
+  readonly onChoose: (programId: string | null) => void;
+}): ReactNode {
+  const { t } = useTranslation();
+  return (
+    <fieldset className="choice pay-source" data-testid="pay-source">
+      <legend>{t('programs.payFrom')}</legend>
+      <label className="check">
+        <input
+          type="radio"
+          name="pay-source"
+          checked={chosen === null}
+          onChange={() => onChoose(null)}
+          data-testid="pay-source-balance"
+        />
+        <span>{t('programs.ordinaryBalance')}</span>
+      </label>
+      {programs.map((p) => (
+        <label
+          key={p.id}
+          className="check"
+          data-testid="pay-source-option"
+          data-program-id={p.id}
+          data-eligible={String(p.eligible)}
+        >
+          <input
+            type="radio"
+            name="pay-source"
+            checked={chosen === p.id}
+            disabled={!p.eligible}
+            onChange={() => onChoose(p.id)}
+            data-testid={`pay-source-program-${p.id}`}
+          />
+          <span>
+            {p.name} · <MoneyText money={p.balance} testId={`pay-source-balance-${p.id}`} />
+            {!p.eligible && (
+              <small className="muted block" data-testid="program-ineligible-reason" data-reason={p.reason ?? ''}>
+                {programRefusalText(p.reason ?? 'unknown', t)}
+              </small>
+            )}
+          </span>
+        </label>
+      ))}
+    </fieldset>
   );
 }
 

@@ -1,6 +1,6 @@
 /**
  * The wallet's routes under `#/wallet`: log-in and sign-up when no one is logged in, else home, scan, pay code,
- * transfer, receive, top-up, withdraw and a payment's receipt page.
+ * transfer, receive, top-up, withdraw, my programs and a payment's receipt page.
  */
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,6 +10,7 @@ import { AuthScreen } from './auth';
 import { FundsScreen } from './funds';
 import { WalletHome } from './home';
 import { PayCodeScreen } from './pay-code';
+import { WalletPrograms } from './programs';
 import { ReceiptScreen } from './receipt';
 import { ReceiveScreen } from './receive';
 import { ScanScreen } from './scan';
@@ -43,6 +44,8 @@ export function WalletScreen({ route }: { readonly route: Route }): ReactNode {
         return <FundsScreen direction="top-up" />;
       case 'withdraw':
         return <FundsScreen direction="withdraw" />;
+      case 'programs':
+        return <WalletPrograms />;
       case 'payments':
         return id === undefined ? null : <ReceiptScreen txId={id} />;
       default:
