@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { DAY_MS, HOUR_MS } from '../../api/analytics';
 import type { ProgramTrace, TraceEdge } from '../../api/programs';
 import {
+  BALANCE_KIND,
   breakdownOption,
   type ChartText,
   emptyAlertDay,
@@ -18,6 +19,7 @@ import {
   topBars,
   traceSankeyGraph,
   volumeOption,
+  withBalanceSinks,
 } from './chart-options';
 
 const TEXT: ChartText = {
@@ -214,6 +216,22 @@ describe('program trace as a Sankey', () => {
       ['program:p', 'returned:funder:bank', 700],
     ]);
     expect(graph.nodes.find((n) => n.id === 'returned:funder:bank')?.label).toBe('Bank <HQ> (returned)');
+  });
+
+  it('draws what each node still holds into a node of its own, so widths match the money', () => {
+    const graph = withBalanceSinks(traceSankeyGraph(trace, 'returned'), {
+      pool: 'pool',
+      held: 'held',
+      receivable: 'receivable',
+    });
+    const rests = graph.links.filter((l) => l.edge.kind === BALANCE_KIND);
+    // program: 1000 in, 300 + 700 out; beneficiaries: 300 in, 120.50 + 10 out; merchant: 120.50 in, 100 out.
+    expect(rests.map((l) => [l.source, l.target, l.edge.amount.amount])).toEqual([
+      ['beneficiaries', 'rest:beneficiaries', '169.50'],
+      ['merchant:m', 'rest:merchant:m', '20.50'],
+    ]);
+    expect(graph.nodes.find((n) => n.id === 'rest:beneficiaries')?.label).toBe('held');
+    expect(hasCycle(graph.links)).toBe(false);
   });
 
   it('keeps a returned node the gateway already drew, with its label', () => {

@@ -412,7 +412,63 @@ export function traceSankeyGraph(trace: ProgramTrace, returnedSuffix: string): S
   return { nodes: [...nodes].map(([id, label]) => ({ id, label })), links };
 }
 
-/** The Sankey of a program trace; the tooltip of a flow gives its kind, amount and count. */
+/** What a node still holds, drawn as a flow into a node of its own (kind `balance`): not a movement on chain. */
+export const BALANCE_KIND = 'balance';
+
+/**
+ * Adds, for each program, beneficiaries and merchant node, what flowed in and has not flowed out (the pool, what
+ * beneficiaries hold, a merchant's receivable) as a flow into `rest:<node>`, labelled with `text`: node widths then
+ * match the money, and the chart shows where each unit is now, not only where it went. Amounts are summed in minor
+ * units from the decimal strings (exact), and drawn as plot numbers.
+ */
+export function withBalanceSinks(
+  graph: SankeyGraph,
+  text: { readonly pool: string; readonly held: string; readonly receivable: string },
+): SankeyGraph {
+  const net = new Map<string, bigint>();
+  let currency = 'CNY';
+  let decimals = 2;
+  for (const link of graph.links) {
+    currency = link.edge.amount.currency;
+    decimals = link.edge.amount.amount.split('.')[1]?.length ?? 0;
+    const minor = BigInt(link.edge.amount.amount.replace('.', ''));
+    net.set(link.target, (net.get(link.target) ?? 0n) + minor);
+    net.set(link.source, (net.get(link.source) ?? 0n) - minor);
+  }
+  const nodes = [...graph.nodes];
+  const links = [...graph.links];
+  for (const node of graph.nodes) {
+    const label = node.id.startsWith('program:')
+      ? text.pool
+      : node.id === 'beneficiaries'
+        ? text.held
+        : node.id.startsWith('merchant:')
+          ? text.receivable
+          : null;
+    const rest = net.get(node.id) ?? 0n;
+    if (label === null || rest <= 0n) continue;
+    const digits = rest.toString().padStart(decimals + 1, '0');
+    const amount = decimals === 0 ? digits : `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
+    const id = `rest:${node.id}`;
+    nodes.push({ id, label: node.id.startsWith('merchant:') ? `${node.label} · ${label}` : label });
+    links.push({
+      source: node.id,
+      target: id,
+      value: decimalToPlotNumber(amount),
+      edge: {
+        kind: BALANCE_KIND,
+        source: node.id,
+        target: id,
+        amount: { amount, currency },
+        count: 0,
+        evidence: [],
+        evidenceTruncated: false,
+      },
+    });
+  }
+  return { nodes, links };
+}
+
 export function sankeyOption(
   graph: SankeyGraph,
   text: ChartText & { kind(kind: string): string; readonly kindLabel: string; readonly amount: string },
@@ -442,14 +498,24 @@ export function sankeyOption(
     series: [
       {
         type: 'sankey',
+        // Top to bottom: a phone is narrow, and each level's labels get the whole width.
+        orient: 'vertical',
+        // Each node at its own depth: what a node still holds sits beside where the rest went, not at the bottom.
+        nodeAlign: 'left',
         left: 8,
-        right: 120,
+        right: 8,
         top: 8,
-        bottom: 8,
-        nodeGap: 12,
+        bottom: 48,
+        // Wide enough apart that two small nodes' labels (below them, 100 px at most) do not overlap.
+        nodeGap: 64,
+        nodeWidth: 14,
         emphasis: { focus: 'adjacency' },
         lineStyle: { color: 'gradient', curveness: 0.5, opacity: 0.4 },
         label: {
+          position: 'bottom',
+          fontSize: 11,
+          width: 100,
+          overflow: 'truncate',
           formatter: (params: unknown) => {
             const name =
               typeof params === 'object' && params !== null && 'name' in params && typeof params.name === 'string'

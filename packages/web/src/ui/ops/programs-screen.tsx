@@ -46,7 +46,7 @@ import {
   type TxWithReceipt,
 } from '../../api/programs';
 import { useApp } from '../app-context';
-import { sankeyOption, traceSankeyGraph } from '../charts/chart-options';
+import { BALANCE_KIND, sankeyOption, traceSankeyGraph, withBalanceSinks } from '../charts/chart-options';
 import { EChart } from '../charts/echart';
 import { useChartText } from '../charts/use-chart-text';
 import { ErrorBox, Field, formatTime, MoneyText, Row, shortHex } from '../common';
@@ -783,12 +783,21 @@ function TraceView({ trace }: { readonly trace: ProgramTrace }): ReactNode {
   const kindName = useMemo(
     () =>
       (kind: string): string => {
+        if (kind === BALANCE_KIND) return t('programs.balanceFlow');
         const known = TRACE_EDGE_KINDS.find((k) => k === kind);
         return known === undefined ? kind : t(`programs.edgeKinds.${known}`);
       },
     [t],
   );
-  const graph = useMemo(() => traceSankeyGraph(trace, t('programs.returnedSuffix')), [trace, t]);
+  const graph = useMemo(
+    () =>
+      withBalanceSinks(traceSankeyGraph(trace, t('programs.returnedSuffix')), {
+        pool: t('programs.sinkPool'),
+        held: t('programs.sinkHeld'),
+        receivable: t('programs.sinkReceivable'),
+      }),
+    [trace, t],
+  );
   const option = useMemo(
     () =>
       sankeyOption(graph, {
@@ -814,7 +823,7 @@ function TraceView({ trace }: { readonly trace: ProgramTrace }): ReactNode {
         points={graph.links.length}
         testId="program-sankey"
         label={t('programs.trace')}
-        heightPx={Math.max(260, Math.min(900, graph.nodes.length * 36))}
+        heightPx={480}
       />
       <div className="table-scroll">
         <table className="table" data-testid="program-edges">
@@ -829,55 +838,57 @@ function TraceView({ trace }: { readonly trace: ProgramTrace }): ReactNode {
             </tr>
           </thead>
           <tbody>
-            {graph.links.map((link) => (
-              <tr
-                key={`${link.edge.kind} ${link.edge.source} ${link.edge.target}`}
-                data-testid="program-edge"
-                data-kind={link.edge.kind}
-                data-source={link.edge.source}
-                data-target={link.edge.target}
-                data-amount={link.edge.amount.amount}
-                data-count={link.edge.count}
-              >
-                <td>{kindName(link.edge.kind)}</td>
-                <td>{labelOf(link.source)}</td>
-                <td>{labelOf(link.target)}</td>
-                <td>
-                  <MoneyText money={link.edge.amount} />
-                </td>
-                <td>{link.edge.count}</td>
-                <td>
-                  {link.edge.evidence.slice(0, EVIDENCE_SHOWN).map((e) =>
-                    e.txId === null ? (
-                      <a
-                        key={`sweep-${e.height}`}
-                        href={`#/ops/blocks/${e.height}`}
-                        className="id-link"
-                        data-testid="program-edge-evidence"
-                      >
-                        {t('programs.sweepAt', { height: e.height })}
-                      </a>
-                    ) : (
-                      <a
-                        key={e.txId}
-                        href={`#/ops/tx/${e.txId}`}
-                        className="id-link"
-                        data-testid="program-edge-evidence"
-                        data-txid={e.txId}
-                      >
-                        <code>{shortHex(e.txId, 4)}</code>
-                      </a>
-                    ),
-                  )}
-                  {(link.edge.evidence.length > EVIDENCE_SHOWN || link.edge.evidenceTruncated) && (
-                    <small className="muted">
-                      {' '}
-                      {t('programs.evidenceMore', { n: Math.max(0, link.edge.evidence.length - EVIDENCE_SHOWN) })}
-                    </small>
-                  )}
-                </td>
-              </tr>
-            ))}
+            {graph.links
+              .filter((link) => link.edge.kind !== BALANCE_KIND)
+              .map((link) => (
+                <tr
+                  key={`${link.edge.kind} ${link.edge.source} ${link.edge.target}`}
+                  data-testid="program-edge"
+                  data-kind={link.edge.kind}
+                  data-source={link.edge.source}
+                  data-target={link.edge.target}
+                  data-amount={link.edge.amount.amount}
+                  data-count={link.edge.count}
+                >
+                  <td>{kindName(link.edge.kind)}</td>
+                  <td>{labelOf(link.source)}</td>
+                  <td>{labelOf(link.target)}</td>
+                  <td>
+                    <MoneyText money={link.edge.amount} />
+                  </td>
+                  <td>{link.edge.count}</td>
+                  <td>
+                    {link.edge.evidence.slice(0, EVIDENCE_SHOWN).map((e) =>
+                      e.txId === null ? (
+                        <a
+                          key={`sweep-${e.height}`}
+                          href={`#/ops/blocks/${e.height}`}
+                          className="id-link"
+                          data-testid="program-edge-evidence"
+                        >
+                          {t('programs.sweepAt', { height: e.height })}
+                        </a>
+                      ) : (
+                        <a
+                          key={e.txId}
+                          href={`#/ops/tx/${e.txId}`}
+                          className="id-link"
+                          data-testid="program-edge-evidence"
+                          data-txid={e.txId}
+                        >
+                          <code>{shortHex(e.txId, 4)}</code>
+                        </a>
+                      ),
+                    )}
+                    {(link.edge.evidence.length > EVIDENCE_SHOWN || link.edge.evidenceTruncated) && (
+                      <small className="muted">
+                        {' '}
+                        {t('programs.evidenceMore', { n: Math.max(0, link.edge.evidence.length - EVIDENCE_SHOWN) })}
+                      </small>
+                    )}
+                  </td>
+                </tr>
+              ))}
           </tbody>
         </table>
       </div>
