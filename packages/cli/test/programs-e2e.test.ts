@@ -145,7 +145,7 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'programs in headless Chromiu
         // ---- the beneficiary, in Chinese ----
         const wallet = await newPage('zh-CN');
         await openLoggedIn(wallet, '/wallet', WALLET_PHONE);
-      await wallet.getByTestId('action-programs').click();
+        await wallet.getByTestId('action-programs').click();
         await poll(() => wallet.getByTestId('wallet-program').count()).toBe(1);
         await poll(() => wallet.getByTestId('wallet-program-balance').textContent()).toContain('500.00');
         await expect(wallet.getByTestId('program-expiry').textContent()).resolves.toMatch(/\d/);
@@ -227,7 +227,7 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'programs in headless Chromiu
         ).toBeGreaterThan(0);
         await poll(() => opsPage.getByTestId('program-edge').count()).toBeGreaterThanOrEqual(4);
         await shot(opsPage, 'trace-en');
-      await opsPage.getByTestId('program-sankey').screenshot({ path: join(ARTIFACTS, 'programs-sankey-en.png') });
+        await opsPage.getByTestId('program-sankey').screenshot({ path: join(ARTIFACTS, 'programs-sankey-en.png') });
 
         const started = opsPage.waitForEvent('download');
         await opsPage.getByTestId('program-report-csv').click();
