@@ -236,16 +236,17 @@ export const SWEEP_LIMITS: SweepLimits = {
 };
 
 /**
- * Returns the unspent money of programs whose validity ended at or before the block time to their funding
- * accounts: at most `limits.programsMax` programs, in (validUntilMs, id) order; per program the beneficiaries'
- * balances first (at most `limits.balancesMax` per block over all programs, the rest carried to the next block),
- * then the pool. Merchant receivables stay redeemable.
+ * Ends programs whose validity ended at or before the block time: at most `limits.programsMax` programs, in
+ * (validUntilMs, id) order; per program the beneficiaries' unspent balances first (at most `limits.balancesMax` per
+ * block over all programs, the rest carried to the next block), then the pool. Balances go where the program's
+ * `atExpiry` says — back to the funding account (`return`) or into each beneficiary's ordinary balance (`release`);
+ * the pool always returns to the funding account. Merchant receivables stay redeemable.
  *
- * Validate, then mutate: the credit to the funding account is checked before anything of the program is written.
- * If it would pass AMOUNT_MAX (`creditsPosted` only grows, so this lasts), the program is left untouched — its money
- * stays inside it, counted in pool and balances, so supply is conserved — and reported with
- * `stopped: 'balance_overflow'` for the operators' alarm; it stays due and is tried again at each block (it takes one of
- * the `programsMax` slots). Halting the chain instead would stop every payment for one funder's account.
+ * Validate, then mutate: every credit is checked before anything of the program is written. If one would pass
+ * AMOUNT_MAX (`creditsPosted` only grows, so this lasts), the program is left untouched — its money stays inside it,
+ * counted in pool and balances, so supply is conserved — and reported with `stopped: 'balance_overflow'` for the
+ * operators' alarm; it stays due and is tried again at each block (it takes one of the `programsMax` slots). Halting
+ * the chain instead would stop every payment for one account.
  */
 export function sweepPrograms(state: LedgerState, time: bigint, limits: SweepLimits = SWEEP_LIMITS): ProgramSweep[] {
   const sweeps: ProgramSweep[] = [];
@@ -254,40 +255,51 @@ export function sweepPrograms(state: LedgerState, time: bigint, limits: SweepLim
     if (left === 0) break;
     const program = state.getProgram(id);
     assert(program !== undefined && program.status !== 'expired', 'a due program is open');
-    // Validate: what this block returns, read-only.
+    const release = program.rules.atExpiry === 'release';
+    // Validate: what this block moves, read-only.
     const holders = state.programHoldersOf(id, left + 1);
     const complete = holders.length <= left;
     const taken = complete ? holders : holders.slice(0, left);
-    const returns: Array<{ entry: ProgramBalanceEntry; amount: bigint }> = [];
+    const moves: Array<{ entry: ProgramBalanceEntry; amount: bigint }> = [];
     let fromBalances = 0n;
+    let overflow = false;
     for (const account of taken) {
       const entry = state.getProgramBalance(id, account);
       assert(entry !== undefined, 'a holder has a program balance');
       const amount = programBalanceOf(entry);
       assert(amount > 0n, 'a holder holds program money');
-      returns.push({ entry, amount });
+      moves.push({ entry, amount });
       fromBalances += amount;
+      if (release) {
+        const own = state.getBalance(account, program.asset) ?? emptyBalance(account, program.asset);
+        if (own.creditsPosted + own.creditsPending + amount > AMOUNT_MAX) overflow = true;
+      }
     }
     const pool = complete ? program.pool : 0n;
-    const total = fromBalances + pool;
+    const toFunder = release ? pool : fromBalances + pool;
     const funding =
       state.getBalance(program.fundingAccount, program.asset) ?? emptyBalance(program.fundingAccount, program.asset);
-    if (funding.creditsPosted + funding.creditsPending + total > AMOUNT_MAX) {
+    if (overflow || funding.creditsPosted + funding.creditsPending + toFunder > AMOUNT_MAX) {
       sweeps.push({ program: id, pool: 0n, balances: [], complete: false, stopped: 'balance_overflow' });
       continue;
     }
     // Mutate: nothing below can fail.
     left -= taken.length;
     const balances: Array<{ account: AccountId; amount: bigint }> = [];
-    for (const { entry, amount } of returns) {
+    for (const { entry, amount } of moves) {
       state.put({ ...entry, returned: entry.returned + amount });
+      if (release) {
+        const own = state.getBalance(entry.account, program.asset) ?? emptyBalance(entry.account, program.asset);
+        state.put({ ...own, creditsPosted: own.creditsPosted + amount });
+      }
       balances.push({ account: entry.account, amount });
     }
-    if (total > 0n) state.put({ ...funding, creditsPosted: funding.creditsPosted + total });
+    if (toFunder > 0n) state.put({ ...funding, creditsPosted: funding.creditsPosted + toFunder });
     state.put({
       ...program,
       pool: program.pool - pool,
-      returned: program.returned + total,
+      returned: program.returned + toFunder,
+      released: program.released + (release ? fromBalances : 0n),
       status: complete ? 'expired' : program.status,
     });
     assert(!complete || state.programHoldersOf(id, 1).length === 0, 'a complete sweep leaves no holder');
@@ -687,8 +699,10 @@ class Executor {
     }
     // A program not yet swept returns its money here: the account must stay open to take it.
     if (this.state.isFundingOpenProgram(id)) return 'account_not_empty';
-    // A merchant's receivable is redeemable only into an open account: closing would strand it.
-    if (this.state.holdsProgramReceivable(id)) return 'account_not_empty';
+    // Program money in it — a beneficiary's balance, a merchant's receivable — is money in the account: it is spent,
+    // redeemed, clawed back or settled at the program's end first. Closing would strand it (a release at the end, a
+    // redemption, both credit this account).
+    if (this.state.holdsProgramMoney(id)) return 'account_not_empty';
     this.state.put({ ...account, closed: true });
     return 'ok';
   }
@@ -920,6 +934,7 @@ class Executor {
       redeemed: 0n,
       returned: 0n,
       clawedBack: 0n,
+      released: 0n,
     });
     return 'ok';
   }

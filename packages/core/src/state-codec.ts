@@ -17,7 +17,7 @@ import {
 } from './limits.ts';
 import type { PendingState, ProgramStatus, StateEntry } from './state.ts';
 import { readAsset, readOrg, writeAsset, writeOrg } from './tx-codec.ts';
-import type { ProgramRules } from './types.ts';
+import { PROGRAM_EXPIRY_ACTIONS, type ProgramExpiryAction, type ProgramRules } from './types.ts';
 
 const KIND_TAGS = {
   org: 1,
@@ -54,6 +54,7 @@ function writeRules(w: Writer, rules: ProgramRules): void {
   w.u64(rules.perBeneficiaryMax);
   w.u64(rules.validFromMs);
   w.u64(rules.validUntilMs);
+  w.u8(PROGRAM_EXPIRY_ACTIONS.indexOf(rules.atExpiry));
 }
 
 function readRules(r: Reader): ProgramRules {
@@ -71,7 +72,14 @@ function readRules(r: Reader): ProgramRules {
     perBeneficiaryMax: r.u64(),
     validFromMs: r.u64(),
     validUntilMs: r.u64(),
+    atExpiry: expiryAction(r.u8()),
   };
+}
+
+function expiryAction(code: number): ProgramExpiryAction {
+  const action = PROGRAM_EXPIRY_ACTIONS[code];
+  if (action === undefined) throw new DecodeError(`unknown expiry action ${code}`);
+  return action;
 }
 
 /** The entry's canonical bytes, after `prefix` when given (the commitment's domain tag). */
@@ -145,6 +153,7 @@ export function encodeStateEntry(entry: StateEntry, prefix?: Uint8Array): Uint8A
       w.u64(entry.redeemed);
       w.u64(entry.returned);
       w.u64(entry.clawedBack);
+      w.u64(entry.released);
       break;
     case 'program-balance':
       w.fixed(hexToBytes(entry.program), 16);
@@ -250,6 +259,7 @@ function readEntry(r: Reader): StateEntry {
         redeemed: r.u64(),
         returned: r.u64(),
         clawedBack: r.u64(),
+        released: r.u64(),
       };
     }
     case KIND_TAGS['program-balance']:

@@ -95,7 +95,7 @@ export type ProgramStatus = 'active' | 'suspended' | 'expired';
 
 /**
  * A program and its running totals. Money conservation, asserted by the tests:
- * funded = pool + Σ beneficiary balances + Σ merchant receivables + redeemed + returned + clawedBack,
+ * funded = pool + Σ beneficiary balances + Σ merchant receivables + redeemed + returned + clawedBack + released,
  * and disbursed = Σ allocated, spent = Σ received.
  */
 export interface ProgramEntry {
@@ -118,6 +118,8 @@ export interface ProgramEntry {
   /** Returned to the funding account by the expiry sweep (pool and beneficiaries' balances). */
   readonly returned: bigint;
   readonly clawedBack: bigint;
+  /** Released at the end into beneficiaries' ordinary balances (`atExpiry: 'release'`). */
+  readonly released: bigint;
 }
 
 /**
@@ -132,6 +134,7 @@ export interface ProgramBalanceEntry {
   readonly allocated: bigint;
   readonly spent: bigint;
   readonly clawedBack: bigint;
+  /** Left the program at its end: returned to the funder or released to this beneficiary (the program's `atExpiry`). */
   readonly returned: bigint;
   readonly received: bigint;
   readonly redeemed: bigint;
@@ -264,8 +267,8 @@ export class LedgerState {
   private readonly openPrograms = new Map<Id128, bigint>();
   /** Per program, the beneficiaries holding unspent program money: what the expiry sweep returns. */
   private readonly programHolders = new Map<Id128, Set<AccountId>>();
-  /** Per merchant account, the programs in which it holds a receivable: what it must redeem before closing. */
-  private readonly programReceivers = new Map<AccountId, Set<Id128>>();
+  /** Per account, the programs in which it holds program money (a balance or a receivable): it cannot close. */
+  private readonly programHoldings = new Map<AccountId, Set<Id128>>();
 
   static fromEntries(entries: Iterable<StateEntry>): LedgerState {
     const state = new LedgerState();
@@ -342,9 +345,9 @@ export class LedgerState {
     return due.slice(0, max).map(([id]) => id);
   }
 
-  /** Whether a merchant holds program money not yet redeemed, in any program. */
-  holdsProgramReceivable(account: AccountId): boolean {
-    const programs = this.programReceivers.get(account);
+  /** Whether an account holds program money in any program: a beneficiary's balance or a merchant's receivable. */
+  holdsProgramMoney(account: AccountId): boolean {
+    const programs = this.programHoldings.get(account);
     return programs !== undefined && programs.size > 0;
   }
 
@@ -404,11 +407,11 @@ export class LedgerState {
         }
         holders.add(entry.account);
       } else holders?.delete(entry.account);
-      let programs = this.programReceivers.get(entry.account);
-      if (programReceivableOf(entry) > 0n) {
+      let programs = this.programHoldings.get(entry.account);
+      if (programBalanceOf(entry) > 0n || programReceivableOf(entry) > 0n) {
         if (programs === undefined) {
           programs = new Set();
-          this.programReceivers.set(entry.account, programs);
+          this.programHoldings.set(entry.account, programs);
         }
         programs.add(entry.program);
       } else programs?.delete(entry.program);
@@ -419,7 +422,7 @@ export class LedgerState {
     if (entry.kind === 'program') this.openPrograms.delete(entry.id);
     if (entry.kind === 'program-balance') {
       this.programHolders.get(entry.program)?.delete(entry.account);
-      this.programReceivers.get(entry.account)?.delete(entry.program);
+      this.programHoldings.get(entry.account)?.delete(entry.program);
     }
   }
 

@@ -40,8 +40,10 @@ import {
   type KycTier,
   type MoneyOp,
   type Org,
+  PROGRAM_EXPIRY_ACTIONS,
   type ProgramAllocation,
   type ProgramBody,
+  type ProgramExpiryAction,
   type ProgramRules,
   ROLES,
   type Role,
@@ -216,6 +218,9 @@ function writeRules(w: Writer, rules: ProgramRules): void {
   w.u64(rules.perBeneficiaryMax);
   w.u64(rules.validFromMs);
   w.u64(rules.validUntilMs);
+  const action = PROGRAM_EXPIRY_ACTIONS.indexOf(rules.atExpiry);
+  assert(action >= 0, 'a known expiry action');
+  w.u8(action);
 }
 
 function writeProgramBody(w: Writer, body: ProgramBody): void {
@@ -512,7 +517,14 @@ function readRules(r: Reader): ProgramRules {
     perBeneficiaryMax: r.u64('perBeneficiaryMax'),
     validFromMs: r.u64('validFromMs'),
     validUntilMs: r.u64('validUntilMs'),
+    atExpiry: readExpiryAction(r.u8('atExpiry')),
   };
+}
+
+function readExpiryAction(code: number): ProgramExpiryAction {
+  const action = PROGRAM_EXPIRY_ACTIONS[code];
+  if (action === undefined) throw new DecodeError(`atExpiry: unknown action ${code}`);
+  return action;
 }
 
 function readCode(r: Reader, isValid: (v: string) => boolean, what: string): string {

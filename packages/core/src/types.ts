@@ -161,6 +161,16 @@ export interface AccountMerchantBody {
   readonly region: string;
 }
 
+/**
+ * What happens to a beneficiary's unspent program money when the program ends: `return` it to the funding account
+ * (a subsidy for one season), or `release` it into the beneficiary's ordinary balance (the purpose ends, the money
+ * stays theirs). Undisbursed money in the pool always returns to the funder.
+ */
+export type ProgramExpiryAction = 'return' | 'release';
+
+/** Codes of ProgramExpiryAction in the canonical encoding (u8). */
+export const PROGRAM_EXPIRY_ACTIONS: readonly ProgramExpiryAction[] = ['return', 'release'];
+
 /** What a program's money may be spent on. Empty lists allow any; lists are sets in ascending order. */
 export interface ProgramRules {
   readonly mccs: readonly string[];
@@ -172,8 +182,10 @@ export interface ProgramRules {
   readonly perBeneficiaryMax: bigint;
   /** Spending opens at this block time. */
   readonly validFromMs: bigint;
-  /** At the first block at or after this time, unspent money returns to the funding account. */
+  /** At the first block at or after this time, the program ends: see `atExpiry`. */
   readonly validUntilMs: bigint;
+  /** Beneficiaries' unspent money at the end: back to the funding account, or released to them. */
+  readonly atExpiry: ProgramExpiryAction;
 }
 
 /** A purpose-bound program: signed by the funder org and the funding account's owners. */

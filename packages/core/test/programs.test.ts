@@ -91,6 +91,7 @@ const rules: ProgramRules = {
   perBeneficiaryMax: 1_000_00n,
   validFromMs: T0,
   validUntilMs: VALID_UNTIL,
+  atExpiry: 'return',
 };
 
 const createBody = (changes: Partial<ProgramCreateBody> = {}): ProgramCreateBody => ({
@@ -583,6 +584,72 @@ describe('expiry sweep', () => {
   });
 });
 
+describe('expiry action release', () => {
+  it("releases each beneficiary's unspent money into their ordinary balance; the pool still returns to the funder", () => {
+    const w = programWorld();
+    const supply = 1_000_000_00n + 12_100_00n;
+    w.blockOk([w.sign(createBody({ rules: { ...rules, atExpiry: 'release' } }), [G.gov, G.govTreasury])]);
+    w.blockOk([
+      w.sign(fund(50_000_00n), [G.gov]),
+      w.sign(
+        disburse([
+          { beneficiary: P.farmer1, amount: 1_000_00n },
+          { beneficiary: P.farmer2, amount: 1_000_00n },
+        ]),
+        [G.gov],
+      ),
+    ]);
+    w.blockOk([w.sign(spend(P.farmer1, P.agri, 200_00n), [G.farmer1])]);
+    const [fundBefore, farmer1Before, farmer2Before] = [w.posted(P.govFund), w.posted(P.farmer1), w.posted(P.farmer2)];
+    const swept = w.blockOk([], VALID_UNTIL);
+    expect(swept.programSweeps).toEqual([
+      {
+        program: PROGRAM,
+        pool: 48_000_00n,
+        balances: [
+          { account: P.farmer1, amount: 800_00n },
+          { account: P.farmer2, amount: 1_000_00n },
+        ],
+        complete: true,
+      },
+    ]);
+    expect(w.posted(P.farmer1) - farmer1Before).toBe(800_00n);
+    expect(w.posted(P.farmer2) - farmer2Before).toBe(1_000_00n);
+    expect(w.posted(P.govFund) - fundBefore).toBe(48_000_00n);
+    const program = w.state.getProgram(PROGRAM);
+    expect(program).toMatchObject({ status: 'expired', pool: 0n, returned: 48_000_00n, released: 1_800_00n });
+    if (program === undefined) throw new Error('program');
+    const held = programHeld(w);
+    expect(program.funded).toBe(
+      program.pool +
+        held.balances +
+        held.receivables +
+        program.redeemed +
+        program.returned +
+        program.clawedBack +
+        program.released,
+    );
+    expect(ordinaryTotal(w) + held.receivables).toBe(supply);
+    // Released money is ordinary money: it pays anyone.
+    w.blockOk([w.sign(transfer(P.farmer2, P.cafe, 1_000_00n), [G.farmer2])], VALID_UNTIL + 1n);
+  });
+
+  it('refuses an unknown expiry action in the encoding', () => {
+    const w = programWorld();
+    const { bytes } = w.sign(createBody({ rules: { ...rules, atExpiry: 'release' } }), [G.gov, G.govTreasury]);
+    const decoded = decodeTransaction(bytes);
+    if (!decoded.ok) throw new Error(decoded.error);
+    expect(decoded.value.tx.body).toMatchObject({ rules: { atExpiry: 'release' } });
+    // The byte after validUntilMs (u64) is the action; 1 → 2 is unknown.
+    const at = bytesToHex(bytes).indexOf(`${VALID_UNTIL.toString(16).padStart(16, '0')}01`) / 2 + 8;
+    const bad = Uint8Array.from(bytes);
+    bad[at] = 2;
+    const refused = decodeTransaction(bad);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error).toMatch(/atExpiry: unknown action 2/);
+  });
+});
+
 describe('property: program money is conserved', () => {
   type Step =
     | { readonly kind: 'fund'; readonly amount: bigint }
@@ -790,6 +857,19 @@ function supplyHeld(w: Ledger, asset = 'CNY'): bigint {
 
 describe('known gaps, closed', () => {
   const SUPPLY = 1_000_000_00n + 12_100_00n;
+
+  it('closing a beneficiary that holds program money is refused (account_not_empty) until it is spent or clawed back', () => {
+    const w = fundedWorld();
+    // farmer1 holds 1,000.00 of program money and no ordinary money.
+    expect(w.posted(P.farmer1)).toBe(0n);
+    const close = { type: 'account.close', account: P.farmer1 } as const;
+    const before = w.snapshot();
+    expect(codesOf(w.block([w.sign(close, [G.farmer1])]))).toEqual(['account_not_empty']);
+    expect(w.snapshot()).toEqual(before);
+    w.blockOk([w.sign(clawback(P.farmer1, 1_000_00n), [G.gov, K.pboc])]);
+    w.blockOk([w.sign(close, [G.farmer1])]);
+    expect(w.state.getAccount(P.farmer1)?.closed).toBe(true);
+  });
 
   it('closing a merchant that holds a program receivable is refused (account_not_empty) until it redeems', () => {
     const w = fundedWorld();

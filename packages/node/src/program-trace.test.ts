@@ -135,6 +135,7 @@ describe('program trace: the 10,000-farmer subsidy', () => {
         perBeneficiaryMax: 500_00n,
         validFromMs: BigInt(Date.now()) - 60_000n,
         validUntilMs,
+        atExpiry: 'return',
       },
       fundingAccount: funding,
     };
@@ -220,6 +221,7 @@ describe('program trace: the 10,000-farmer subsidy', () => {
           redeemed: program.redeemed,
           returned: program.returned,
           clawedBack: program.clawedBack,
+          released: program.released,
           pool: program.pool,
           heldByBeneficiaries: held,
           merchantReceivables: receivables,
@@ -231,7 +233,7 @@ describe('program trace: the 10,000-farmer subsidy', () => {
       return view;
     };
     const conserved = (t: ProgramTotals): bigint =>
-      t.heldByBeneficiaries + t.merchantReceivables + t.redeemed + t.returned + t.clawedBack + t.pool;
+      t.heldByBeneficiaries + t.merchantReceivables + t.redeemed + t.returned + t.clawedBack + t.released + t.pool;
 
     // Before expiry: ledger = trace = report, with money still in the pool and with the farmers.
     const before = ledgerTotals();
@@ -242,6 +244,7 @@ describe('program trace: the 10,000-farmer subsidy', () => {
       redeemed,
       returned: 0n,
       clawedBack: clawbackOf.amount,
+      released: 0n,
       pool: funded - disbursed,
       heldByBeneficiaries: disbursed - spent - clawbackOf.amount,
       merchantReceivables: spent - redeemed,

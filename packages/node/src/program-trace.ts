@@ -20,6 +20,7 @@ import {
   type Id128,
   merchantKey,
   type OrgId,
+  type ProgramExpiryAction,
   type ProgramRules,
   type ProgramStatus,
   type Transaction,
@@ -55,7 +56,7 @@ export interface TraceEvidence {
   readonly txId: string | null;
 }
 
-export type TraceEdgeKind = 'fund' | 'disburse' | 'spend' | 'redeem' | 'expiry_return' | 'clawback';
+export type TraceEdgeKind = 'fund' | 'disburse' | 'spend' | 'redeem' | 'expiry_return' | 'expiry_release' | 'clawback';
 
 /**
  * Nodes: `funder:<org>`, `program:<id>`, `beneficiaries` (all beneficiaries as one node, their number in
@@ -79,6 +80,8 @@ export interface ProgramTotals {
   /** Returned to the funding account by expiry sweeps (pool and beneficiaries' balances). */
   returned: bigint;
   clawedBack: bigint;
+  /** Released at the end into beneficiaries' ordinary balances (a program with `atExpiry: 'release'`). */
+  released: bigint;
   pool: bigint;
   heldByBeneficiaries: bigint;
   merchantReceivables: bigint;
@@ -142,7 +145,8 @@ type Movement =
     }
   | { readonly kind: 'return_pool'; readonly amount: bigint; readonly height: bigint }
   | {
-      readonly kind: 'return_balance';
+      /** return: to the funding account; release: into the beneficiary's ordinary balance (the program's atExpiry). */
+      readonly kind: 'return_balance' | 'release_balance';
       readonly beneficiary: AccountId;
       readonly amount: bigint;
       readonly height: bigint;
@@ -157,22 +161,33 @@ function scanProgram(
 ): { height: bigint; found: boolean } {
   const head = store.certifiedHeight();
   let found = false;
+  // What the program does with balances at its end, from its creation (which precedes any sweep of it).
+  const atExpiry: { action: ProgramExpiryAction } = { action: 'return' };
   for (let height = 1n; height <= head; height++) {
     const block = store.getBlock(height);
     assert(block !== null, `certified block ${height} is stored`);
-    found = scanBlock(block, program, (m) => visit(m, block.header.time)) || found;
+    const seen = scanBlock(block, program, atExpiry.action, (m) => {
+      if (m.kind === 'create' && m.tx.body.type === 'program.create') atExpiry.action = m.tx.body.rules.atExpiry;
+      visit(m, block.header.time);
+    });
+    found = seen || found;
   }
   return { height: head, found };
 }
 
-function scanBlock(block: StoredBlock, program: Id128, visit: (movement: Movement) => void): boolean {
+function scanBlock(
+  block: StoredBlock,
+  program: Id128,
+  atExpiry: ProgramExpiryAction,
+  visit: (movement: Movement) => void,
+): boolean {
   const height = block.header.height;
   let found = false;
+  const kind = atExpiry === 'release' ? 'release_balance' : 'return_balance';
   // Expiry sweeps run at the start of the block, before its transactions.
   for (const sweep of block.programSweeps) {
     if (sweep.program !== program) continue;
-    for (const { account, amount } of sweep.balances)
-      visit({ kind: 'return_balance', beneficiary: account, amount, height });
+    for (const { account, amount } of sweep.balances) visit({ kind, beneficiary: account, amount, height });
     if (sweep.pool > 0n) visit({ kind: 'return_pool', amount: sweep.pool, height });
     if (sweep.complete) visit({ kind: 'expired', height });
   }
@@ -245,6 +260,7 @@ function emptyTotals(): ProgramTotals {
     redeemed: 0n,
     returned: 0n,
     clawedBack: 0n,
+    released: 0n,
     pool: 0n,
     heldByBeneficiaries: 0n,
     merchantReceivables: 0n,
@@ -284,6 +300,10 @@ function addToTotals(totals: ProgramTotals, m: Movement): void {
       totals.returned += m.amount;
       totals.heldByBeneficiaries -= m.amount;
       return;
+    case 'release_balance':
+      totals.released += m.amount;
+      totals.heldByBeneficiaries -= m.amount;
+      return;
     case 'create':
     case 'status':
     case 'expired':
@@ -293,7 +313,7 @@ function addToTotals(totals: ProgramTotals, m: Movement): void {
   }
 }
 
-/** funded = pool + held by beneficiaries + merchant receivables + redeemed + returned + clawed back. */
+/** funded = pool + held by beneficiaries + merchant receivables + redeemed + returned + clawed back + released. */
 function assertConserved(totals: ProgramTotals, program: Id128): void {
   assert(
     totals.funded ===
@@ -302,7 +322,8 @@ function assertConserved(totals: ProgramTotals, program: Id128): void {
         totals.merchantReceivables +
         totals.redeemed +
         totals.returned +
-        totals.clawedBack,
+        totals.clawedBack +
+        totals.released,
     `program ${program}: the trace conserves program money`,
   );
   assert(
@@ -391,6 +412,9 @@ export function traceProgram(store: BlockStore, program: Id128): ProgramTrace {
       case 'return_balance':
         add(edge('expiry_return', 'beneficiaries', funderNode()), m.amount, { height: m.height, txId: null });
         return;
+      case 'release_balance':
+        add(edge('expiry_release', 'beneficiaries', 'released'), m.amount, { height: m.height, txId: null });
+        return;
       default:
         assertNever(m, 'program movement');
     }
@@ -421,7 +445,7 @@ export function traceProgram(store: BlockStore, program: Id128): ProgramTrace {
   };
 }
 
-export type StatementKind = 'disburse' | 'spend' | 'clawback' | 'expiry_return';
+export type StatementKind = 'disburse' | 'spend' | 'clawback' | 'expiry_return' | 'expiry_release';
 
 export interface StatementRow {
   readonly kind: StatementKind;
@@ -490,9 +514,17 @@ export function beneficiaryStatement(store: BlockStore, program: Id128, account:
         });
         return;
       case 'return_balance':
+      case 'release_balance':
         if (m.beneficiary !== account) return;
         balance -= m.amount;
-        push({ kind: 'expiry_return', height: m.height, timeMs, txId: null, amount: -m.amount, balance });
+        push({
+          kind: m.kind === 'return_balance' ? 'expiry_return' : 'expiry_release',
+          height: m.height,
+          timeMs,
+          txId: null,
+          amount: -m.amount,
+          balance,
+        });
         return;
       default:
         return;

@@ -128,6 +128,7 @@ async function fundedProgram(w: World, validUntilMs: bigint, perBeneficiaryMax: 
       perBeneficiaryMax,
       validFromMs: now - 60_000n,
       validUntilMs,
+      atExpiry: 'return',
     },
     fundingAccount: funding,
   };

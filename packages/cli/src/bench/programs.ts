@@ -161,6 +161,7 @@ export async function benchPrograms(options: ProgramsBenchOptions): Promise<Prog
               perBeneficiaryMax: ALLOCATION_MINOR,
               validFromMs: now - 60_000n,
               validUntilMs: now + 24n * 3_600_000n,
+              atExpiry: 'return',
             },
             fundingAccount: funding,
           },

@@ -15,6 +15,7 @@ import {
   PROGRAM_MCCS_MAX,
   PROGRAM_MERCHANTS_MAX,
   PROGRAM_REGIONS_MAX,
+  type ProgramExpiryAction,
   PUBLIC_KEY_BYTES_MAX,
   REASON_BYTES_MAX,
   ROLES,
@@ -160,6 +161,7 @@ export const programRulesArb = fc.record({
   perBeneficiaryMax: u64Arb,
   validFromMs: u64Arb,
   validUntilMs: u64Arb,
+  atExpiry: fc.constantFrom<ProgramExpiryAction>('return', 'release'),
 });
 
 const programBodyArbs = {

@@ -502,5 +502,68 @@ describe.each(await dbHarnesses('programs'))('programs through the gateway on $n
       expect(list.items.map((p) => p.id)).toEqual([program.id]);
       expectRefused(await call('GET', `/v1/programs/${'0'.repeat(32)}/report`), 404, 'program_not_found');
     });
+
+    it('releases what a beneficiary holds into their ordinary balance at the end of a program that says so', async () => {
+      const e = farmers[1] as TestWallet;
+      const validUntilMs = Date.now() + 1_500;
+      const created = await call('POST', '/v1/ops/programs', {
+        token: ops.token,
+        body: {
+          name: 'Heating allowance',
+          budget: { amount: '100.00', currency: 'CNY' },
+          auditor: 'regulator',
+          rules: { perBeneficiaryMax: '60.00', validUntilMs, atExpiry: 'release' },
+        },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const heating = created.json<ProgramJson & { rules: { atExpiry: string } }>();
+      expect(heating.rules.atExpiry).toBe('release');
+      const funded = await call('POST', `/v1/ops/programs/${heating.id}/funding`, {
+        token: ops.token,
+        body: { amount: '100.00', currency: 'CNY', bankAccount: '6222 0000 1111 3333' },
+      });
+      expect(funded.statusCode, funded.body).toBe(200);
+      const disbursed = await call('POST', `/v1/ops/programs/${heating.id}/disbursements`, {
+        token: ops.token,
+        body: { allocations: [{ phone: e.phone, amount: '60.00' }] },
+      });
+      expect(disbursed.statusCode, disbursed.body).toBe(200);
+      const ordinary = async () =>
+        (await call('GET', '/v1/wallet', { token: e.token })).json<{ balance: { amount: string } }>().balance.amount;
+      const before = await ordinary();
+      // The sweep runs at the first block at or after the end: wait for the end, then make a block.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, validUntilMs - Date.now()) + 50));
+      const topUp = await call('POST', '/v1/wallet/top-ups', {
+        token: stranger.token,
+        body: { amount: '1.00', currency: 'CNY' },
+      });
+      expect(topUp.statusCode, topUp.body).toBe(201);
+      expect(Number(await ordinary()) - Number(before)).toBeCloseTo(60, 2);
+      const program = (await call('GET', `/v1/ops/programs/${heating.id}`, { token: ops.token })).json<ProgramJson>();
+      expect(program.status).toBe('expired');
+      expect(program.totals).toMatchObject({
+        released: { amount: '60.00' },
+        returned: { amount: '40.00' },
+        heldByBeneficiaries: { amount: '0.00' },
+      });
+      const trace = (await call('GET', `/v1/ops/programs/${heating.id}/trace`, { token: ops.token })).json<{
+        edges: { kind: string; source: string; target: string; amount: { amount: string } }[];
+      }>();
+      expect(
+        trace.edges
+          .filter((edge) => edge.kind.startsWith('expiry'))
+          .map((edge) => [edge.kind, edge.target, edge.amount.amount]),
+      ).toEqual([
+        ['expiry_release', 'released', '60.00'],
+        ['expiry_return', 'returned:bank', '40.00'],
+      ]);
+      const statement = (await call('GET', `/v1/me/programs/${heating.id}/statement`, { token: e.token })).json<{
+        rows: { kind: string; amount: { amount: string } }[];
+      }>();
+      expect(statement.rows.map((row) => [row.kind, row.amount.amount])).toEqual([
+        ['disburse', '60.00'],
+        ['expiry_release', '-60.00'],
+      ]);
+    });
   });
 });

@@ -5,7 +5,14 @@
  * personal data); a wallet reads its program balances and statements; a merchant reads its receivables and redeems
  * them. What the service does is in `service/program-service.ts`; this file translates JSON.
  */
-import { type ProgramRules, type ProgramStatus, programBalanceOf, programReceivableOf } from '@paychain/core';
+import {
+  PROGRAM_EXPIRY_ACTIONS,
+  type ProgramExpiryAction,
+  type ProgramRules,
+  type ProgramStatus,
+  programBalanceOf,
+  programReceivableOf,
+} from '@paychain/core';
 import {
   type BeneficiaryStatement,
   type ProgramTrace,
@@ -88,6 +95,7 @@ interface CreateBody {
     perBeneficiaryMax: string;
     validFromMs?: number;
     validUntilMs: number;
+    atExpiry?: ProgramExpiryAction;
   };
 }
 
@@ -164,6 +172,12 @@ export function registerProgramRoutes(scope: FastifyInstance, ctx: RouteContext,
                 perBeneficiaryMax: amountText,
                 validFromMs: timeMsSchema,
                 validUntilMs: timeMsSchema,
+                atExpiry: {
+                  type: 'string',
+                  enum: PROGRAM_EXPIRY_ACTIONS,
+                  description:
+                    "beneficiaries' unspent money at the end: return (to the funder, default) or release (to them)",
+                },
               },
             },
           },
@@ -724,6 +738,7 @@ export function programToJson(view: ProgramView, payments: PaymentService) {
       perBeneficiaryMax: money(rules.perBeneficiaryMax),
       validFromMs: Number(rules.validFromMs),
       validUntilMs: Number(rules.validUntilMs),
+      atExpiry: rules.atExpiry,
     },
     fundingAccountId: record.fundingAccountId,
     createdAtMs: record.createdAtMs,
@@ -737,6 +752,7 @@ export function programToJson(view: ProgramView, payments: PaymentService) {
       redeemed: money(entry.redeemed),
       returned: money(entry.returned),
       clawedBack: money(entry.clawedBack),
+      released: money(entry.released),
     },
   };
 }
@@ -774,15 +790,17 @@ function traceToJson(trace: ProgramTrace, view: ProgramView, payments: PaymentSe
         ? ref
         : kind === 'returned'
           ? `${ref} (returned)`
-          : kind === 'program'
-            ? view.record.name
-            : kind === 'beneficiaries'
-              ? `${trace.beneficiaries} beneficiaries`
-              : kind === 'merchant'
-                ? (names.get(ref) ?? `merchant ${ref.slice(0, 8)}`)
-                : kind === 'deposits'
-                  ? `${names.get(ref) ?? ref.slice(0, 8)} deposits`
-                  : id;
+          : kind === 'released'
+            ? "beneficiaries' own balances"
+            : kind === 'program'
+              ? view.record.name
+              : kind === 'beneficiaries'
+                ? `${trace.beneficiaries} beneficiaries`
+                : kind === 'merchant'
+                  ? (names.get(ref) ?? `merchant ${ref.slice(0, 8)}`)
+                  : kind === 'deposits'
+                    ? `${names.get(ref) ?? ref.slice(0, 8)} deposits`
+                    : id;
     nodes.set(id, { id, kind, label });
     return id;
   };

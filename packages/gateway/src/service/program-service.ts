@@ -28,6 +28,7 @@ import {
   type ProgramAllocation,
   type ProgramBalanceEntry,
   type ProgramEntry,
+  type ProgramExpiryAction,
   type ProgramRules,
   programBalanceOf,
   programReceivableOf,
@@ -88,6 +89,8 @@ export interface NewProgramInput {
     readonly perBeneficiaryMax: string;
     readonly validFromMs?: number;
     readonly validUntilMs: number;
+    /** Beneficiaries' unspent money at the end: `return` to the funder (default) or `release` to them. */
+    readonly atExpiry?: ProgramExpiryAction;
   };
 }
 
@@ -598,10 +601,16 @@ export class ProgramService {
   // ---- helpers ----
 
   private async viewOf(record: ProgramRecord, entry: ProgramEntry): Promise<ProgramView> {
-    // funded = pool + held + receivables + redeemed + returned + clawedBack; receivables = spent − redeemed.
+    // funded = pool + held + receivables + redeemed + returned + clawedBack + released; receivables = spent − redeemed.
     const merchantReceivables = entry.spent - entry.redeemed;
     const heldByBeneficiaries =
-      entry.funded - entry.pool - merchantReceivables - entry.redeemed - entry.returned - entry.clawedBack;
+      entry.funded -
+      entry.pool -
+      merchantReceivables -
+      entry.redeemed -
+      entry.returned -
+      entry.clawedBack -
+      entry.released;
     const merchantNames = new Map<string, string>();
     if (entry.rules.merchants.length > 0) {
       for (const merchant of await this.db.getMerchantsBySettlementAccounts(entry.rules.merchants)) {
@@ -654,6 +663,7 @@ export class ProgramService {
       perBeneficiaryMax,
       validFromMs: BigInt(validFromMs),
       validUntilMs: BigInt(r.validUntilMs),
+      atExpiry: r.atExpiry ?? 'return',
     };
   }
 

@@ -68,6 +68,7 @@ const PROGRAM = {
     perBeneficiaryMax: cny('1000.00'),
     validFromMs: 1_767_225_600_000,
     validUntilMs: 1_798_761_600_000,
+    atExpiry: 'release',
   },
   fundingAccountId: accountId(3),
   createdAtMs: 1_767_225_600_000,
@@ -81,6 +82,7 @@ const PROGRAM = {
     redeemed: cny('600.00'),
     returned: cny('0.00'),
     clawedBack: cny('0.00'),
+    released: cny('0.00'),
   },
 };
 

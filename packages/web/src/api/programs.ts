@@ -60,6 +60,7 @@ export const PROGRAM_TOTAL_KEYS = [
   'redeemed',
   'returned',
   'clawedBack',
+  'released',
 ] as const;
 export type ProgramTotalKey = (typeof PROGRAM_TOTAL_KEYS)[number];
 export type ProgramTotals = Readonly<Record<ProgramTotalKey, Money>>;
@@ -81,7 +82,12 @@ export interface ProgramRules {
   readonly perBeneficiaryMax: Money;
   readonly validFromMs: number;
   readonly validUntilMs: number;
+  /** Beneficiaries' unspent money at the end: back to the funder, or released into their ordinary balance. */
+  readonly atExpiry: ProgramExpiryAction;
 }
+
+export const PROGRAM_EXPIRY_ACTIONS = ['return', 'release'] as const;
+export type ProgramExpiryAction = (typeof PROGRAM_EXPIRY_ACTIONS)[number];
 
 export interface Program {
   readonly id: string;
@@ -192,7 +198,15 @@ export interface TraceEvidence {
   readonly txId: string | null;
 }
 
-export const TRACE_EDGE_KINDS = ['fund', 'disburse', 'spend', 'redeem', 'expiry_return', 'clawback'] as const;
+export const TRACE_EDGE_KINDS = [
+  'fund',
+  'disburse',
+  'spend',
+  'redeem',
+  'expiry_return',
+  'expiry_release',
+  'clawback',
+] as const;
 
 export interface TraceEdge {
   /** One of TRACE_EDGE_KINDS, or a kind a newer gateway knows (shown as is). */
@@ -281,6 +295,7 @@ export interface NewProgram {
     readonly perBeneficiaryMax: string;
     readonly validFromMs?: number;
     readonly validUntilMs: number;
+    readonly atExpiry?: ProgramExpiryAction;
   };
 }
 
@@ -336,6 +351,8 @@ function rulesOf(value: unknown, where: string): ProgramRules {
     perBeneficiaryMax: moneyAt(json, 'perBeneficiaryMax', where),
     validFromMs: numberAt(json, 'validFromMs', where),
     validUntilMs: numberAt(json, 'validUntilMs', where),
+    // A gateway from before expiry actions returned everything to the funder.
+    atExpiry: json.atExpiry === undefined ? 'return' : oneOfAt(json, 'atExpiry', where, PROGRAM_EXPIRY_ACTIONS),
   };
 }
 

@@ -571,6 +571,11 @@ export const en = {
     perBeneficiaryMax: 'Most per person',
     validFrom: 'Valid from',
     validUntil: 'Valid until',
+    atExpiry: 'At the end',
+    atExpiryAction: {
+      return: 'Unspent money goes back to the funder',
+      release: 'Unspent money becomes ordinary money of each beneficiary',
+    },
     status: {
       active: 'Active',
       suspended: 'Suspended',
@@ -589,6 +594,7 @@ export const en = {
       spend: 'Paid',
       clawback: 'Clawed back',
       expiry_return: 'Returned at expiry',
+      expiry_release: 'Released to your balance at the end',
     },
     reason: {
       program_suspended: 'This program is suspended for now, so its money cannot be spent.',
@@ -630,6 +636,7 @@ export const en = {
       redeemed: 'Redeemed',
       returned: 'Returned',
       clawedBack: 'Clawed back',
+      released: 'Released to beneficiaries',
     },
     create: 'New program',
     createHint:
@@ -707,6 +714,7 @@ export const en = {
       spend: 'Spending',
       redeem: 'Redemption',
       expiry_return: 'Returned at expiry',
+      expiry_release: 'Released to beneficiaries at the end',
       clawback: 'Clawback',
     },
     statementLookup: 'Beneficiary statement',

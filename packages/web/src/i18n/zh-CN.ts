@@ -567,6 +567,11 @@ export const zhCN: Resources = {
     perBeneficiaryMax: '每人上限',
     validFrom: '生效时间',
     validUntil: '截止时间',
+    atExpiry: '到期处理',
+    atExpiryAction: {
+      return: '未用资金退回出资方',
+      release: '未用资金转为受益人的普通余额',
+    },
     status: {
       active: '进行中',
       suspended: '已暂停',
@@ -585,6 +590,7 @@ export const zhCN: Resources = {
       spend: '消费',
       clawback: '被追回',
       expiry_return: '到期退回',
+      expiry_release: '到期转入余额',
     },
     reason: {
       program_suspended: '该项目目前已暂停，资金暂时不能使用。',
@@ -625,6 +631,7 @@ export const zhCN: Resources = {
       redeemed: '已兑付',
       returned: '已退回',
       clawedBack: '已追回',
+      released: '已转给受益人',
     },
     create: '新建项目',
     createHint: '项目及其规则记录在链上，由每个节点执行。类别或地区留空表示不限。',
@@ -699,6 +706,7 @@ export const zhCN: Resources = {
       spend: '消费',
       redeem: '兑付',
       expiry_return: '到期退回',
+      expiry_release: '到期发放给受益人',
       clawback: '追回',
     },
     statementLookup: '受益人明细',

@@ -10,7 +10,7 @@ import type { ProgramRules, ProgramStatement, ProgramStatus } from '../api/progr
 import { useApp } from './app-context';
 import { formatTime, MoneyText, Row, shortHex } from './common';
 
-const STATEMENT_KINDS = ['disburse', 'spend', 'clawback', 'expiry_return'] as const;
+const STATEMENT_KINDS = ['disburse', 'spend', 'clawback', 'expiry_return', 'expiry_release'] as const;
 
 export function ProgramStatusBadge({ status }: { readonly status: ProgramStatus }): ReactNode {
   const { t } = useTranslation();
@@ -84,6 +84,9 @@ export function ProgramRulesView({ rules }: { readonly rules: ProgramRules }): R
       </Row>
       <Row label={t('programs.validUntil')} testId="program-rule-until">
         {formatTime(rules.validUntilMs, locale)}
+      </Row>
+      <Row label={t('programs.atExpiry')} testId="program-rule-at-expiry">
+        {t(`programs.atExpiryAction.${rules.atExpiry}`)}
       </Row>
     </div>
   );

@@ -28,9 +28,11 @@ import {
   getProgramTrace,
   msToDateTimeLocal,
   type NewProgram,
+  PROGRAM_EXPIRY_ACTIONS,
   PROGRAM_REASON_CHARS_MAX,
   PROGRAM_TOTAL_KEYS,
   type Program,
+  type ProgramExpiryAction,
   type ProgramStatement,
   type ProgramTrace,
   parseCosignatures,
@@ -157,6 +159,7 @@ function CreateProgramCard({ onCreated }: { readonly onCreated: () => void }): R
   const [perBeneficiary, setPerBeneficiary] = useState('');
   const [validFrom, setValidFrom] = useState(() => msToDateTimeLocal(Date.now()));
   const [validUntil, setValidUntil] = useState(() => msToDateTimeLocal(Date.now() + DEFAULT_VALIDITY_MS));
+  const [atExpiry, setAtExpiry] = useState<ProgramExpiryAction>('return');
   const create = useAction(async () => {
     if (name.trim() === '') throw new Error(t('programs.errors.nameRequired'));
     if (purpose.trim() === '') throw new Error(t('programs.errors.purposeRequired'));
@@ -191,6 +194,7 @@ function CreateProgramCard({ onCreated }: { readonly onCreated: () => void }): R
         perBeneficiaryMax: perBeneficiaryAmount.value,
         ...(fromMs === null ? {} : { validFromMs: fromMs }),
         validUntilMs: untilMs,
+        atExpiry,
       },
     };
     const program = await createProgram(client, body);
@@ -290,6 +294,19 @@ function CreateProgramCard({ onCreated }: { readonly onCreated: () => void }): R
             data-testid="program-create-valid-until"
             required
           />
+        </Field>
+        <Field label={t('programs.atExpiry')}>
+          <select
+            value={atExpiry}
+            onChange={(e) => setAtExpiry(e.target.value === 'release' ? 'release' : 'return')}
+            data-testid="program-create-at-expiry"
+          >
+            {PROGRAM_EXPIRY_ACTIONS.map((action) => (
+              <option key={action} value={action}>
+                {t(`programs.atExpiryAction.${action}`)}
+              </option>
+            ))}
+          </select>
         </Field>
         <ErrorBox error={create.error} />
         <button type="submit" className="button" disabled={create.busy} data-testid="program-create-submit">
