@@ -265,6 +265,8 @@ export class LedgerState {
   private readonly orgIds = new Set<OrgId>();
   /** Programs not yet swept, by id → validUntilMs: the expiry sweep reads these, not the whole state. */
   private readonly openPrograms = new Map<Id128, bigint>();
+  /** The same programs by (validUntilMs, id), so a block finds the due ones without visiting every open program. */
+  private readonly programEnds = new TimeoutQueue();
   /** Per program, the beneficiaries holding unspent program money: what the expiry sweep returns. */
   private readonly programHolders = new Map<Id128, Set<AccountId>>();
   /** Per account, the programs in which it holds program money (a balance or a receivable): it cannot close. */
@@ -339,10 +341,7 @@ export class LedgerState {
    */
   programsDue(time: bigint, max: number): Id128[] {
     assert(Number.isSafeInteger(max) && max >= 0, 'programsDue: max is a whole number');
-    const due: Array<[Id128, bigint]> = [];
-    for (const [id, until] of this.openPrograms) if (until <= time) due.push([id, until]);
-    due.sort((a, b) => (a[1] !== b[1] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return due.slice(0, max).map(([id]) => id);
+    return this.programEnds.due(time, (id, until) => this.openPrograms.get(id) === until, max);
   }
 
   /** Whether an account holds program money in any program: a beneficiary's balance or a merchant's receivable. */
@@ -395,8 +394,13 @@ export class LedgerState {
 
   private trackProgram(entry: StateEntry): void {
     if (entry.kind === 'program') {
+      const until = entry.rules.validUntilMs;
       if (entry.status === 'expired') this.openPrograms.delete(entry.id);
-      else this.openPrograms.set(entry.id, entry.rules.validUntilMs);
+      else if (this.openPrograms.get(entry.id) !== until) {
+        // Once per program (every spend rewrites the entry; its end never changes): the heap stays one item each.
+        this.programEnds.push(entry.id, until);
+        this.openPrograms.set(entry.id, until);
+      }
     }
     if (entry.kind === 'program-balance') {
       let holders = this.programHolders.get(entry.program);

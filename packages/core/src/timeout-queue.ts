@@ -1,6 +1,7 @@
 /**
- * Open pending transfers ordered by (timeout, id): a binary min-heap, so a block finds the
- * transfers due at its time in O(k log n) instead of scanning every open one. Entries are
+ * Open items ordered by (timeout, id) — pending transfers by their timeout, programs by the end of
+ * their validity: a binary min-heap, so a block finds the ones due at its time in O(k log n)
+ * instead of scanning every open one. Entries are
  * removed lazily: `isOpen` says whether a popped entry still counts (the transfer may have
  * been posted, voided, or re-added with the same timeout after a rollback).
  */
@@ -59,13 +60,13 @@ export class TimeoutQueue {
   }
 
   /**
-   * Ids of open entries with timeout ≤ time, in (timeout, id) order, each once. Stale
-   * entries on the way are dropped; the due ones stay queued until they are closed.
+   * Ids of open entries with timeout ≤ time, in (timeout, id) order, each once, at most `max`.
+   * Stale entries on the way are dropped; the due ones stay queued until they are closed.
    */
-  due(time: bigint, isOpen: (id: TxId, timeoutAt: bigint) => boolean): TxId[] {
+  due(time: bigint, isOpen: (id: TxId, timeoutAt: bigint) => boolean, max = Number.POSITIVE_INFINITY): TxId[] {
     const found: Item[] = [];
     const seen = new Set<TxId>();
-    for (let top = this.heap[0]; top !== undefined && top.timeoutAt <= time; top = this.heap[0]) {
+    for (let top = this.heap[0]; top !== undefined && top.timeoutAt <= time && found.length < max; top = this.heap[0]) {
       this.pop();
       if (!isOpen(top.id, top.timeoutAt) || seen.has(top.id)) continue;
       seen.add(top.id);
