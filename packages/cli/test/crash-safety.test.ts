@@ -336,7 +336,7 @@ function checkPeer(dir: string, org: string, acks: ReadonlyMap<number, Ack>): Pe
     }
     const conservation = [...held].map(([asset, s]) => ({
       asset,
-      balances: s.balances + s.programs,
+      balances: s.balances + s.programs + s.pledged,
       programs: s.programs,
       minted: s.minted,
       burned: s.burned,

@@ -26,6 +26,7 @@ import {
   PROGRAM_SWEEP_BALANCES_MAX,
   PROGRAM_SWEEPS_MAX,
   PROGRAM_WINDOW_MS_MAX,
+  SCHEME_PARTICIPANTS_MAX,
   TX_EXPIRY_WINDOW_MS,
 } from './limits.ts';
 import {
@@ -37,12 +38,15 @@ import {
   type LedgerState,
   type MerchantEntry,
   type OrgEntry,
+  type ParticipantEntry,
   type PendingEntry,
   type ProgramBalanceEntry,
   type ProgramEntry,
   programBalanceOf,
   programReceivableOf,
   type StateChange,
+  type WindowEntry,
+  type WindowPosition,
 } from './state.ts';
 import { isIdConsumed, type TxCode } from './status.ts';
 import { decodeTransaction } from './tx-codec.ts';
@@ -51,14 +55,19 @@ import type {
   AssetId,
   BurnOp,
   ChainParams,
+  CurrencyCode,
   Id128,
   MintOp,
   MoneyOp,
   Org,
+  OrgId,
   PendingCreateOp,
   PendingPostOp,
   PendingVoidOp,
   ProgramBody,
+  SettlementBody,
+  SettlementPledgeBody,
+  SettlementWindowBody,
   Transaction,
   TransferOp,
   TxBody,
@@ -177,7 +186,7 @@ export function executeBlock(
   const consumedInBlock = new Set<TxId>();
   const consumed: Array<{ id: TxId; expiresAt: bigint }> = [];
   const results: TxResult[] = [];
-  for (const input of txs) {
+  for (const [index, input] of txs.entries()) {
     const decoded = decodeTransaction(input.bytes);
     if (!decoded.ok) {
       results.push({ id: ZERO_ID, code: 'tx_malformed', opIndex: 0 });
@@ -193,7 +202,7 @@ export function executeBlock(
       results.push({ id: tx.id, code: 'duplicate_id', opIndex: 0 });
       continue;
     }
-    const outcome = new Executor(state, ctx, tx).run();
+    const outcome = new Executor(state, ctx, tx, index).run();
     results.push({ id: tx.id, code: outcome.code, opIndex: outcome.opIndex });
     if (isIdConsumed(outcome.code)) {
       consumedInBlock.add(tx.id);
@@ -201,6 +210,19 @@ export function executeBlock(
     }
   }
   return { results, expired, programSweeps, consumed, changes: state.takeBlockChanges() };
+}
+
+/** Positions after `payer` pays `payee` `amount`: by org, ascending, a position per bank that took part. */
+function movePositions(
+  positions: readonly WindowPosition[],
+  payer: OrgId,
+  payee: OrgId,
+  amount: bigint,
+): WindowPosition[] {
+  const net = new Map(positions.map((p) => [p.org, p.net]));
+  net.set(payer, (net.get(payer) ?? 0n) - amount);
+  net.set(payee, (net.get(payee) ?? 0n) + amount);
+  return [...net].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([org, n]) => ({ org, net: n }));
 }
 
 function checkEnvelope(tx: Transaction, ctx: ExecutionContext, signaturesValid: boolean): Code {
@@ -348,13 +370,16 @@ class Executor {
   private readonly ctx: ExecutionContext;
   private readonly tx: Transaction;
   private readonly signers: Set<string>;
+  /** The transaction's index in its block: where a settlement window opens and closes. */
+  private readonly index: number;
   /** Index of the failing allocation of a disbursement, reported as the result's opIndex. */
   private failedIndex = 0;
 
-  constructor(state: LedgerState, ctx: ExecutionContext, tx: Transaction) {
+  constructor(state: LedgerState, ctx: ExecutionContext, tx: Transaction, index: number) {
     this.state = state;
     this.ctx = ctx;
     this.tx = tx;
+    this.index = index;
     this.signers = new Set(tx.signatures.map((s) => bytesToHex(s.publicKey)));
   }
 
@@ -556,8 +581,68 @@ class Executor {
       case 'batch':
         assert(false, 'batches are authorized per operation');
         return 'unauthorized';
+      case 'settlement.scheme':
+      case 'settlement.join':
+      case 'settlement.pledge':
+      case 'settlement.release':
+      case 'interbank.transfer':
+      case 'settlement.close':
+      case 'settlement.settle':
+        return this.authorizeSettlement(body);
       default:
         return assertNever(body, 'transaction body');
+    }
+  }
+
+  /**
+   * Settlement: the scheme by the settlement institution (an active org with the settlement role); joining by the
+   * institution and the bank; pledging by the owners of the bank's settlement account, releasing by the bank; an
+   * interbank transfer by the payer's owners; closing a window by the institution or an operator; settling by the
+   * institution.
+   */
+  private authorizeSettlement(body: SettlementBody): Code {
+    const s = this.state;
+    if (body.type === 'settlement.scheme') {
+      const signer = this.activeOrgs().find((o) => o.org.roles.includes('settlement') && this.orgSigned(o.org));
+      return signer === undefined ? 'unauthorized' : 'ok';
+    }
+    if (body.type === 'interbank.transfer') {
+      const source = s.getAccount(body.source);
+      if (source === undefined) return 'account_not_found';
+      if (!this.ownersSigned(source)) return 'unauthorized';
+      return s.getScheme(body.currency) === undefined ? 'scheme_not_found' : 'ok';
+    }
+    const scheme = s.getScheme(body.currency);
+    if (scheme === undefined) return 'scheme_not_found';
+    const institution = this.activeOrg(scheme.settlementOrg);
+    const institutionSigned = institution !== undefined && this.orgSigned(institution.org);
+    switch (body.type) {
+      case 'settlement.join': {
+        const bank = this.activeOrg(body.org);
+        if (bank === undefined) return 'org_not_found';
+        return institutionSigned && this.orgSigned(bank.org) ? 'ok' : 'unauthorized';
+      }
+      case 'settlement.pledge':
+      case 'settlement.release': {
+        const participant = s.getParticipant(body.currency, body.org);
+        if (participant === undefined) return 'participant_not_found';
+        if (body.type === 'settlement.release') {
+          const bank = this.activeOrg(body.org);
+          return bank !== undefined && this.orgSigned(bank.org) ? 'ok' : 'unauthorized';
+        }
+        const account = s.getAccount(participant.settlementAccount);
+        assert(account !== undefined, "a participant's settlement account exists");
+        return this.ownersSigned(account) ? 'ok' : 'unauthorized';
+      }
+      case 'settlement.close': {
+        if (institutionSigned) return 'ok';
+        const operator = this.activeOrgs().some((o) => o.org.roles.includes('operator') && this.orgSigned(o.org));
+        return operator ? 'ok' : 'unauthorized';
+      }
+      case 'settlement.settle':
+        return institutionSigned ? 'ok' : 'unauthorized';
+      default:
+        return assertNever(body, 'settlement body');
     }
   }
 
@@ -614,6 +699,20 @@ class Executor {
       case 'batch':
         assert(false, 'batches do not nest');
         return 'tx_malformed';
+      case 'settlement.scheme':
+        return this.settlementScheme(body);
+      case 'settlement.join':
+        return this.settlementJoin(body);
+      case 'settlement.pledge':
+        return this.settlementPledge(body);
+      case 'settlement.release':
+        return this.settlementRelease(body);
+      case 'interbank.transfer':
+        return this.interbankTransfer(body);
+      case 'settlement.close':
+        return this.settlementClose(body);
+      case 'settlement.settle':
+        return this.settlementSettle(body);
       default:
         return assertNever(body, 'transaction body');
     }
@@ -1034,6 +1133,243 @@ class Executor {
     this.state.put({ ...source, clawedBack: source.clawedBack + body.amount });
     this.state.put({ ...balance, creditsPosted: balance.creditsPosted + body.amount });
     this.state.put({ ...program, clawedBack: program.clawedBack + body.amount });
+    return 'ok';
+  }
+
+  // ---- interbank settlement (docs/settlement.md) ----
+
+  private settlementScheme(body: BodyOf<'settlement.scheme'>): Code {
+    if (this.state.getScheme(body.currency) !== undefined) return 'scheme_exists';
+    const asset = this.state.getAsset(body.settlementAsset);
+    const institution = asset === undefined ? undefined : this.activeOrg(asset.asset.issuer);
+    // The settlement asset is the signer's own: only its issuer can stand behind it.
+    if (
+      institution === undefined ||
+      !institution.org.roles.includes('settlement') ||
+      !this.orgSigned(institution.org)
+    ) {
+      return 'scheme_invalid';
+    }
+    this.state.put({
+      kind: 'scheme',
+      currency: body.currency,
+      settlementOrg: institution.org.id,
+      settlementAsset: body.settlementAsset,
+      openWindow: 1n,
+      nextToSettle: 1n,
+      participants: 0,
+    });
+    this.state.put(this.openedWindow(body.currency, 1n));
+    return 'ok';
+  }
+
+  private openedWindow(currency: CurrencyCode, seq: bigint): WindowEntry {
+    return {
+      kind: 'window',
+      currency,
+      seq,
+      status: 'open',
+      openedHeight: this.ctx.height,
+      openedIndex: this.index,
+      openedAt: this.ctx.time,
+      closedHeight: 0n,
+      closedIndex: 0,
+      closedAt: 0n,
+      settledAt: 0n,
+      payments: 0n,
+      gross: 0n,
+      positions: [],
+    };
+  }
+
+  private settlementJoin(body: BodyOf<'settlement.join'>): Code {
+    const scheme = this.state.getScheme(body.currency);
+    assert(scheme !== undefined, 'authorized scheme exists');
+    if (this.state.getParticipant(body.currency, body.org) !== undefined) return 'participant_exists';
+    if (scheme.participants >= SCHEME_PARTICIPANTS_MAX) return 'scheme_full';
+    const bank = this.activeOrg(body.org);
+    assert(bank !== undefined, 'authorized bank exists');
+    const deposit = this.state.getAsset(body.depositAsset);
+    const settlement = this.state.getAsset(scheme.settlementAsset);
+    assert(settlement !== undefined, "a scheme's settlement asset exists");
+    const account = this.state.getAccount(body.settlementAccount);
+    if (
+      !bank.org.roles.includes('issuer') ||
+      deposit === undefined ||
+      deposit.asset.issuer !== body.org ||
+      deposit.asset.decimals !== settlement.asset.decimals ||
+      body.depositAsset === scheme.settlementAsset ||
+      account === undefined ||
+      account.closed ||
+      account.issuer !== scheme.settlementOrg
+    ) {
+      return 'participant_invalid';
+    }
+    this.state.put({
+      kind: 'participant',
+      currency: body.currency,
+      org: body.org,
+      depositAsset: body.depositAsset,
+      settlementAsset: scheme.settlementAsset,
+      settlementAccount: body.settlementAccount,
+      pledged: 0n,
+      owed: 0n,
+    });
+    this.state.put({ ...scheme, participants: scheme.participants + 1 });
+    return 'ok';
+  }
+
+  /** What a bank may owe the scheme now: its debts in closed, unsettled windows, and its debit in the open one. */
+  private exposure(participant: ParticipantEntry, openNet: bigint): bigint {
+    return participant.owed + (openNet < 0n ? -openNet : 0n);
+  }
+
+  private openWindowOf(currency: CurrencyCode): WindowEntry {
+    const scheme = this.state.getScheme(currency);
+    assert(scheme !== undefined, 'the scheme exists');
+    const window = this.state.getWindow(currency, scheme.openWindow);
+    assert(window !== undefined && window.status === 'open', 'a scheme has its open window');
+    return window;
+  }
+
+  private settlementPledge(body: SettlementPledgeBody): Code {
+    const participant = this.state.getParticipant(body.currency, body.org);
+    assert(participant !== undefined, 'authorized participant exists');
+    if (body.amount <= 0n || body.amount > AMOUNT_MAX) return 'amount_invalid';
+    const account = this.usable(participant.settlementAccount);
+    if (typeof account === 'string') return account;
+    const balance = this.balanceOf(participant.settlementAccount, participant.settlementAsset);
+    if (balanceAvailable(balance) < body.amount) return 'insufficient_funds';
+    if (participant.pledged + body.amount > AMOUNT_MAX) return 'balance_overflow';
+    this.state.put({ ...balance, debitsPosted: balance.debitsPosted + body.amount });
+    this.state.put({ ...participant, pledged: participant.pledged + body.amount });
+    return 'ok';
+  }
+
+  private settlementRelease(body: SettlementPledgeBody): Code {
+    const participant = this.state.getParticipant(body.currency, body.org);
+    assert(participant !== undefined, 'authorized participant exists');
+    if (body.amount <= 0n || body.amount > AMOUNT_MAX) return 'amount_invalid';
+    if (body.amount > participant.pledged) return 'insufficient_funds';
+    const window = this.openWindowOf(body.currency);
+    const net = window.positions.find((p) => p.org === body.org)?.net ?? 0n;
+    if (participant.pledged - body.amount < this.exposure(participant, net)) return 'pledge_in_use';
+    const account = this.usable(participant.settlementAccount);
+    if (typeof account === 'string') return account;
+    const balance = this.balanceOf(participant.settlementAccount, participant.settlementAsset);
+    if (balance.creditsPosted + balance.creditsPending + body.amount > AMOUNT_MAX) return 'balance_overflow';
+    this.state.put({ ...balance, creditsPosted: balance.creditsPosted + body.amount });
+    this.state.put({ ...participant, pledged: participant.pledged - body.amount });
+    return 'ok';
+  }
+
+  /**
+   * The payer's deposit at bank A goes (A's asset burned), the payee's deposit at bank B comes (B's asset minted),
+   * and the open window records A −amount, B +amount. Refused when it would take A's exposure past its pledge.
+   */
+  private interbankTransfer(body: BodyOf<'interbank.transfer'>): Code {
+    if (body.source === body.target) return 'same_account';
+    if (body.amount <= 0n || body.amount > AMOUNT_MAX) return 'amount_invalid';
+    const source = this.usable(body.source);
+    if (typeof source === 'string') return source;
+    const target = this.usable(body.target);
+    if (typeof target === 'string') return target;
+    const payerBank = this.state.getParticipant(body.currency, source.issuer);
+    const payeeBank = this.state.getParticipant(body.currency, target.issuer);
+    if (payerBank === undefined || payeeBank === undefined) return 'participant_not_found';
+    if (payerBank.org === payeeBank.org) return 'same_bank';
+    const debit = this.validateDebit(source, payerBank.depositAsset, body.amount);
+    if (typeof debit === 'string') return debit;
+    const burned = this.state.getAsset(payerBank.depositAsset);
+    const minted = this.state.getAsset(payeeBank.depositAsset);
+    assert(burned !== undefined && minted !== undefined, "participants' deposit assets exist");
+    if (burned.burned + body.amount > AMOUNT_MAX) return 'supply_overflow';
+    if (minted.minted - minted.burned + body.amount > AMOUNT_MAX || minted.minted + body.amount > AMOUNT_MAX) {
+      return 'supply_overflow';
+    }
+    const credit = this.balanceOf(body.target, payeeBank.depositAsset);
+    if (credit.creditsPosted + credit.creditsPending + body.amount > AMOUNT_MAX) return 'balance_overflow';
+    const window = this.openWindowOf(body.currency);
+    const payerNet = (window.positions.find((p) => p.org === payerBank.org)?.net ?? 0n) - body.amount;
+    if (this.exposure(payerBank, payerNet) > payerBank.pledged) return 'net_debit_cap_exceeded';
+    if (window.gross + body.amount > AMOUNT_MAX) return 'balance_overflow';
+    // Mutate: nothing below can fail.
+    this.state.put({ ...debit, debitsPosted: debit.debitsPosted + body.amount });
+    this.state.put({ ...burned, burned: burned.burned + body.amount });
+    this.state.put({ ...minted, minted: minted.minted + body.amount });
+    this.state.put({ ...credit, creditsPosted: credit.creditsPosted + body.amount });
+    this.state.put({
+      ...window,
+      payments: window.payments + 1n,
+      gross: window.gross + body.amount,
+      positions: movePositions(window.positions, payerBank.org, payeeBank.org, body.amount),
+    });
+    return 'ok';
+  }
+
+  /** Closes the open window and opens the next, in one step: no payment falls between them. */
+  private settlementClose(body: SettlementWindowBody): Code {
+    const scheme = this.state.getScheme(body.currency);
+    assert(scheme !== undefined, 'authorized scheme exists');
+    const window = this.state.getWindow(body.currency, body.window);
+    if (window === undefined) return 'window_not_found';
+    if (window.status !== 'open') return 'window_not_open';
+    for (const position of window.positions) {
+      if (position.net >= 0n) continue;
+      const participant = this.state.getParticipant(body.currency, position.org);
+      assert(participant !== undefined, 'a position is a participant');
+      this.state.put({ ...participant, owed: participant.owed - position.net });
+    }
+    this.state.put({
+      ...window,
+      status: 'closed',
+      closedHeight: this.ctx.height,
+      closedIndex: this.index,
+      closedAt: this.ctx.time,
+    });
+    this.state.put({ ...scheme, openWindow: scheme.openWindow + 1n });
+    this.state.put(this.openedWindow(body.currency, scheme.openWindow + 1n));
+    return 'ok';
+  }
+
+  /**
+   * Settles a closed window, the earliest unsettled one: each debtor's net leaves its pledge, each creditor's net
+   * arrives in its settlement account, all in this one transaction. Σ net = 0, so the settlement asset only moves.
+   */
+  private settlementSettle(body: SettlementWindowBody): Code {
+    const scheme = this.state.getScheme(body.currency);
+    assert(scheme !== undefined, 'authorized scheme exists');
+    const window = this.state.getWindow(body.currency, body.window);
+    if (window === undefined) return 'window_not_found';
+    if (window.status === 'open') return 'window_not_closed';
+    if (window.status === 'settled') return 'window_settled';
+    if (window.seq !== scheme.nextToSettle) return 'window_out_of_order';
+    // Validate every credit before any write.
+    const credits: Array<{ balance: BalanceEntry; amount: bigint }> = [];
+    for (const position of window.positions) {
+      if (position.net <= 0n) continue;
+      const participant = this.state.getParticipant(body.currency, position.org);
+      assert(participant !== undefined, 'a position is a participant');
+      const balance = this.balanceOf(participant.settlementAccount, participant.settlementAsset);
+      if (balance.creditsPosted + balance.creditsPending + position.net > AMOUNT_MAX) return 'balance_overflow';
+      credits.push({ balance, amount: position.net });
+    }
+    for (const position of window.positions) {
+      if (position.net >= 0n) continue;
+      const participant = this.state.getParticipant(body.currency, position.org);
+      assert(participant !== undefined, 'a position is a participant');
+      // The cap kept pledged ≥ owed ≥ this window's debt at every payment and release.
+      assert(participant.pledged >= -position.net && participant.owed >= -position.net, 'a debt is covered');
+      this.state.put({
+        ...participant,
+        pledged: participant.pledged + position.net,
+        owed: participant.owed + position.net,
+      });
+    }
+    for (const { balance, amount } of credits)
+      this.state.put({ ...balance, creditsPosted: balance.creditsPosted + amount });
+    this.state.put({ ...window, status: 'settled', settledAt: this.ctx.time });
+    this.state.put({ ...scheme, nextToSettle: scheme.nextToSettle + 1n });
     return 'ok';
   }
 

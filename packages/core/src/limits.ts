@@ -48,6 +48,11 @@ export const PROGRAM_SWEEP_BALANCES_MAX = 20_000;
  * would be 5 GiB).
  */
 export const BLOCK_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * Banks in one settlement scheme. A window keeps a position per bank that paid or was paid in it, so a close or a
+ * settlement touches at most this many participants.
+ */
+export const SCHEME_PARTICIPANTS_MAX = 256;
 /** Programs the expiry sweep visits per block, in (validUntilMs, id) order; the rest are due at the next block. */
 export const PROGRAM_SWEEPS_MAX = 64;
 

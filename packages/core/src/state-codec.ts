@@ -15,7 +15,7 @@ import {
   PUBLIC_KEY_BYTES_MAX,
   REGION_BYTES_MAX,
 } from './limits.ts';
-import type { PendingState, ProgramStatus, StateEntry } from './state.ts';
+import type { PendingState, ProgramStatus, StateEntry, WindowPosition, WindowStatus } from './state.ts';
 import { readAsset, readOrg, writeAsset, writeOrg } from './tx-codec.ts';
 import { PROGRAM_EXPIRY_ACTIONS, type ProgramExpiryAction, type ProgramRules } from './types.ts';
 
@@ -28,7 +28,13 @@ const KIND_TAGS = {
   merchant: 6,
   program: 7,
   'program-balance': 8,
+  scheme: 9,
+  participant: 10,
+  window: 11,
 } as const;
+const WINDOW_STATUSES: readonly WindowStatus[] = ['open', 'closed', 'settled'];
+/** Positions a window keeps at most: one per participant. */
+const WINDOW_POSITIONS_MAX = 0xffff;
 const PENDING_STATES: readonly PendingState[] = ['pending', 'posted', 'voided', 'expired'];
 const PROGRAM_STATUSES: readonly ProgramStatus[] = ['active', 'suspended', 'expired'];
 
@@ -165,6 +171,44 @@ export function encodeStateEntry(entry: StateEntry, prefix?: Uint8Array): Uint8A
       w.u64(entry.received);
       w.u64(entry.redeemed);
       break;
+    case 'scheme':
+      w.text(entry.currency, ASSET_ID_BYTES_MAX);
+      w.text(entry.settlementOrg, ORG_ID_BYTES_MAX);
+      w.text(entry.settlementAsset, ASSET_ID_BYTES_MAX);
+      w.u64(entry.openWindow);
+      w.u64(entry.nextToSettle);
+      w.u32(entry.participants);
+      break;
+    case 'participant':
+      w.text(entry.currency, ASSET_ID_BYTES_MAX);
+      w.text(entry.org, ORG_ID_BYTES_MAX);
+      w.text(entry.depositAsset, ASSET_ID_BYTES_MAX);
+      w.text(entry.settlementAsset, ASSET_ID_BYTES_MAX);
+      w.fixed(hexToBytes(entry.settlementAccount), 16);
+      w.u64(entry.pledged);
+      w.u64(entry.owed);
+      break;
+    case 'window':
+      w.text(entry.currency, ASSET_ID_BYTES_MAX);
+      w.u64(entry.seq);
+      w.u8(WINDOW_STATUSES.indexOf(entry.status));
+      w.u64(entry.openedHeight);
+      w.u32(entry.openedIndex);
+      w.u64(entry.openedAt);
+      w.u64(entry.closedHeight);
+      w.u32(entry.closedIndex);
+      w.u64(entry.closedAt);
+      w.u64(entry.settledAt);
+      w.u64(entry.payments);
+      w.u64(entry.gross);
+      w.u16(entry.positions.length);
+      for (const p of entry.positions) {
+        w.text(p.org, ORG_ID_BYTES_MAX);
+        // Signed: a sign byte (1 when negative), then the magnitude.
+        w.u8(p.net < 0n ? 1 : 0);
+        w.u64(p.net < 0n ? -p.net : p.net);
+      }
+      break;
     default:
       assertNever(entry, 'state entry');
   }
@@ -274,6 +318,55 @@ function readEntry(r: Reader): StateEntry {
         received: r.u64(),
         redeemed: r.u64(),
       };
+    case KIND_TAGS.scheme:
+      return {
+        kind: 'scheme',
+        currency: r.text(ASSET_ID_BYTES_MAX),
+        settlementOrg: r.text(ORG_ID_BYTES_MAX),
+        settlementAsset: r.text(ASSET_ID_BYTES_MAX),
+        openWindow: r.u64(),
+        nextToSettle: r.u64(),
+        participants: r.u32(),
+      };
+    case KIND_TAGS.participant:
+      return {
+        kind: 'participant',
+        currency: r.text(ASSET_ID_BYTES_MAX),
+        org: r.text(ORG_ID_BYTES_MAX),
+        depositAsset: r.text(ASSET_ID_BYTES_MAX),
+        settlementAsset: r.text(ASSET_ID_BYTES_MAX),
+        settlementAccount: bytesToHex(r.fixed(16)),
+        pledged: r.u64(),
+        owed: r.u64(),
+      };
+    case KIND_TAGS.window: {
+      const currency = r.text(ASSET_ID_BYTES_MAX);
+      const seq = r.u64();
+      const status = WINDOW_STATUSES[r.u8()];
+      if (status === undefined) throw new DecodeError('window status');
+      const fields = {
+        openedHeight: r.u64(),
+        openedIndex: r.u32(),
+        openedAt: r.u64(),
+        closedHeight: r.u64(),
+        closedIndex: r.u32(),
+        closedAt: r.u64(),
+        settledAt: r.u64(),
+        payments: r.u64(),
+        gross: r.u64(),
+      };
+      const count = r.u16();
+      if (count > WINDOW_POSITIONS_MAX) throw new DecodeError('window positions');
+      const positions: WindowPosition[] = [];
+      for (let i = 0; i < count; i++) {
+        const org = r.text(ORG_ID_BYTES_MAX);
+        const negative = r.u8();
+        if (negative > 1) throw new DecodeError('position sign');
+        const magnitude = r.u64();
+        positions.push({ org, net: negative === 1 ? -magnitude : magnitude });
+      }
+      return { kind: 'window', currency, seq, status, ...fields, positions };
+    }
     default:
       throw new DecodeError(`unknown state entry kind ${tag}`);
   }

@@ -1,8 +1,10 @@
 /**
  * World state: organizations, assets with their supply, accounts, balances, pending
  * transfers, merchant attributes, programs and per-(program, account) program balances, held
- * in memory. Program money is never in a `balance` entry: an asset's supply equals the sum of
- * ordinary balances plus what programs hold (pools, beneficiaries' balances, receivables). Every write goes through `put`, which journals the previous
+ * in memory, and the interbank settlement schemes with their participants and windows. Program
+ * money and pledged settlement liquidity are never in a `balance` entry: an asset's supply equals
+ * the sum of ordinary balances plus what programs hold (pools, beneficiaries' balances,
+ * receivables) plus what participants pledged. Every write goes through `put`, which journals the previous
  * value, so a failed batch rolls back and a block yields the exact set of changed entries
  * (`StateDiff`) that the store persists and the state commitment absorbs.
  *
@@ -16,6 +18,7 @@ import type {
   AccountId,
   Asset,
   AssetId,
+  CurrencyCode,
   Id128,
   KycTier,
   Org,
@@ -140,6 +143,64 @@ export interface ProgramBalanceEntry {
   readonly redeemed: bigint;
 }
 
+/** A currency's settlement scheme. Windows are numbered from 1; the one numbered `openWindow` is open. */
+export interface SchemeEntry {
+  readonly kind: 'scheme';
+  readonly currency: CurrencyCode;
+  readonly settlementOrg: OrgId;
+  readonly settlementAsset: AssetId;
+  readonly openWindow: bigint;
+  /** The first window not settled yet (equal to openWindow when every closed window is settled). */
+  readonly nextToSettle: bigint;
+  readonly participants: number;
+}
+
+/** A bank in a scheme: its deposit asset, its account at the settlement institution and its liquidity. */
+export interface ParticipantEntry {
+  readonly kind: 'participant';
+  readonly currency: CurrencyCode;
+  readonly org: OrgId;
+  readonly depositAsset: AssetId;
+  /** The scheme's settlement asset (kept here so the supply check reads one entry). */
+  readonly settlementAsset: AssetId;
+  readonly settlementAccount: AccountId;
+  /** Settlement asset pledged as liquidity, out of the settlement account: the net debit cap. */
+  readonly pledged: bigint;
+  /** What the bank owes in closed windows not settled yet: Σ max(−net, 0) over them. */
+  readonly owed: bigint;
+}
+
+export type WindowStatus = 'open' | 'closed' | 'settled';
+
+/** A bank's net position in one window: positive when it is owed, negative when it owes. */
+export interface WindowPosition {
+  readonly org: OrgId;
+  readonly net: bigint;
+}
+
+/**
+ * One settlement window of a scheme. A payment belongs to the window open when it executes: those whose (height,
+ * index) lies after `opened` and before `closed` (the transactions that opened and closed it).
+ */
+export interface WindowEntry {
+  readonly kind: 'window';
+  readonly currency: CurrencyCode;
+  readonly seq: bigint;
+  readonly status: WindowStatus;
+  readonly openedHeight: bigint;
+  readonly openedIndex: number;
+  readonly openedAt: bigint;
+  /** 0 while open. */
+  readonly closedHeight: bigint;
+  readonly closedIndex: number;
+  readonly closedAt: bigint;
+  readonly settledAt: bigint;
+  readonly payments: bigint;
+  readonly gross: bigint;
+  /** By org, ascending; Σ net = 0. A bank without payments in the window has no position. */
+  readonly positions: readonly WindowPosition[];
+}
+
 export type StateEntry =
   | OrgEntry
   | AssetEntry
@@ -148,7 +209,10 @@ export type StateEntry =
   | PendingEntry
   | MerchantEntry
   | ProgramEntry
-  | ProgramBalanceEntry;
+  | ProgramBalanceEntry
+  | SchemeEntry
+  | ParticipantEntry
+  | WindowEntry;
 
 export function orgKey(id: OrgId): string {
   return `org:${id}`;
@@ -176,6 +240,17 @@ export function programBalanceKey(program: Id128, account: AccountId): string {
   return `program-balance:${program}:${account}`;
 }
 
+export function schemeKey(currency: CurrencyCode): string {
+  return `scheme:${currency}`;
+}
+export function participantKey(currency: CurrencyCode, org: OrgId): string {
+  return `participant:${currency}:${org}`;
+}
+/** Windows sort by number within a scheme: the number is written as 20 digits. */
+export function windowKey(currency: CurrencyCode, seq: bigint): string {
+  return `window:${currency}:${seq.toString().padStart(20, '0')}`;
+}
+
 export function entryKey(entry: StateEntry): string {
   switch (entry.kind) {
     case 'org':
@@ -194,6 +269,12 @@ export function entryKey(entry: StateEntry): string {
       return programKey(entry.id);
     case 'program-balance':
       return programBalanceKey(entry.program, entry.account);
+    case 'scheme':
+      return schemeKey(entry.currency);
+    case 'participant':
+      return participantKey(entry.currency, entry.org);
+    case 'window':
+      return windowKey(entry.currency, entry.seq);
   }
 }
 
@@ -319,6 +400,18 @@ export class LedgerState {
   getProgram(id: Id128): ProgramEntry | undefined {
     const e = this.entries.get(programKey(id));
     return e?.kind === 'program' ? e : undefined;
+  }
+  getScheme(currency: CurrencyCode): SchemeEntry | undefined {
+    const e = this.entries.get(schemeKey(currency));
+    return e?.kind === 'scheme' ? e : undefined;
+  }
+  getParticipant(currency: CurrencyCode, org: OrgId): ParticipantEntry | undefined {
+    const e = this.entries.get(participantKey(currency, org));
+    return e?.kind === 'participant' ? e : undefined;
+  }
+  getWindow(currency: CurrencyCode, seq: bigint): WindowEntry | undefined {
+    const e = this.entries.get(windowKey(currency, seq));
+    return e?.kind === 'window' ? e : undefined;
   }
   getProgramBalance(program: Id128, account: AccountId): ProgramBalanceEntry | undefined {
     const e = this.entries.get(programBalanceKey(program, account));

@@ -1,7 +1,8 @@
 /**
  * What the ledger holds of each asset, for the conservation check "held = minted − burned" (`paychain verify`, the
  * crash test, the property tests): ordinary posted balances plus program money, which is never in a `balance` entry —
- * each program's undisbursed pool, its beneficiaries' unspent balances and its merchants' unredeemed receivables.
+ * each program's undisbursed pool, its beneficiaries' unspent balances and its merchants' unredeemed receivables —
+ * plus the settlement asset banks pledged as liquidity, also out of their balances.
  * Pure; reads each entry once.
  */
 import { assertNever } from './assert.ts';
@@ -14,6 +15,8 @@ export interface AssetHeld {
   readonly balances: bigint;
   /** Σ program pools + beneficiaries' balances + merchants' receivables. */
   readonly programs: bigint;
+  /** Σ settlement liquidity pledged by participants (a settlement asset). */
+  readonly pledged: bigint;
   readonly minted: bigint;
   readonly burned: bigint;
 }
@@ -22,6 +25,7 @@ export interface AssetHeld {
 export function heldByAsset(entries: Iterable<StateEntry>): Map<AssetId, AssetHeld> {
   const balances = new Map<AssetId, bigint>();
   const programs = new Map<AssetId, bigint>();
+  const pledged = new Map<AssetId, bigint>();
   const programAsset = new Map<Id128, AssetId>();
   /** Program money by program id: a program-balance entry may come before its program. */
   const byProgram = new Map<Id128, bigint>();
@@ -42,10 +46,15 @@ export function heldByAsset(entries: Iterable<StateEntry>): Map<AssetId, AssetHe
       case 'program-balance':
         add(byProgram, e.program, programBalanceOf(e) + programReceivableOf(e));
         break;
+      case 'participant':
+        add(pledged, e.settlementAsset, e.pledged);
+        break;
       case 'org':
       case 'account':
       case 'pending':
       case 'merchant':
+      case 'scheme':
+      case 'window':
         break;
       default:
         assertNever(e, 'state entry');
@@ -61,15 +70,17 @@ export function heldByAsset(entries: Iterable<StateEntry>): Map<AssetId, AssetHe
     out.set(asset, {
       balances: balances.get(asset) ?? 0n,
       programs: programs.get(asset) ?? 0n,
+      pledged: pledged.get(asset) ?? 0n,
       minted: s.minted,
       burned: s.burned,
     });
   }
-  for (const asset of new Set([...balances.keys(), ...programs.keys()])) {
+  for (const asset of new Set([...balances.keys(), ...programs.keys(), ...pledged.keys()])) {
     if (!supply.has(asset)) {
       out.set(asset, {
         balances: balances.get(asset) ?? 0n,
         programs: programs.get(asset) ?? 0n,
+        pledged: pledged.get(asset) ?? 0n,
         minted: 0n,
         burned: 0n,
       });

@@ -47,12 +47,16 @@ import {
   type ProgramRules,
   ROLES,
   type Role,
+  type SettlementBody,
   type Signature,
   type Transaction,
   type TxBody,
   type TxType,
   type UnsignedTransaction,
 } from './types.ts';
+
+/** A currency code is three ASCII letters. */
+const CURRENCY_BYTES = 3;
 
 export const TX_VERSION = 1;
 export const TX_SIGNING_DOMAIN = utf8ToBytes('paychain:tx:v1\n');
@@ -83,6 +87,13 @@ export const TX_TAGS: Readonly<Record<TxType, number>> = {
   'program.clawback': 45,
   'program.suspend': 46,
   'program.resume': 47,
+  'settlement.scheme': 50,
+  'settlement.join': 51,
+  'settlement.pledge': 52,
+  'settlement.release': 53,
+  'interbank.transfer': 54,
+  'settlement.close': 55,
+  'settlement.settle': 56,
 };
 const TYPE_BY_TAG = new Map<number, TxType>((Object.entries(TX_TAGS) as [TxType, number][]).map(([t, n]) => [n, t]));
 
@@ -91,6 +102,12 @@ const ORG_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
 const ASSET_ID_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,15}$/;
 const MCC_PATTERN = /^[0-9]{4}$/;
 const REGION_PATTERN = /^[A-Z0-9][A-Z0-9-]{0,15}$/;
+const CURRENCY_PATTERN = /^[A-Z]{3}$/;
+
+/** An ISO 4217 currency code: three capital letters. */
+export function isCurrencyCode(value: unknown): value is string {
+  return typeof value === 'string' && CURRENCY_PATTERN.test(value);
+}
 
 /** A merchant category code: exactly 4 digits. */
 export function isMcc(value: unknown): value is string {
@@ -270,6 +287,81 @@ function writeProgramBody(w: Writer, body: ProgramBody): void {
   }
 }
 
+/**
+ * Settlement bodies: tag, then the currency (u8 length 3, ASCII), then per type — scheme: settlement asset;
+ * join: org, deposit asset, settlement account; pledge/release: org, u64 amount; interbank transfer: source, target,
+ * u64 amount, memo; close/settle: u64 window number.
+ */
+function writeSettlementBody(w: Writer, body: SettlementBody): void {
+  assert(isCurrencyCode(body.currency), 'a currency code');
+  w.u8(TX_TAGS[body.type]);
+  w.text(body.currency, CURRENCY_BYTES);
+  switch (body.type) {
+    case 'settlement.scheme':
+      assert(isAssetId(body.settlementAsset), 'settlement asset id');
+      w.text(body.settlementAsset, ASSET_ID_BYTES_MAX);
+      return;
+    case 'settlement.join':
+      assert(isOrgId(body.org) && isAssetId(body.depositAsset), 'participant ids');
+      w.text(body.org, ORG_ID_BYTES_MAX);
+      w.text(body.depositAsset, ASSET_ID_BYTES_MAX);
+      writeId(w, body.settlementAccount);
+      return;
+    case 'settlement.pledge':
+    case 'settlement.release':
+      assert(isOrgId(body.org), 'participant org id');
+      w.text(body.org, ORG_ID_BYTES_MAX);
+      w.u64(body.amount);
+      return;
+    case 'interbank.transfer':
+      writeId(w, body.source);
+      writeId(w, body.target);
+      w.u64(body.amount);
+      w.text(body.memo, MEMO_BYTES_MAX);
+      return;
+    case 'settlement.close':
+    case 'settlement.settle':
+      w.u64(body.window);
+      return;
+    default:
+      assertNever(body, 'settlement body');
+  }
+}
+
+function readSettlementBody(r: Reader, type: SettlementBody['type']): SettlementBody {
+  const currency = r.text(CURRENCY_BYTES, 'currency');
+  if (!isCurrencyCode(currency)) throw new DecodeError('currency: not an ISO 4217 code');
+  switch (type) {
+    case 'settlement.scheme':
+      return { type, currency, settlementAsset: readAssetId(r, 'settlement asset') };
+    case 'settlement.join':
+      return {
+        type,
+        currency,
+        org: readOrgId(r, 'org'),
+        depositAsset: readAssetId(r, 'deposit asset'),
+        settlementAccount: readId(r, 'settlement account'),
+      };
+    case 'settlement.pledge':
+    case 'settlement.release':
+      return { type, currency, org: readOrgId(r, 'org'), amount: r.u64('amount') };
+    case 'interbank.transfer':
+      return {
+        type,
+        currency,
+        source: readId(r, 'source'),
+        target: readId(r, 'target'),
+        amount: r.u64('amount'),
+        memo: r.text(MEMO_BYTES_MAX, 'memo'),
+      };
+    case 'settlement.close':
+    case 'settlement.settle':
+      return { type, currency, window: r.u64('window') };
+    default:
+      return assertNever(type, 'settlement type');
+  }
+}
+
 function writeBody(w: Writer, body: TxBody): void {
   switch (body.type) {
     case 'org.add':
@@ -330,6 +422,15 @@ function writeBody(w: Writer, body: TxBody): void {
     case 'program.suspend':
     case 'program.resume':
       writeProgramBody(w, body);
+      return;
+    case 'settlement.scheme':
+    case 'settlement.join':
+    case 'settlement.pledge':
+    case 'settlement.release':
+    case 'interbank.transfer':
+    case 'settlement.close':
+    case 'settlement.settle':
+      writeSettlementBody(w, body);
       return;
     case 'batch':
       w.u8(TX_TAGS[body.type]);
@@ -642,6 +743,14 @@ function readBody(r: Reader): TxBody {
     case 'program.suspend':
     case 'program.resume':
       return readProgramBody(r, type);
+    case 'settlement.scheme':
+    case 'settlement.join':
+    case 'settlement.pledge':
+    case 'settlement.release':
+    case 'interbank.transfer':
+    case 'settlement.close':
+    case 'settlement.settle':
+      return readSettlementBody(r, type);
     case 'batch': {
       const count = r.u8('batch size');
       if (count < 1 || count > BATCH_ITEMS_MAX) throw new DecodeError(`batch: ${count} items, 1..${BATCH_ITEMS_MAX}`);

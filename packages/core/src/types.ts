@@ -13,8 +13,17 @@ export type OrgId = string;
 /** Asset id: 1..16 of [A-Z0-9-], e.g. `CNY`. */
 export type AssetId = string;
 
-export type Role = 'issuer' | 'operator' | 'auditor' | 'funder' | 'validator';
-export const ROLES: readonly Role[] = ['issuer', 'operator', 'auditor', 'funder', 'validator'];
+export type Role = 'issuer' | 'operator' | 'auditor' | 'funder' | 'validator' | 'settlement' | 'liquidity';
+/** In bit order of the encoding's role mask: append only. */
+export const ROLES: readonly Role[] = [
+  'issuer',
+  'operator',
+  'auditor',
+  'funder',
+  'validator',
+  'settlement',
+  'liquidity',
+];
 
 /** KYC tiers of a personal account (PBoC class I/II/III): limits per payment and per day. */
 export type KycTier = 1 | 2 | 3;
@@ -261,6 +270,67 @@ export type ProgramBody =
   | ProgramClawbackBody
   | ProgramSuspendBody;
 
+/** ISO 4217 code of a settlement scheme's currency: three capital letters, e.g. `CNY`. */
+export type CurrencyCode = string;
+
+/**
+ * Interbank settlement (issue 7, docs/settlement.md). A scheme per currency, run by the settlement institution that
+ * issues its settlement asset; banks join with the deposit asset they issue in that currency and their account at the
+ * settlement institution.
+ */
+export interface SettlementSchemeBody {
+  readonly type: 'settlement.scheme';
+  readonly currency: CurrencyCode;
+  /** Issued by the signing settlement institution; what windows settle in. */
+  readonly settlementAsset: AssetId;
+}
+
+export interface SettlementJoinBody {
+  readonly type: 'settlement.join';
+  readonly currency: CurrencyCode;
+  readonly org: OrgId;
+  /** The bank's tokenized deposit in this currency, issued by `org`. */
+  readonly depositAsset: AssetId;
+  /** The bank's account at the settlement institution, holding the settlement asset. */
+  readonly settlementAccount: AccountId;
+}
+
+/** Pledge settlement asset from the settlement account as liquidity (the net debit cap), or release it back. */
+export interface SettlementPledgeBody {
+  readonly type: 'settlement.pledge' | 'settlement.release';
+  readonly currency: CurrencyCode;
+  readonly org: OrgId;
+  readonly amount: bigint;
+}
+
+/**
+ * A payment from a customer of one bank to a customer of another: the payer's deposit at its bank goes, the payee's
+ * deposit at its bank comes, and the current window records that the payer's bank owes the payee's. Signed by the
+ * payer.
+ */
+export interface InterbankTransferBody {
+  readonly type: 'interbank.transfer';
+  readonly source: AccountId;
+  readonly target: AccountId;
+  readonly currency: CurrencyCode;
+  readonly amount: bigint;
+  readonly memo: string;
+}
+
+/** Close the open window `window` (and open the next), or settle the closed window `window`. */
+export interface SettlementWindowBody {
+  readonly type: 'settlement.close' | 'settlement.settle';
+  readonly currency: CurrencyCode;
+  readonly window: bigint;
+}
+
+export type SettlementBody =
+  | SettlementSchemeBody
+  | SettlementJoinBody
+  | SettlementPledgeBody
+  | InterbankTransferBody
+  | SettlementWindowBody;
+
 export type TxBody =
   | OrgAddBody
   | OrgRemoveBody
@@ -273,7 +343,8 @@ export type TxBody =
   | AccountMerchantBody
   | MoneyOp
   | BatchBody
-  | ProgramBody;
+  | ProgramBody
+  | SettlementBody;
 
 export type TxType = TxBody['type'];
 

@@ -754,7 +754,7 @@ function checkInvariants(state: LedgerState): void {
   for (const entry of state.all()) {
     if (entry.kind === 'asset') {
       const s = sumOf(entry.asset.id);
-      const programs = held.get(entry.asset.id)?.programs ?? 0n;
+      const programs = (held.get(entry.asset.id)?.programs ?? 0n) + (held.get(entry.asset.id)?.pledged ?? 0n);
       // Conservation: money is only created by mint and destroyed by burn.
       expect({ asset: entry.asset.id, net: s.net + programs }).toEqual({
         asset: entry.asset.id,

@@ -179,10 +179,10 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     return bad(headHeight, `state has ${storedCount} entries, the replay ${replayed.size}: an entry was removed`);
   // Conservation per asset: what balances and programs hold is what was minted and not burned.
   for (const [asset, held] of heldByAsset(state.all())) {
-    if (held.balances + held.programs !== held.minted - held.burned) {
+    if (held.balances + held.programs + held.pledged !== held.minted - held.burned) {
       return bad(
         headHeight,
-        `asset ${asset}: balances ${held.balances} + programs ${held.programs} ≠ minted ${held.minted} − burned ${held.burned}`,
+        `asset ${asset}: balances ${held.balances} + programs ${held.programs} + pledged ${held.pledged} ≠ minted ${held.minted} − burned ${held.burned}`,
       );
     }
   }

@@ -203,6 +203,38 @@ const programBodyArbs = {
     .map((b): TxBody => ({ type: 'program.resume', ...b })),
 } as const;
 
+const currencyArb = fc.constantFrom('CNY', 'HKD', 'USD', 'EUR');
+
+const settlementBodyArbs = {
+  'settlement.scheme': fc
+    .record({ currency: currencyArb, settlementAsset: assetIdArb })
+    .map((b): TxBody => ({ type: 'settlement.scheme', ...b })),
+  'settlement.join': fc
+    .record({ currency: currencyArb, org: orgIdArb, depositAsset: assetIdArb, settlementAccount: id128Arb })
+    .map((b): TxBody => ({ type: 'settlement.join', ...b })),
+  'settlement.pledge': fc
+    .record({ currency: currencyArb, org: orgIdArb, amount: u64Arb })
+    .map((b): TxBody => ({ type: 'settlement.pledge', ...b })),
+  'settlement.release': fc
+    .record({ currency: currencyArb, org: orgIdArb, amount: u64Arb })
+    .map((b): TxBody => ({ type: 'settlement.release', ...b })),
+  'interbank.transfer': fc
+    .record({
+      currency: currencyArb,
+      source: id128Arb,
+      target: id128Arb,
+      amount: u64Arb,
+      memo: textArb(MEMO_BYTES_MAX, 40),
+    })
+    .map((b): TxBody => ({ type: 'interbank.transfer', ...b })),
+  'settlement.close': fc
+    .record({ currency: currencyArb, window: u64Arb })
+    .map((b): TxBody => ({ type: 'settlement.close', ...b })),
+  'settlement.settle': fc
+    .record({ currency: currencyArb, window: u64Arb })
+    .map((b): TxBody => ({ type: 'settlement.settle', ...b })),
+} as const;
+
 export const bodyArbs: Readonly<Record<TxBody['type'], fc.Arbitrary<TxBody>>> = {
   'org.add': orgArb.map((org) => ({ type: 'org.add', org })),
   'org.remove': orgIdArb.map((org) => ({ type: 'org.remove', org })),
@@ -238,6 +270,7 @@ export const bodyArbs: Readonly<Record<TxBody['type'], fc.Arbitrary<TxBody>>> = 
   burn: burnArb,
   batch: batchArb,
   ...programBodyArbs,
+  ...settlementBodyArbs,
 };
 
 export const bodyArb: fc.Arbitrary<TxBody> = fc.oneof(...Object.values(bodyArbs));

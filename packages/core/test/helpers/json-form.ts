@@ -9,6 +9,7 @@ const BIGINT_FIELDS = new Set([
   'height',
   'time',
   'budget',
+  'window',
   'perPaymentMax',
   'perBeneficiaryMax',
   'validFromMs',
