@@ -220,6 +220,17 @@ const cases: readonly TamperCase[] = [
     problem: MERKLE_MISMATCH,
   },
   {
+    // Traces read the index instead of every block: a row naming a program the block does not hold is caught.
+    name: 'a program index row added for a block without that program',
+    org: 'bank',
+    tamper: (dir) =>
+      editLedger(dir, 'bank', (db) => {
+        db.prepare('INSERT INTO program_blocks (program, height) VALUES (?, ?)').run('5b'.padEnd(32, '0'), middle);
+      }),
+    heights: () => [middle],
+    problem: /the program index differs from the programs in the block/,
+  },
+  {
     name: 'the last transaction of a block removed',
     org: 'bank',
     tamper: (dir) =>

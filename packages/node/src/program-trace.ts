@@ -1,7 +1,8 @@
 /**
- * The trace of a purpose-bound program (issue 6), computed from the chain alone: every certified block is read in
- * height order, one at a time (memory bounded by one block plus the named maxima below), and only transactions whose
- * result code is `ok` and the expiry sweeps stored with each block count. Three views:
+ * The trace of a purpose-bound program (issue 6), computed from the chain alone: the certified blocks that hold the
+ * program's movements (the store's `programHeights` index) are read in height order, one at a time (memory bounded by
+ * one block plus the named maxima below), and only transactions whose result code is `ok` and the expiry sweeps
+ * stored with each block count. Three views:
  *
  * - `traceProgram`: totals and the flow funder → program → beneficiaries → merchants → deposits, with expiry returns
  *   and clawbacks back to the funder; each edge has an exact amount and count and at most TRACE_EVIDENCE_MAX pieces
@@ -153,7 +154,10 @@ type Movement =
     }
   | { readonly kind: 'expired'; readonly height: bigint };
 
-/** Calls `visit` for every movement of `program` in certified blocks, block by block, with the block's time. */
+/**
+ * Calls `visit` for every movement of `program` in certified blocks, block by block, with the block's time. Reads only
+ * the blocks the store's program index names; every other block holds no movement of the program.
+ */
 function scanProgram(
   store: BlockStore,
   program: Id128,
@@ -163,7 +167,12 @@ function scanProgram(
   let found = false;
   // What the program does with balances at its end, from its creation (which precedes any sweep of it).
   const atExpiry: { action: ProgramExpiryAction } = { action: 'return' };
-  for (let height = 1n; height <= head; height++) {
+  // Only the blocks the program appears in (the store's program index), in ascending height order.
+  let previous = 0n;
+  for (const height of store.programHeights(program)) {
+    if (height > head) break;
+    assert(height > previous, 'program heights ascend');
+    previous = height;
     const block = store.getBlock(height);
     assert(block !== null, `certified block ${height} is stored`);
     const seen = scanBlock(block, program, atExpiry.action, (m) => {

@@ -25,7 +25,7 @@ import {
   verifyCertificate,
   verifyTransactionSignatures,
 } from '@paychain/core';
-import { BlockStore, StoreError } from '@paychain/store';
+import { BlockStore, programOfTx, StoreError } from '@paychain/store';
 import { commitmentXof } from './commitment-xof.ts';
 import { genesisHeader } from './peer.ts';
 
@@ -82,6 +82,15 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
   const blockCount = BigInt(store.database.prepare('SELECT COUNT(*) FROM blocks').pluck().get() as number);
   let txCount = 0;
   let certifiedHeight = 0n;
+  const hasProgramIndex =
+    store.database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'program_blocks'").get() !==
+    undefined;
+  const programIndex = hasProgramIndex
+    ? {
+        height: store.programIndexHeight(),
+        at: store.database.prepare('SELECT program FROM program_blocks WHERE height = ?').pluck(),
+      }
+    : null;
   for (let height = 1n; height <= headHeight; height++) {
     let block: ReturnType<BlockStore['getBlock']>;
     try {
@@ -135,6 +144,19 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
       return bad(height, 'stored expired pending list differs from replay');
     if (!equalBytes(encodeProgramSweeps(block.programSweeps), encodeProgramSweeps(sealed.execution.programSweeps)))
       return bad(height, 'stored program sweeps differ from replay');
+    // The program index (what traces read instead of every block) names exactly the programs of this block.
+    if (programIndex !== null && height <= programIndex.height) {
+      const expected = new Set<string>();
+      for (const bytes of block.txs) {
+        const program = programOfTx(bytes);
+        if (program !== null) expected.add(program);
+      }
+      for (const sweep of block.programSweeps) expected.add(sweep.program);
+      const stored = programIndex.at.all(Number(height)) as string[];
+      if (stored.length !== expected.size || !stored.every((program) => expected.has(program))) {
+        return bad(height, 'the program index differs from the programs in the block');
+      }
+    }
     if (!equalBytes(sealed.header.resultRoot, block.header.resultRoot))
       return bad(height, 'result Merkle root differs from replay');
     if (!equalBytes(sealed.header.stateCommitment, block.header.stateCommitment)) {
@@ -163,6 +185,13 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
         .get(headHeight) as number | null)
     : null;
   if (straySweeps !== null) return bad(BigInt(straySweeps), 'program sweep rows outside any stored block');
+  const strayIndex = hasProgramIndex
+    ? (store.database
+        .prepare('SELECT MIN(height) FROM program_blocks WHERE height < 1 OR height > ?')
+        .pluck()
+        .get(headHeight) as number | null)
+    : null;
+  if (strayIndex !== null) return bad(BigInt(strayIndex), 'program index rows outside any stored block');
   // The stored state must be exactly the replayed state.
   const replayed = new Map<string, Uint8Array>();
   for (const entry of state.all()) replayed.set(entryKey(entry), encodeStateEntry(entry));

@@ -7,6 +7,13 @@
  * The expiry sweeps of a block (what programs returned to their funders) are kept in `program_sweeps`, a row only
  * for blocks that swept, written in the block's transaction; an older file gains the empty table on open.
  *
+ * `program_blocks` indexes the blocks of each purpose-bound program: a row (program, height) for every block with a
+ * `program.*` transaction of that program (whatever its result) or an expiry sweep of it, written in the block's
+ * transaction, so a program's trace reads its blocks only. The program id is read at its fixed offset in the encoded
+ * transaction (no decoding at commit). The meta row `program_index_height` says up to which height the index is
+ * complete: a writable open of an older file (or of one a build without the index wrote to) indexes the blocks above
+ * it in one transaction; a read-only open reads those blocks instead.
+ *
  * Rows hold the core's canonical encodings; `paychain verify` re-derives every one of them
  * from the chain, so an edit anywhere shows up as a mismatch.
  */
@@ -31,6 +38,8 @@ import {
   type StateChange,
   type StateEntry,
   TX_CODES,
+  TX_TAGS,
+  TX_VERSION,
   type TxCode,
   type TxResult,
   txCodeFromNumber,
@@ -60,6 +69,28 @@ const ROW_SQL = {
   state: { columns: ['key', 'value'], conflict: ' ON CONFLICT (key) DO UPDATE SET value = excluded.value' },
 } as const;
 
+/** Meta row: the height up to which `program_blocks` holds every block (decimal text). */
+const PROGRAM_INDEX_META = 'program_index_height';
+/** Body tags of the `program.*` transactions, each followed by the program id. */
+const PROGRAM_TAGS = new Set(
+  Object.entries(TX_TAGS)
+    .filter(([type]) => type.startsWith('program.'))
+    .map(([, tag]) => tag),
+);
+
+/**
+ * The program of an encoded `program.*` transaction, read at its fixed offset (tx-codec: version:u8, chainId:text
+ * with a u8 length, id:16, expiresAt:u64, then the body's tag:u8 and, for programs, program:16), else null. Bytes
+ * that are not a transaction of this version are no program's: the index may only hold more heights, never fewer.
+ */
+export function programOfTx(bytes: Uint8Array): string | null {
+  if (bytes.length < 2 || bytes[0] !== TX_VERSION) return null;
+  const tagAt = 2 + (bytes[1] ?? 0) + 16 + 8;
+  const tag = bytes[tagAt];
+  if (tag === undefined || !PROGRAM_TAGS.has(tag) || bytes.length < tagAt + 17) return null;
+  return bytesToHex(bytes.subarray(tagAt + 1, tagAt + 17));
+}
+
 /** The stored numbers of the result codes that consume a transaction id, for SQL `IN (…)`. */
 const CONSUMING_CODES = (Object.keys(TX_CODES) as TxCode[])
   .filter((code) => isIdConsumed(code))
@@ -87,6 +118,11 @@ CREATE TABLE IF NOT EXISTS txs (
 CREATE INDEX IF NOT EXISTS txs_by_id ON txs (id);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS program_sweeps (height INTEGER PRIMARY KEY, sweeps BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS program_blocks (
+  program TEXT NOT NULL,
+  height INTEGER NOT NULL,
+  PRIMARY KEY (program, height)
+) WITHOUT ROWID;
 `;
 
 export interface StoredBlock {
@@ -165,6 +201,10 @@ export class BlockStore {
 
   private constructor(db: Database.Database) {
     this.db = db;
+    // For SQL over stored transactions (indexing an older file, or reading one opened read-only).
+    db.function('paychain_program_of', { deterministic: true }, (bytes: unknown) =>
+      bytes instanceof Uint8Array ? programOfTx(bytes) : null,
+    );
     this.statements = this.prepare();
   }
 
@@ -197,14 +237,17 @@ export class BlockStore {
       }
       db.pragma('cache_size = -65536');
       const store = new BlockStore(db);
+      if (options.readonly !== true) store.completeProgramIndex();
       return store;
     });
   }
 
   private prepare() {
     const db = this.db;
-    const hasSweepTable =
-      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'program_sweeps'").get() !== undefined;
+    const hasTable = (name: string): boolean =>
+      db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+    const hasSweepTable = hasTable('program_sweeps');
+    const hasProgramIndex = hasTable('program_blocks');
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       putMeta: db.prepare(
@@ -225,6 +268,21 @@ export class BlockStore {
             blockSweeps: db.prepare('SELECT sweeps FROM program_sweeps WHERE height = ?').pluck(),
           }
         : { insertSweeps: null, blockSweeps: null }),
+      // Likewise a file from before the program index, opened read-only: its blocks are read instead.
+      ...(hasProgramIndex
+        ? {
+            insertProgramBlock: db.prepare('INSERT INTO program_blocks (program, height) VALUES (?, ?)'),
+            programHeights: db.prepare('SELECT height FROM program_blocks WHERE program = ? ORDER BY height').pluck(),
+          }
+        : { insertProgramBlock: null, programHeights: null }),
+      maxHeight: db.prepare('SELECT MAX(height) FROM blocks').pluck(),
+      // Unindexed blocks (above the index's height) of one program, for a read-only open.
+      unindexedTxHeights: db
+        .prepare('SELECT DISTINCT height FROM txs WHERE height > ? AND paychain_program_of(bytes) = ?')
+        .pluck(),
+      sweepsAbove: hasSweepTable
+        ? db.prepare('SELECT height, sweeps FROM program_sweeps WHERE height > ? ORDER BY height')
+        : null,
       head: db.prepare('SELECT height, hash, header FROM blocks ORDER BY height DESC LIMIT 1'),
       block: db.prepare('SELECT height, hash, header, expired, certificate FROM blocks WHERE height = ?'),
       blockTxs: db.prepare('SELECT idx, id, bytes, code, op_index FROM txs WHERE height = ? ORDER BY idx'),
@@ -278,6 +336,12 @@ export class BlockStore {
       return [height, i, id, bytes, txCodeToNumber(result.code), result.opIndex];
     });
     const sweeps = block.programSweeps ?? [];
+    // The programs the block touches, for `program_blocks`: its sweeps' and its program transactions'.
+    const programs = new Set(sweeps.map((sweep) => sweep.program));
+    for (const bytes of block.txs) {
+      const program = programOfTx(bytes);
+      if (program !== null) programs.add(program);
+    }
     let sweepBytes: Uint8Array | null = null;
     if (sweeps.length > 0) {
       sweepBytes = encodeProgramSweeps(sweeps);
@@ -293,6 +357,9 @@ export class BlockStore {
           this.statements.insertSweeps.run(height, sweepBytes);
         }
         this.insertRows('txs', txRows);
+        assert(this.statements.insertProgramBlock !== null, 'a writable store has the program index');
+        for (const program of programs) this.statements.insertProgramBlock.run(program, height);
+        this.statements.putMeta.run(PROGRAM_INDEX_META, Buffer.from(height.toString()));
         this.insertRows(
           'state',
           block.changes.map((c, i) => [c.key, block.values?.[i] ?? encodeStateEntry(c.after)]),
@@ -322,6 +389,72 @@ export class BlockStore {
       }
       statement.run(chunk.flat());
     }
+  }
+
+  /**
+   * Indexes every stored block above the index's height (all of them for a file from before the index), in one
+   * SQLite transaction with the new height, so a crash leaves the index as it was and the next open does it again.
+   */
+  private completeProgramIndex(): void {
+    const complete = this.db.transaction(() => {
+      const from = this.programIndexHeight();
+      const head = this.statements.maxHeight.get() as number | null;
+      if (head === null || BigInt(head) <= from) return;
+      // Rows above the index's height are stale by definition (none are expected): rewritten from the blocks.
+      this.db.prepare('DELETE FROM program_blocks WHERE height > ?').run(from);
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO program_blocks (program, height)
+           SELECT program, height FROM (SELECT paychain_program_of(bytes) AS program, height FROM txs WHERE height > ?)
+           WHERE program IS NOT NULL`,
+        )
+        .run(from);
+      const insertSwept = this.db.prepare('INSERT OR IGNORE INTO program_blocks (program, height) VALUES (?, ?)');
+      for (const { height, programs } of this.sweptAbove(from)) {
+        for (const program of programs) insertSwept.run(program, height);
+      }
+      this.statements.putMeta.run(PROGRAM_INDEX_META, Buffer.from(String(head)));
+    });
+    complete.immediate();
+  }
+
+  /** The height up to which `program_blocks` is complete (0: nothing indexed yet); the audit checks up to it. */
+  programIndexHeight(): bigint {
+    const value = this.getMeta(PROGRAM_INDEX_META);
+    if (value === undefined) return 0n;
+    const text = Buffer.from(value).toString();
+    if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new StoreError('store_corrupt', `meta ${PROGRAM_INDEX_META}: ${text}`);
+    return BigInt(text);
+  }
+
+  /** The programs named by each stored expiry sweep above `height`. */
+  private sweptAbove(height: bigint): Array<{ height: number; programs: Set<string> }> {
+    const rows = (this.statements.sweepsAbove?.all(height) ?? []) as Array<{ height: number; sweeps: Buffer }>;
+    return rows.map((row) => {
+      const decoded = decodeProgramSweeps(toBytes(row.sweeps, 'program sweeps'));
+      if (!decoded.ok) throw new StoreError('store_corrupt', `block ${row.height}: program sweeps: ${decoded.error}`);
+      return { height: row.height, programs: new Set(decoded.value.map((sweep) => sweep.program)) };
+    });
+  }
+
+  /**
+   * The heights of the stored blocks that touch `program` (a transaction of it, whatever its result, or an expiry
+   * sweep of it), ascending; [] for a program no block names. Certified or not: the caller bounds the height.
+   */
+  programHeights(program: string): bigint[] {
+    // One read transaction: the index, its height and the blocks above it from the same snapshot of the file.
+    const read = this.db.transaction((): bigint[] => {
+      const from = this.statements.programHeights === null ? 0n : this.programIndexHeight();
+      const indexed = (this.statements.programHeights?.all(program) ?? []) as number[];
+      const head = this.statements.maxHeight.get() as number | null;
+      if (head === null || BigInt(head) <= from) return indexed.map((h) => BigInt(h));
+      // Only a read-only open of a file indexed to below its head gets here: its newer blocks are read.
+      const heights = new Set<number>(indexed.filter((h) => BigInt(h) <= from));
+      for (const h of this.statements.unindexedTxHeights.all(from, program) as number[]) heights.add(h);
+      for (const swept of this.sweptAbove(from)) if (swept.programs.has(program)) heights.add(swept.height);
+      return [...heights].sort((a, b) => a - b).map((h) => BigInt(h));
+    });
+    return wrapSqlite('reading the program index', () => read());
   }
 
   putCertificate(height: bigint, certificate: Certificate): void {

@@ -1,6 +1,7 @@
 export {
   BlockStore,
   type BlockToCommit,
+  programOfTx,
   type StoredBlock,
   type StoredTx,
   StoreError,
