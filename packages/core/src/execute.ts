@@ -26,6 +26,7 @@ import {
   PROGRAM_SWEEP_BALANCES_MAX,
   PROGRAM_SWEEPS_MAX,
   PROGRAM_WINDOW_MS_MAX,
+  QUOTE_LIFETIME_MS_MAX,
   SCHEME_PARTICIPANTS_MAX,
   TX_EXPIRY_WINDOW_MS,
 } from './limits.ts';
@@ -589,6 +590,26 @@ class Executor {
       case 'settlement.close':
       case 'settlement.settle':
         return this.authorizeSettlement(body);
+      case 'fx.quote': {
+        const provider = this.activeOrg(body.provider);
+        if (provider === undefined) return 'org_not_found';
+        const quoteAccount = s.getAccount(body.quoteAccount);
+        if (quoteAccount === undefined) return 'account_not_found';
+        // The quote account's owners consent to the conversions debiting it, up to the capacity at the rate.
+        return this.orgSigned(provider.org) && this.ownersSigned(quoteAccount) ? 'ok' : 'unauthorized';
+      }
+      case 'fx.convert': {
+        const source = s.getAccount(body.source);
+        if (source === undefined) return 'account_not_found';
+        if (!this.ownersSigned(source)) return 'unauthorized';
+        return s.getQuote(body.quote) === undefined ? 'quote_not_found' : 'ok';
+      }
+      case 'fx.cancel': {
+        const quote = s.getQuote(body.quote);
+        if (quote === undefined) return 'quote_not_found';
+        const provider = this.activeOrg(quote.provider);
+        return provider !== undefined && this.orgSigned(provider.org) ? 'ok' : 'unauthorized';
+      }
       default:
         return assertNever(body, 'transaction body');
     }
@@ -713,6 +734,12 @@ class Executor {
         return this.settlementClose(body);
       case 'settlement.settle':
         return this.settlementSettle(body);
+      case 'fx.quote':
+        return this.fxQuote(body);
+      case 'fx.convert':
+        return this.fxConvert(body);
+      case 'fx.cancel':
+        return this.fxCancel(body);
       default:
         return assertNever(body, 'transaction body');
     }
@@ -1370,6 +1397,94 @@ class Executor {
       this.state.put({ ...balance, creditsPosted: balance.creditsPosted + amount });
     this.state.put({ ...window, status: 'settled', settledAt: this.ctx.time });
     this.state.put({ ...scheme, nextToSettle: scheme.nextToSettle + 1n });
+    return 'ok';
+  }
+
+  // ---- FX (docs/settlement.md, "FX") ----
+
+  private fxQuote(body: BodyOf<'fx.quote'>): Code {
+    if (this.state.getQuote(body.quote) !== undefined) return 'quote_exists';
+    const provider = this.activeOrg(body.provider);
+    assert(provider !== undefined, 'authorized provider exists');
+    const base = this.state.getAsset(body.baseAsset);
+    const quoted = this.state.getAsset(body.quoteAsset);
+    if (
+      !provider.org.roles.includes('liquidity') ||
+      base === undefined ||
+      quoted === undefined ||
+      body.baseAsset === body.quoteAsset ||
+      body.rateNum <= 0n ||
+      body.rateDen <= 0n ||
+      body.minBase <= 0n ||
+      body.minBase > body.maxBase ||
+      body.maxBase > body.capacity ||
+      body.capacity > AMOUNT_MAX ||
+      // The largest conversion must give something and stay within the money range.
+      (body.maxBase * body.rateNum) / body.rateDen > AMOUNT_MAX ||
+      (body.minBase * body.rateNum) / body.rateDen === 0n ||
+      body.expiresAt <= this.ctx.time ||
+      body.expiresAt > this.ctx.time + QUOTE_LIFETIME_MS_MAX ||
+      this.state.getAccount(body.baseAccount) === undefined ||
+      body.baseAccount === body.quoteAccount
+    ) {
+      return 'quote_invalid';
+    }
+    const { type: _, quote: id, ...fields } = body;
+    this.state.put({ kind: 'quote', id, ...fields, used: 0n, conversions: 0n, cancelled: false });
+    return 'ok';
+  }
+
+  /**
+   * Both legs or neither: the payer's base asset to the provider's base account, and ⌊base × rateNum / rateDen⌋ of
+   * the quote asset from the provider's quote account to the target. The fraction of a minor unit the floor drops
+   * stays with the provider (it priced the quote).
+   */
+  private fxConvert(body: BodyOf<'fx.convert'>): Code {
+    const quote = this.state.getQuote(body.quote);
+    assert(quote !== undefined, 'authorized quote exists');
+    if (quote.cancelled || this.ctx.time >= quote.expiresAt) return 'quote_expired';
+    if (body.rateNum !== quote.rateNum || body.rateDen !== quote.rateDen) return 'rate_mismatch';
+    if (body.baseAmount < quote.minBase || body.baseAmount > quote.maxBase) return 'amount_outside_quote';
+    if (quote.used + body.baseAmount > quote.capacity) return 'quote_exhausted';
+    const quoteAmount = (body.baseAmount * quote.rateNum) / quote.rateDen;
+    if (quoteAmount <= 0n || quoteAmount > AMOUNT_MAX) return 'amount_invalid';
+    if (body.source === quote.baseAccount || body.target === quote.quoteAccount) return 'same_account';
+    const source = this.usable(body.source);
+    if (typeof source === 'string') return source;
+    const target = this.usable(body.target);
+    if (typeof target === 'string') return target;
+    const providerBase = this.usable(quote.baseAccount);
+    if (typeof providerBase === 'string') return providerBase;
+    const providerQuote = this.usable(quote.quoteAccount);
+    if (typeof providerQuote === 'string') return providerQuote;
+    const debit = this.validateDebit(source, quote.baseAsset, body.baseAmount);
+    if (typeof debit === 'string') return debit;
+    const liquidity = this.balanceOf(quote.quoteAccount, quote.quoteAsset);
+    if (!providerQuote.flags.allowNegative && balanceAvailable(liquidity) < quoteAmount)
+      return 'insufficient_liquidity';
+    if (liquidity.debitsPosted + liquidity.debitsPending + quoteAmount > AMOUNT_MAX) return 'balance_overflow';
+    const baseCredit = this.balanceOf(quote.baseAccount, quote.baseAsset);
+    if (baseCredit.creditsPosted + baseCredit.creditsPending + body.baseAmount > AMOUNT_MAX) return 'balance_overflow';
+    const credit = this.balanceOf(body.target, quote.quoteAsset);
+    if (credit.creditsPosted + credit.creditsPending + quoteAmount > AMOUNT_MAX) return 'balance_overflow';
+    // Mutate: nothing below can fail. The source and the provider's base account may share no entry with the
+    // provider's quote account and the target (different assets or accounts, checked above).
+    this.state.put({ ...debit, debitsPosted: debit.debitsPosted + body.baseAmount });
+    const baseNow = this.balanceOf(quote.baseAccount, quote.baseAsset);
+    this.state.put({ ...baseNow, creditsPosted: baseNow.creditsPosted + body.baseAmount });
+    const liquidityNow = this.balanceOf(quote.quoteAccount, quote.quoteAsset);
+    this.state.put({ ...liquidityNow, debitsPosted: liquidityNow.debitsPosted + quoteAmount });
+    const creditNow = this.balanceOf(body.target, quote.quoteAsset);
+    this.state.put({ ...creditNow, creditsPosted: creditNow.creditsPosted + quoteAmount });
+    this.state.put({ ...quote, used: quote.used + body.baseAmount, conversions: quote.conversions + 1n });
+    return 'ok';
+  }
+
+  private fxCancel(body: BodyOf<'fx.cancel'>): Code {
+    const quote = this.state.getQuote(body.quote);
+    assert(quote !== undefined, 'authorized quote exists');
+    if (quote.cancelled || this.ctx.time >= quote.expiresAt) return 'quote_expired';
+    this.state.put({ ...quote, cancelled: true });
     return 'ok';
   }
 

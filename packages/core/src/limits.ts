@@ -53,6 +53,8 @@ export const BLOCK_BYTES_MAX = 16 * 1024 * 1024;
  * settlement touches at most this many participants.
  */
 export const SCHEME_PARTICIPANTS_MAX = 256;
+/** An FX quote lives at most this long from the block that posts it: a rate is a promise for minutes, not weeks. */
+export const QUOTE_LIFETIME_MS_MAX = DAY_MS;
 /** Programs the expiry sweep visits per block, in (validUntilMs, id) order; the rest are due at the next block. */
 export const PROGRAM_SWEEPS_MAX = 64;
 

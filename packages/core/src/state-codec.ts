@@ -31,6 +31,7 @@ const KIND_TAGS = {
   scheme: 9,
   participant: 10,
   window: 11,
+  quote: 12,
 } as const;
 const WINDOW_STATUSES: readonly WindowStatus[] = ['open', 'closed', 'settled'];
 /** Positions a window keeps at most: one per participant. */
@@ -209,6 +210,23 @@ export function encodeStateEntry(entry: StateEntry, prefix?: Uint8Array): Uint8A
         w.u64(p.net < 0n ? -p.net : p.net);
       }
       break;
+    case 'quote':
+      w.fixed(hexToBytes(entry.id), 16);
+      w.text(entry.provider, ORG_ID_BYTES_MAX);
+      w.text(entry.baseAsset, ASSET_ID_BYTES_MAX);
+      w.text(entry.quoteAsset, ASSET_ID_BYTES_MAX);
+      w.u64(entry.rateNum);
+      w.u64(entry.rateDen);
+      w.u64(entry.minBase);
+      w.u64(entry.maxBase);
+      w.u64(entry.capacity);
+      w.fixed(hexToBytes(entry.baseAccount), 16);
+      w.fixed(hexToBytes(entry.quoteAccount), 16);
+      w.u64(entry.expiresAt);
+      w.u64(entry.used);
+      w.u64(entry.conversions);
+      w.bool(entry.cancelled);
+      break;
     default:
       assertNever(entry, 'state entry');
   }
@@ -367,6 +385,25 @@ function readEntry(r: Reader): StateEntry {
       }
       return { kind: 'window', currency, seq, status, ...fields, positions };
     }
+    case KIND_TAGS.quote:
+      return {
+        kind: 'quote',
+        id: bytesToHex(r.fixed(16)),
+        provider: r.text(ORG_ID_BYTES_MAX),
+        baseAsset: r.text(ASSET_ID_BYTES_MAX),
+        quoteAsset: r.text(ASSET_ID_BYTES_MAX),
+        rateNum: r.u64(),
+        rateDen: r.u64(),
+        minBase: r.u64(),
+        maxBase: r.u64(),
+        capacity: r.u64(),
+        baseAccount: bytesToHex(r.fixed(16)),
+        quoteAccount: bytesToHex(r.fixed(16)),
+        expiresAt: r.u64(),
+        used: r.u64(),
+        conversions: r.u64(),
+        cancelled: r.bool(),
+      };
     default:
       throw new DecodeError(`unknown state entry kind ${tag}`);
   }

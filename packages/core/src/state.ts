@@ -201,6 +201,28 @@ export interface WindowEntry {
   readonly positions: readonly WindowPosition[];
 }
 
+/** A liquidity provider's FX quote, as posted, with what conversions used of it. */
+export interface QuoteEntry {
+  readonly kind: 'quote';
+  readonly id: Id128;
+  readonly provider: OrgId;
+  readonly baseAsset: AssetId;
+  readonly quoteAsset: AssetId;
+  readonly rateNum: bigint;
+  readonly rateDen: bigint;
+  readonly minBase: bigint;
+  readonly maxBase: bigint;
+  readonly capacity: bigint;
+  readonly baseAccount: AccountId;
+  readonly quoteAccount: AccountId;
+  readonly expiresAt: bigint;
+  /** Base amount converted so far. */
+  readonly used: bigint;
+  readonly conversions: bigint;
+  /** Withdrawn by the provider. */
+  readonly cancelled: boolean;
+}
+
 export type StateEntry =
   | OrgEntry
   | AssetEntry
@@ -212,7 +234,8 @@ export type StateEntry =
   | ProgramBalanceEntry
   | SchemeEntry
   | ParticipantEntry
-  | WindowEntry;
+  | WindowEntry
+  | QuoteEntry;
 
 export function orgKey(id: OrgId): string {
   return `org:${id}`;
@@ -251,6 +274,10 @@ export function windowKey(currency: CurrencyCode, seq: bigint): string {
   return `window:${currency}:${seq.toString().padStart(20, '0')}`;
 }
 
+export function quoteKey(id: Id128): string {
+  return `quote:${id}`;
+}
+
 export function entryKey(entry: StateEntry): string {
   switch (entry.kind) {
     case 'org':
@@ -275,6 +302,8 @@ export function entryKey(entry: StateEntry): string {
       return participantKey(entry.currency, entry.org);
     case 'window':
       return windowKey(entry.currency, entry.seq);
+    case 'quote':
+      return quoteKey(entry.id);
   }
 }
 
@@ -400,6 +429,10 @@ export class LedgerState {
   getProgram(id: Id128): ProgramEntry | undefined {
     const e = this.entries.get(programKey(id));
     return e?.kind === 'program' ? e : undefined;
+  }
+  getQuote(id: Id128): QuoteEntry | undefined {
+    const e = this.entries.get(quoteKey(id));
+    return e?.kind === 'quote' ? e : undefined;
   }
   getScheme(currency: CurrencyCode): SchemeEntry | undefined {
     const e = this.entries.get(schemeKey(currency));

@@ -25,6 +25,7 @@ export const TX_CODES = {
   scheme_not_found: 16,
   participant_not_found: 17,
   window_not_found: 18,
+  quote_not_found: 19,
   // Authorized but refused: these consume the id.
   org_exists: 20,
   org_invalid: 21,
@@ -81,6 +82,14 @@ export const TX_CODES = {
   window_not_closed: 79,
   window_settled: 80,
   window_out_of_order: 81,
+  // FX.
+  quote_exists: 82,
+  quote_invalid: 83,
+  quote_expired: 84,
+  rate_mismatch: 85,
+  amount_outside_quote: 86,
+  quote_exhausted: 87,
+  insufficient_liquidity: 88,
 } as const;
 
 export type TxCode = keyof typeof TX_CODES;
@@ -172,4 +181,12 @@ export const TX_CODE_MESSAGES: Readonly<Record<TxCode, string>> = {
   window_not_closed: 'the window is still open: close it before settling',
   window_settled: 'the window is settled already',
   window_out_of_order: 'an earlier window is not settled yet: windows settle in order',
+  quote_not_found: 'no such FX quote',
+  quote_exists: 'an FX quote with this id exists already',
+  quote_invalid: 'the quote is invalid (provider, assets, rate, amount limits or expiry)',
+  quote_expired: 'the FX quote has expired or was withdrawn',
+  rate_mismatch: 'the rate is not the quote rate (the payer saw another rate)',
+  amount_outside_quote: "the amount is outside the quote's limits per conversion",
+  quote_exhausted: "the conversion would pass the quote's capacity",
+  insufficient_liquidity: "the provider's account cannot pay the converted amount",
 };

@@ -55,6 +55,7 @@ export function heldByAsset(entries: Iterable<StateEntry>): Map<AssetId, AssetHe
       case 'merchant':
       case 'scheme':
       case 'window':
+      case 'quote':
         break;
       default:
         assertNever(e, 'state entry');

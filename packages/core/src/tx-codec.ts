@@ -36,6 +36,7 @@ import {
 } from './limits.ts';
 import {
   type Asset,
+  type FxBody,
   type Id128,
   type KycTier,
   type MoneyOp,
@@ -94,6 +95,9 @@ export const TX_TAGS: Readonly<Record<TxType, number>> = {
   'interbank.transfer': 54,
   'settlement.close': 55,
   'settlement.settle': 56,
+  'fx.quote': 60,
+  'fx.convert': 61,
+  'fx.cancel': 62,
 };
 const TYPE_BY_TAG = new Map<number, TxType>((Object.entries(TX_TAGS) as [TxType, number][]).map(([t, n]) => [n, t]));
 
@@ -362,6 +366,77 @@ function readSettlementBody(r: Reader, type: SettlementBody['type']): Settlement
   }
 }
 
+/** FX bodies: tag, quote id, then per type (see FxQuoteBody, FxConvertBody); u64 numbers big-endian. */
+function writeFxBody(w: Writer, body: FxBody): void {
+  w.u8(TX_TAGS[body.type]);
+  writeId(w, body.quote);
+  switch (body.type) {
+    case 'fx.quote':
+      assert(isOrgId(body.provider) && isAssetId(body.baseAsset) && isAssetId(body.quoteAsset), 'quote ids');
+      w.text(body.provider, ORG_ID_BYTES_MAX);
+      w.text(body.baseAsset, ASSET_ID_BYTES_MAX);
+      w.text(body.quoteAsset, ASSET_ID_BYTES_MAX);
+      w.u64(body.rateNum);
+      w.u64(body.rateDen);
+      w.u64(body.minBase);
+      w.u64(body.maxBase);
+      w.u64(body.capacity);
+      writeId(w, body.baseAccount);
+      writeId(w, body.quoteAccount);
+      w.u64(body.expiresAt);
+      return;
+    case 'fx.convert':
+      writeId(w, body.source);
+      writeId(w, body.target);
+      w.u64(body.baseAmount);
+      w.u64(body.rateNum);
+      w.u64(body.rateDen);
+      w.text(body.memo, MEMO_BYTES_MAX);
+      return;
+    case 'fx.cancel':
+      return;
+    default:
+      assertNever(body, 'fx body');
+  }
+}
+
+function readFxBody(r: Reader, type: FxBody['type']): FxBody {
+  const quote = readId(r, 'quote');
+  switch (type) {
+    case 'fx.quote':
+      return {
+        type,
+        quote,
+        provider: readOrgId(r, 'provider'),
+        baseAsset: readAssetId(r, 'base asset'),
+        quoteAsset: readAssetId(r, 'quote asset'),
+        rateNum: r.u64('rateNum'),
+        rateDen: r.u64('rateDen'),
+        minBase: r.u64('minBase'),
+        maxBase: r.u64('maxBase'),
+        capacity: r.u64('capacity'),
+        baseAccount: readId(r, 'base account'),
+        quoteAccount: readId(r, 'quote account'),
+        expiresAt: r.u64('expiresAt'),
+      };
+    case 'fx.convert':
+      return {
+        type,
+        quote,
+        source: readId(r, 'source'),
+        target: readId(r, 'target'),
+        baseAmount: r.u64('baseAmount'),
+        rateNum: r.u64('rateNum'),
+        rateDen: r.u64('rateDen'),
+        memo: r.text(MEMO_BYTES_MAX, 'memo'),
+      };
+    case 'fx.cancel':
+      return { type, quote };
+    default:
+      return assertNever(type, 'fx type');
+  }
+}
+
 function writeBody(w: Writer, body: TxBody): void {
   switch (body.type) {
     case 'org.add':
@@ -431,6 +506,11 @@ function writeBody(w: Writer, body: TxBody): void {
     case 'settlement.close':
     case 'settlement.settle':
       writeSettlementBody(w, body);
+      return;
+    case 'fx.quote':
+    case 'fx.convert':
+    case 'fx.cancel':
+      writeFxBody(w, body);
       return;
     case 'batch':
       w.u8(TX_TAGS[body.type]);
@@ -751,6 +831,10 @@ function readBody(r: Reader): TxBody {
     case 'settlement.close':
     case 'settlement.settle':
       return readSettlementBody(r, type);
+    case 'fx.quote':
+    case 'fx.convert':
+    case 'fx.cancel':
+      return readFxBody(r, type);
     case 'batch': {
       const count = r.u8('batch size');
       if (count < 1 || count > BATCH_ITEMS_MAX) throw new DecodeError(`batch: ${count} items, 1..${BATCH_ITEMS_MAX}`);

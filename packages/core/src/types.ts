@@ -324,6 +324,51 @@ export interface SettlementWindowBody {
   readonly window: bigint;
 }
 
+/**
+ * A liquidity provider's FX quote: it takes `baseAsset` into `baseAccount` and pays `quoteAsset` out of
+ * `quoteAccount` at `rateNum / rateDen` quote minor units per base minor unit, for conversions of `minBase..maxBase`,
+ * up to `capacity` in all, until block time `expiresAt`. Signed by the provider and the quote account's owners.
+ */
+export interface FxQuoteBody {
+  readonly type: 'fx.quote';
+  readonly quote: Id128;
+  readonly provider: OrgId;
+  readonly baseAsset: AssetId;
+  readonly quoteAsset: AssetId;
+  readonly rateNum: bigint;
+  readonly rateDen: bigint;
+  readonly minBase: bigint;
+  readonly maxBase: bigint;
+  readonly capacity: bigint;
+  readonly baseAccount: AccountId;
+  readonly quoteAccount: AccountId;
+  readonly expiresAt: bigint;
+}
+
+/**
+ * A conversion at a quote, both legs or neither: `baseAmount` of the base asset from `source` to the provider, and
+ * ⌊baseAmount × rateNum / rateDen⌋ of the quote asset from the provider to `target` (the payer's own account, or a
+ * merchant's: a cross-currency payment). Carries the rate the payer was shown; signed by the payer.
+ */
+export interface FxConvertBody {
+  readonly type: 'fx.convert';
+  readonly quote: Id128;
+  readonly source: AccountId;
+  readonly target: AccountId;
+  readonly baseAmount: bigint;
+  readonly rateNum: bigint;
+  readonly rateDen: bigint;
+  readonly memo: string;
+}
+
+/** The provider withdraws a quote before it expires. */
+export interface FxCancelBody {
+  readonly type: 'fx.cancel';
+  readonly quote: Id128;
+}
+
+export type FxBody = FxQuoteBody | FxConvertBody | FxCancelBody;
+
 export type SettlementBody =
   | SettlementSchemeBody
   | SettlementJoinBody
@@ -344,7 +389,8 @@ export type TxBody =
   | MoneyOp
   | BatchBody
   | ProgramBody
-  | SettlementBody;
+  | SettlementBody
+  | FxBody;
 
 export type TxType = TxBody['type'];
 

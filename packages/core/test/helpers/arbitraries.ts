@@ -233,6 +233,34 @@ const settlementBodyArbs = {
   'settlement.settle': fc
     .record({ currency: currencyArb, window: u64Arb })
     .map((b): TxBody => ({ type: 'settlement.settle', ...b })),
+  'fx.quote': fc
+    .record({
+      quote: id128Arb,
+      provider: orgIdArb,
+      baseAsset: assetIdArb,
+      quoteAsset: assetIdArb,
+      rateNum: u64Arb,
+      rateDen: u64Arb,
+      minBase: u64Arb,
+      maxBase: u64Arb,
+      capacity: u64Arb,
+      baseAccount: id128Arb,
+      quoteAccount: id128Arb,
+      expiresAt: u64Arb,
+    })
+    .map((b): TxBody => ({ type: 'fx.quote', ...b })),
+  'fx.convert': fc
+    .record({
+      quote: id128Arb,
+      source: id128Arb,
+      target: id128Arb,
+      baseAmount: u64Arb,
+      rateNum: u64Arb,
+      rateDen: u64Arb,
+      memo: textArb(MEMO_BYTES_MAX, 40),
+    })
+    .map((b): TxBody => ({ type: 'fx.convert', ...b })),
+  'fx.cancel': fc.record({ quote: id128Arb }).map((b): TxBody => ({ type: 'fx.cancel', ...b })),
 } as const;
 
 export const bodyArbs: Readonly<Record<TxBody['type'], fc.Arbitrary<TxBody>>> = {
