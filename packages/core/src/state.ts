@@ -373,6 +373,8 @@ export class LedgerState {
   private readonly assets = new Set<AssetId>();
   /** Organization ids, kept so quorum checks read a handful of entries, not the whole state. */
   private readonly orgIds = new Set<OrgId>();
+  /** Banks in each currency's settlement scheme, so a view of the scheme reads its participants only. */
+  private readonly schemeParticipants = new Map<CurrencyCode, Set<OrgId>>();
   /** Programs not yet swept, by id → validUntilMs: the expiry sweep reads these, not the whole state. */
   private readonly openPrograms = new Map<Id128, bigint>();
   /** The same programs by (validUntilMs, id), so a block finds the due ones without visiting every open program. */
@@ -433,6 +435,15 @@ export class LedgerState {
   getQuote(id: Id128): QuoteEntry | undefined {
     const e = this.entries.get(quoteKey(id));
     return e?.kind === 'quote' ? e : undefined;
+  }
+  /** The banks in a currency's scheme, by org id. */
+  participantsOf(currency: CurrencyCode): ParticipantEntry[] {
+    const out: ParticipantEntry[] = [];
+    for (const org of [...(this.schemeParticipants.get(currency) ?? [])].sort()) {
+      const participant = this.getParticipant(currency, org);
+      if (participant !== undefined) out.push(participant);
+    }
+    return out;
   }
   getScheme(currency: CurrencyCode): SchemeEntry | undefined {
     const e = this.entries.get(schemeKey(currency));
@@ -560,6 +571,14 @@ export class LedgerState {
     this.trackProgram(entry);
     if (entry.kind === 'asset') this.assets.add(entry.asset.id);
     if (entry.kind === 'org') this.orgIds.add(entry.org.id);
+    if (entry.kind === 'participant') {
+      let orgs = this.schemeParticipants.get(entry.currency);
+      if (orgs === undefined) {
+        orgs = new Set();
+        this.schemeParticipants.set(entry.currency, orgs);
+      }
+      orgs.add(entry.org);
+    }
     if (entry.kind !== 'pending') return;
     if (entry.state === 'pending') {
       if (this.openPendings.get(entry.id) !== entry.timeoutAt) this.timeouts.push(entry.id, entry.timeoutAt);

@@ -39,6 +39,7 @@ import {
   TX_CODE_MESSAGES,
   TX_DISBURSE_BYTES_MAX,
   type TxCode,
+  type WindowEntry,
 } from '@paychain/core';
 import type { StoredBlock } from '@paychain/store';
 import { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';
@@ -81,6 +82,9 @@ export const API_ERROR_STATUS = {
   tx_not_found: 404,
   block_not_found: 404,
   account_not_found: 404,
+  scheme_not_found: 404,
+  window_not_found: 404,
+  quote_not_found: 404,
   id_in_flight: 409,
   body_too_large: 413,
   unsupported_media_type: 415,
@@ -248,6 +252,19 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
     scope.get('/v1/chain/head', { schema: schemas.getHead }, async () => api.head());
     scope.get<{ Params: { id: string } }>('/v1/accounts/:id', { schema: schemas.getAccount }, async (request) =>
       api.account(request.params.id),
+    );
+    scope.get<{ Params: { currency: string } }>(
+      '/v1/settlement/:currency',
+      { schema: schemas.getScheme },
+      async (request) => api.scheme(request.params.currency),
+    );
+    scope.get<{ Params: { currency: string; seq: string } }>(
+      '/v1/settlement/:currency/windows/:seq',
+      { schema: schemas.getWindow },
+      async (request) => api.window(request.params.currency, request.params.seq),
+    );
+    scope.get<{ Params: { id: string } }>('/v1/fx/quotes/:id', { schema: schemas.getQuote }, async (request) =>
+      api.quote(request.params.id),
     );
     // No HEAD twin: a HEAD request would hold a stream open that can carry no events.
     scope.get('/v1/events/blocks', { schema: schemas.streamBlocks, exposeHeadRoute: false }, (_request, reply) => {
@@ -480,6 +497,97 @@ class NodeApi {
       balances,
     };
   }
+
+  /**
+   * A currency's settlement scheme: its participants with their liquidity (pledged, owed, the open window's net,
+   * exposure and headroom under the cap), and its latest windows, newest first.
+   */
+  scheme(currency: string) {
+    const ledger = this.consortium.primary.ledger;
+    const scheme = ledger.getScheme(currency);
+    if (scheme === undefined)
+      throw new HttpApiError('scheme_not_found', `no settlement scheme for ${currency}`, { currency });
+    const open = ledger.getWindow(currency, scheme.openWindow);
+    const participants = ledger.participantsOf(currency).map((p) => {
+      const net = open?.positions.find((position) => position.org === p.org)?.net ?? 0n;
+      const exposure = p.owed + (net < 0n ? -net : 0n);
+      return {
+        org: p.org,
+        depositAsset: p.depositAsset,
+        settlementAccount: p.settlementAccount,
+        pledged: p.pledged.toString(),
+        owed: p.owed.toString(),
+        openNet: net.toString(),
+        exposure: exposure.toString(),
+        headroom: (p.pledged - exposure).toString(),
+      };
+    });
+    const windows = [];
+    for (let seq = scheme.openWindow; seq >= 1n && windows.length < SCHEME_WINDOWS_SHOWN; seq--) {
+      const window = ledger.getWindow(currency, seq);
+      if (window !== undefined) windows.push(windowToJson(window));
+    }
+    return {
+      currency,
+      settlementOrg: scheme.settlementOrg,
+      settlementAsset: scheme.settlementAsset,
+      openWindow: scheme.openWindow.toString(),
+      nextToSettle: scheme.nextToSettle.toString(),
+      participants,
+      windows,
+    };
+  }
+
+  window(currency: string, seqText: string) {
+    // The route's schema took digits only.
+    const window = this.consortium.primary.ledger.getWindow(currency, BigInt(seqText));
+    if (window === undefined) {
+      throw new HttpApiError('window_not_found', `no window ${seqText} of ${currency}`, { currency, window: seqText });
+    }
+    return windowToJson(window);
+  }
+
+  quote(id: string) {
+    const quote = this.consortium.primary.ledger.getQuote(id);
+    if (quote === undefined) throw new HttpApiError('quote_not_found', `no FX quote ${id}`, { id });
+    return {
+      id: quote.id,
+      provider: quote.provider,
+      baseAsset: quote.baseAsset,
+      quoteAsset: quote.quoteAsset,
+      rateNum: quote.rateNum.toString(),
+      rateDen: quote.rateDen.toString(),
+      minBase: quote.minBase.toString(),
+      maxBase: quote.maxBase.toString(),
+      capacity: quote.capacity.toString(),
+      used: quote.used.toString(),
+      conversions: quote.conversions.toString(),
+      baseAccount: quote.baseAccount,
+      quoteAccount: quote.quoteAccount,
+      expiresAt: quote.expiresAt.toString(),
+      cancelled: quote.cancelled,
+    };
+  }
+}
+
+/** Windows a scheme view lists, newest first; older ones by number. */
+const SCHEME_WINDOWS_SHOWN = 50;
+
+function windowToJson(window: WindowEntry) {
+  return {
+    currency: window.currency,
+    seq: window.seq.toString(),
+    status: window.status,
+    opened: { height: window.openedHeight.toString(), index: window.openedIndex, time: window.openedAt.toString() },
+    closed:
+      window.status === 'open'
+        ? null
+        : { height: window.closedHeight.toString(), index: window.closedIndex, time: window.closedAt.toString() },
+    settledAt: window.status === 'settled' ? window.settledAt.toString() : null,
+    payments: window.payments.toString(),
+    gross: window.gross.toString(),
+    positions: window.positions.map((p) => ({ org: p.org, net: p.net.toString() })),
+  };
 }
 
 // ---- JSON forms ----

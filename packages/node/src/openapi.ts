@@ -152,6 +152,9 @@ export interface HttpApiSchemas {
   readonly getBlock: FastifySchema;
   readonly getHead: FastifySchema;
   readonly getAccount: FastifySchema;
+  readonly getScheme: FastifySchema;
+  readonly getWindow: FastifySchema;
+  readonly getQuote: FastifySchema;
   readonly streamBlocks: FastifySchema;
   readonly health: FastifySchema;
   readonly metrics: FastifySchema;
@@ -390,6 +393,40 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
         },
         ...errors,
       },
+    },
+    getScheme: {
+      operationId: 'getScheme',
+      tags: ['settlement'],
+      summary:
+        "A currency's settlement scheme: participants with pledged liquidity, what they owe, the open window's net, " +
+        'exposure and headroom under the net debit cap; the latest windows, newest first (amounts in minor units)',
+      params: {
+        type: 'object',
+        required: ['currency'],
+        properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+      },
+      response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+    },
+    getWindow: {
+      operationId: 'getWindow',
+      tags: ['settlement'],
+      summary: 'One settlement window: status, where it opened and closed, payments, gross and net positions',
+      params: {
+        type: 'object',
+        required: ['currency', 'seq'],
+        properties: {
+          currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+          seq: { type: 'string', pattern: '^[1-9][0-9]{0,18}$' },
+        },
+      },
+      response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+    },
+    getQuote: {
+      operationId: 'getQuote',
+      tags: ['settlement'],
+      summary: 'An FX quote: pair, rate, limits, capacity and what conversions used of it, expiry',
+      params: { type: 'object', required: ['id'], properties: { id: idSchema } },
+      response: { 200: { type: 'object', additionalProperties: true }, ...errors },
     },
     getAccount: {
       operationId: 'getAccount',
