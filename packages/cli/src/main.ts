@@ -14,6 +14,7 @@ import { registerNetwork } from './commands/network.ts';
 import { registerProgram } from './commands/program.ts';
 import { registerQr } from './commands/qr.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSettlement } from './commands/settlement.ts';
 import { reportError } from './errors.ts';
 
 const program = new Command();
@@ -33,6 +34,7 @@ registerAml(program);
 registerAnalytics(program);
 registerGenerate(program);
 registerProgram(program);
+registerSettlement(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -154,6 +154,7 @@ export {
   encodeTransaction,
   encodeTxSigningBytes,
   isAssetId,
+  isCurrencyCode,
   isId128,
   isMcc,
   isOrgId,

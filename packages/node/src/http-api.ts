@@ -253,6 +253,7 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
     scope.get<{ Params: { id: string } }>('/v1/accounts/:id', { schema: schemas.getAccount }, async (request) =>
       api.account(request.params.id),
     );
+    scope.get('/v1/assets', { schema: schemas.listAssets }, async () => api.assets());
     scope.get<{ Params: { currency: string } }>(
       '/v1/settlement/:currency',
       { schema: schemas.getScheme },
@@ -495,6 +496,25 @@ class NodeApi {
       threshold: account.threshold,
       openedAt: account.openedAt.toString(),
       balances,
+    };
+  }
+
+  /** Every asset with its issuer, decimals and supply, by id. */
+  assets() {
+    const ledger = this.consortium.primary.ledger;
+    return {
+      items: ledger.assetIds().map((id) => {
+        const entry = ledger.getAsset(id);
+        assert(entry !== undefined, `asset ${id} is defined`);
+        return {
+          id,
+          name: entry.asset.name,
+          issuer: entry.asset.issuer,
+          decimals: entry.asset.decimals,
+          minted: entry.minted.toString(),
+          burned: entry.burned.toString(),
+        };
+      }),
     };
   }
 

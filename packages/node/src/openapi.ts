@@ -152,6 +152,7 @@ export interface HttpApiSchemas {
   readonly getBlock: FastifySchema;
   readonly getHead: FastifySchema;
   readonly getAccount: FastifySchema;
+  readonly listAssets: FastifySchema;
   readonly getScheme: FastifySchema;
   readonly getWindow: FastifySchema;
   readonly getQuote: FastifySchema;
@@ -386,6 +387,35 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
                   height: decimalSchema,
                   certifiedHeight: decimalSchema,
                   validator: { type: 'boolean' },
+                },
+              },
+            },
+          },
+        },
+        ...errors,
+      },
+    },
+    listAssets: {
+      operationId: 'listAssets',
+      tags: ['accounts'],
+      summary: 'Every asset: id, name, issuer, decimals, minted and burned (minor units)',
+      response: {
+        200: {
+          type: 'object',
+          required: ['items'],
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['id', 'name', 'issuer', 'decimals', 'minted', 'burned'],
+                properties: {
+                  id: { type: 'string' },
+                  name: { type: 'string' },
+                  issuer: { type: 'string' },
+                  decimals: { type: 'integer' },
+                  minted: decimalSchema,
+                  burned: decimalSchema,
                 },
               },
             },
