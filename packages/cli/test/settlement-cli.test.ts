@@ -169,6 +169,15 @@ describe('paychain settlement and fx against a running node', () => {
     expect(again.stderr).toMatch(/window_not_open/);
     const settled = await runCli(['settlement', 'settle', '--url', url, '--data', dir, '--org', 'cb']);
     expect(settled.code, describeRun(['settlement', 'settle'], settled)).toBe(0);
+    const report = await runCli(['settlement', 'report', '--url', url, '--window', '1']);
+    expect(report.code, describeRun(['settlement', 'report'], report)).toBe(0);
+    expect(
+      report.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('payment,'))
+        .map((l) => l.split(',').slice(4)),
+    ).toEqual([['bank', 'icbc', '123456']]);
+    expect(report.stdout.trimEnd().endsWith('reconciled,,,,,,1')).toBe(true);
     const json = await runCli(['settlement', 'windows', '--url', url, '--json']);
     const scheme = JSON.parse(json.stdout) as { windows: Array<{ seq: string; status: string }> };
     expect(scheme.windows.map((w) => [w.seq, w.status])).toEqual([

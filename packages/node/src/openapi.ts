@@ -155,6 +155,7 @@ export interface HttpApiSchemas {
   readonly listAssets: FastifySchema;
   readonly getScheme: FastifySchema;
   readonly getWindow: FastifySchema;
+  readonly getWindowReport: FastifySchema;
   readonly getQuote: FastifySchema;
   readonly streamBlocks: FastifySchema;
   readonly health: FastifySchema;
@@ -450,6 +451,22 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
         },
       },
       response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+    },
+    getWindowReport: {
+      operationId: 'getWindowReport',
+      tags: ['settlement'],
+      summary:
+        "A window's settlement report as CSV: every interbank payment in it, each bank's net as the payments add up " +
+        'and as the window recorded it, totals, and whether they reconcile (kind,height,index,tx_id,payer_bank,payee_bank,amount_minor)',
+      params: {
+        type: 'object',
+        required: ['currency', 'seq'],
+        properties: {
+          currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+          seq: { type: 'string', pattern: '^[1-9][0-9]{0,18}$' },
+        },
+      },
+      response: { 200: { type: 'string' }, ...errors },
     },
     getQuote: {
       operationId: 'getQuote',

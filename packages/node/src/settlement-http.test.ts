@@ -191,6 +191,27 @@ describe('settlement and FX over the peer API', () => {
       expect(peer.ledger.getParticipant('CNY', 'bank')?.pledged).toBe(40_000n);
       expect(peer.ledger.getBalance(ACC.icbcSettle, 'RES-CNY')?.creditsPosted).toBe(60_000n);
     }
+    // The settlement report lists the window's payment and reconciles it with the window; the refused one is not in it.
+    const report = await app.inject({ method: 'GET', url: '/v1/settlement/CNY/windows/1/report.csv' });
+    expect(report.headers['content-type']).toContain('text/csv');
+    const lines = report.body.trim().split('\n');
+    expect(lines[0]).toBe('kind,height,index,tx_id,payer_bank,payee_bank,amount_minor');
+    expect(lines.filter((l) => l.startsWith('payment,')).map((l) => l.split(',').slice(4))).toEqual([
+      ['bank', 'icbc', '60000'],
+    ]);
+    expect(lines).toContain('net,,,,bank,,-60000');
+    expect(lines).toContain('net_recorded,,,,icbc,,60000');
+    expect(lines.at(-1)).toBe('reconciled,,,,,,1');
+    // A payment after the close is in window 2, not 1.
+    expect(await post(pay(100_00n))).toBe('ok');
+    const open = (await app.inject({ method: 'GET', url: '/v1/settlement/CNY/windows/2/report.csv' })).body;
+    expect(
+      open
+        .split('\n')
+        .filter((l) => l.startsWith('payment,'))
+        .map((l) => l.split(',').at(-1)),
+    ).toEqual(['10000']);
+    expect(open.trim().split('\n').at(-1)).toBe('reconciled,,,,,,1');
     for (const url of ['/v1/settlement/HKD', '/v1/settlement/CNY/windows/9']) {
       const missing = await app.inject({ method: 'GET', url });
       expect(missing.statusCode).toBe(404);

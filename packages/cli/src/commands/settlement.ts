@@ -7,6 +7,7 @@
  * (`GET /v1/assets`); what is about to be signed is printed first. A ledger refusal exits 1 with its code.
  */
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import {
   bytesToHex,
   formatAmount,
@@ -223,6 +224,35 @@ export function registerSettlement(program: Command): void {
         console.log(
           `window ${w.seq} ${w.status.padEnd(8)} ${w.payments} payments, gross ${money(w.gross)}${nets === '' ? '' : `: ${nets}`}`,
         );
+      }
+    });
+
+  settlement
+    .command('report')
+    .description(
+      "a window's settlement report as CSV: every interbank payment in it, each bank's net summed and as recorded, totals; exit 1 unless they reconcile",
+    )
+    .requiredOption('--url <url>', "a node's peer API")
+    .requiredOption('--window <n>', 'the window')
+    .option('--currency <code>', 'ISO 4217 code', 'CNY')
+    .option('--out <file>', 'write the CSV there instead of standard output')
+    .action(async (opts: { url: string; window: string; currency: string; out?: string }) => {
+      nodeClient(opts.url);
+      const currency = currencyOption(opts.currency);
+      const window = windowOption(opts.window);
+      const path = `/v1/settlement/${currency}/windows/${window}/report.csv`;
+      let response: Response;
+      try {
+        response = await fetch(`${opts.url.replace(/\/$/, '')}${path}`);
+      } catch (error) {
+        throw new CliError(`no node answers at ${opts.url}: ${(error as Error).message}`);
+      }
+      const text = await response.text();
+      if (response.status !== 200) throw new CliError(`GET ${path}: ${response.status} ${text.slice(0, 200)}`);
+      if (opts.out === undefined) process.stdout.write(text);
+      else writeFileSync(opts.out, text);
+      if (!text.trimEnd().endsWith('reconciled,,,,,,1')) {
+        throw new CliError(`window ${window} does not reconcile with its payments: see the net and net_recorded lines`);
       }
     });
 
