@@ -97,7 +97,23 @@ describe('paychain --help', () => {
     { command: ['gateway', 'grant-ops'], options: ['--data <dir>', '--phone <e164>', '--db <spec>'] },
     { command: ['gateway', 'revoke-ops'], options: ['--data <dir>', '--phone <e164>'] },
     { command: ['bench', 'programs'], options: ['--beneficiaries <n>', '--spends <n>', '--json'] },
+    { command: ['bench', 'settlement'], options: ['--payments <n>', '--window <n>', '--json'] },
     { command: ['program', 'cosign'], options: ['--data <dir>', '--org <id>', '--proposal <text>'] },
+    { command: ['settlement', 'windows'], options: ['--url <url>', '--currency <code>', '--json'] },
+    { command: ['settlement', 'close'], options: ['--url <url>', '--data <dir>', '--org <id>', '--window <n>'] },
+    { command: ['settlement', 'settle'], options: ['--url <url>', '--data <dir>', '--org <id>', '--window <n>'] },
+    { command: ['settlement', 'report'], options: ['--url <url>', '--window <n>', '--out <file>'] },
+    {
+      command: ['fx', 'quote'],
+      options: [
+        '--base <asset>',
+        '--quote <asset>',
+        '--rate <decimal>',
+        '--capacity <amount>',
+        '--valid-for <seconds>',
+      ],
+    },
+    { command: ['fx', 'convert'], options: ['--quote <id>', '--source <id>', '--target <id>', '--amount <amount>'] },
     {
       command: ['bench', 'analytics'],
       options: ['--rows <n>', '--aml-seeds <list>', '--aml-users <n>', '--clickhouse', '--json'],

@@ -6,6 +6,7 @@ import { benchCluster } from '../bench/cluster.ts';
 import { benchGateway } from '../bench/gateway.ts';
 import { benchLedger } from '../bench/ledger.ts';
 import { benchPrograms } from '../bench/programs.ts';
+import { benchSettlement, formatSettlementSummary } from '../bench/settlement.ts';
 import { CliError } from '../errors.ts';
 import { parsePositive } from '../options.ts';
 
@@ -101,6 +102,27 @@ export function registerBench(program: Command): void {
         log: opts.json ? () => {} : (line) => console.error(line),
       });
       console.log(JSON.stringify(result, null, opts.json ? undefined : 2));
+    });
+  bench
+    .command('settlement')
+    .description(
+      'interbank settlement: cross-bank payments/s against same-bank transfers in the same run, and the latency to close and settle a window of --window payments',
+    )
+    .option('--payments <n>', 'same-bank payments (and as many cross-bank ones)', parsePositive('--payments'), 20_000)
+    .option(
+      '--window <n>',
+      'cross-bank payments in the window that is closed and settled',
+      parsePositive('--window'),
+      1_000_000,
+    )
+    .option('--json', 'print only the JSON result')
+    .action(async (opts: { payments: number; window: number; json?: boolean }) => {
+      const result = await benchSettlement({
+        payments: opts.payments,
+        window: opts.window,
+        log: opts.json ? () => {} : (line) => console.error(line),
+      });
+      console.log(opts.json ? JSON.stringify(result) : formatSettlementSummary(result));
     });
   bench
     .command('cluster')
