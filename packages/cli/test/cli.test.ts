@@ -73,6 +73,8 @@ describe('paychain --help', () => {
         '--orderer <urls>',
         '--unsafe',
         '--block-txs <n>',
+        '--close-windows <seconds>',
+        '--settlement-org <id>',
       ],
     },
     {
@@ -655,6 +657,16 @@ describe('refusals of other bad input', () => {
     expectRefused(garbage, /not-json\.txt: not valid JSON/);
     expectRefused(withoutGenesis, /cannot read .*no-genesis\/genesis\.json/);
     expectRefused(badReceipt, /empty-receipt\.json: receipt\.tx: expected hex/);
+  });
+
+  it('start: --close-windows without --settlement-org, and a zero interval', async () => {
+    const dir = join(root, 'start-refusals');
+    const [alone, zero] = await Promise.all([
+      cli(['start', '--data', dir, '--close-windows', '60']),
+      cli(['start', '--data', dir, '--close-windows', '0', '--settlement-org', 'cb']),
+    ]);
+    expectRefused(alone, /--close-windows and --settlement-org go together/, 2);
+    expectRefused(zero, /--close-windows must be a positive integer/);
   });
 
   it('simulate: no genesis, a zero payment count, a bad seed', async () => {

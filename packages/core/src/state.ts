@@ -375,6 +375,8 @@ export class LedgerState {
   private readonly orgIds = new Set<OrgId>();
   /** Banks in each currency's settlement scheme, so a view of the scheme reads its participants only. */
   private readonly schemeParticipants = new Map<CurrencyCode, Set<OrgId>>();
+  /** Currencies with a settlement scheme. */
+  private readonly schemeCurrencies = new Set<CurrencyCode>();
   /** Programs not yet swept, by id → validUntilMs: the expiry sweep reads these, not the whole state. */
   private readonly openPrograms = new Map<Id128, bigint>();
   /** The same programs by (validUntilMs, id), so a block finds the due ones without visiting every open program. */
@@ -436,6 +438,16 @@ export class LedgerState {
     const e = this.entries.get(quoteKey(id));
     return e?.kind === 'quote' ? e : undefined;
   }
+  /** The settlement schemes, by currency. */
+  schemes(): SchemeEntry[] {
+    const out: SchemeEntry[] = [];
+    for (const currency of [...this.schemeCurrencies].sort()) {
+      const scheme = this.getScheme(currency);
+      if (scheme !== undefined) out.push(scheme);
+    }
+    return out;
+  }
+
   /** The banks in a currency's scheme, by org id. */
   participantsOf(currency: CurrencyCode): ParticipantEntry[] {
     const out: ParticipantEntry[] = [];
@@ -571,6 +583,7 @@ export class LedgerState {
     this.trackProgram(entry);
     if (entry.kind === 'asset') this.assets.add(entry.asset.id);
     if (entry.kind === 'org') this.orgIds.add(entry.org.id);
+    if (entry.kind === 'scheme') this.schemeCurrencies.add(entry.currency);
     if (entry.kind === 'participant') {
       let orgs = this.schemeParticipants.get(entry.currency);
       if (orgs === undefined) {

@@ -93,3 +93,4 @@ export {
 export { FinalReceipts, RECEIPT_BLOCKS_CACHED_MAX, storedReceipt } from './stored-receipt.ts';
 export { auditPeerStore, type ChainAudit } from './verify-chain.ts';
 export { VerifyPool } from './verify-pool.ts';
+export { WindowScheduler, type WindowSchedulerEvent, type WindowSchedulerOptions } from './window-scheduler.ts';

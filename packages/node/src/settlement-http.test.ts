@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consortium } from './consortium.ts';
 import { consortiumOptionsOf, DEFAULT_ORGS, initDataDir, openDataDir } from './data-dir.ts';
 import { createHttpApi } from './http-api.ts';
+import { WindowScheduler, type WindowSchedulerEvent } from './window-scheduler.ts';
 
 const CHAIN_ID = 'paychain-settlement-http-test';
 const ACC = {
@@ -217,6 +218,57 @@ describe('settlement and FX over the peer API', () => {
       expect(missing.statusCode).toBe(404);
       expect(missing.json<{ error: { code: string } }>().error.code).toMatch(/^(scheme|window)_not_found$/);
     }
+  });
+
+  it('closes windows on a schedule and, as the institution, settles them in order; an operator only closes', async () => {
+    const pay = () =>
+      tx(
+        { type: 'interbank.transfer', currency: 'CNY', source: ACC.payer, target: ACC.payee, amount: 10_00n, memo: '' },
+        payer,
+      );
+    const events: WindowSchedulerEvent[] = [];
+    const ledger = consortium.primary.ledger;
+    const before = ledger.getScheme('CNY');
+    if (before === undefined) throw new Error('scheme');
+    // An operator: closes the window with payments, cannot settle.
+    const operator = new WindowScheduler({
+      node: consortium,
+      org: 'network',
+      signer: signer('network'),
+      intervalMs: 1000,
+    });
+    expect(await post(pay())).toBe('ok');
+    await operator.round();
+    expect(ledger.getScheme('CNY')).toMatchObject({
+      openWindow: before.openWindow + 1n,
+      nextToSettle: before.nextToSettle,
+    });
+    // A round with no payment in the open window closes nothing.
+    await operator.round();
+    expect(ledger.getScheme('CNY')?.openWindow).toBe(before.openWindow + 1n);
+    // The institution, on its timer: closes the next window with payments and settles both, in order.
+    const institution = new WindowScheduler({
+      node: consortium,
+      org: 'cb',
+      signer: signer('cb'),
+      intervalMs: 50,
+      onEvent: (event) => events.push(event),
+    });
+    expect(await post(pay())).toBe('ok');
+    institution.start();
+    for (let i = 0; i < 100 && ledger.getScheme('CNY')?.nextToSettle !== before.openWindow + 2n; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await institution.stop();
+    expect(ledger.getScheme('CNY')).toMatchObject({
+      openWindow: before.openWindow + 2n,
+      nextToSettle: before.openWindow + 2n,
+    });
+    expect(events.filter((e) => e.kind !== 'refused')).toEqual([
+      { kind: 'closed', currency: 'CNY', window: before.openWindow + 1n },
+      { kind: 'settled', currency: 'CNY', window: before.openWindow },
+      { kind: 'settled', currency: 'CNY', window: before.openWindow + 1n },
+    ]);
   });
 
   it('shows an FX quote and what a conversion used of it', async () => {

@@ -25,6 +25,7 @@ import {
   type LedgerNode,
   ledgerPath,
   openDataDir,
+  WindowScheduler,
 } from '@paychain/node';
 import type { Command } from 'commander';
 import { CliError } from '../errors.ts';
@@ -212,6 +213,25 @@ async function seedDemoProgram(
   await programs.disburse(program.record.id, [{ beneficiary: { phone: wallet.phone }, amount: '500.00' }]);
 }
 
+/** Closes (and, as the settlement institution, settles) windows every `seconds`, logging what it did. */
+function windowSchedulerOf(node: LedgerNode, dataDir: string, org: string, seconds: number): WindowScheduler {
+  const keys = openDataDir(dataDir, keyPassphrase()).keys.get(org);
+  if (keys === undefined) throw new CliError(`--settlement-org: ${dataDir} holds no keys of ${org}`, 2);
+  console.log(`settlement windows: closed every ${seconds} s by ${org}`);
+  return new WindowScheduler({
+    node,
+    org,
+    signer: { privateKey: keys.adminPrivateKey, publicKey: keys.adminPublicKey },
+    intervalMs: seconds * 1000,
+    onEvent: (event) => {
+      if (event.kind === 'error') console.error(`settlement windows: ${event.message}`);
+      else if (event.kind === 'refused') {
+        console.error(`settlement windows: ${event.action} ${event.currency} ${event.window} refused: ${event.code}`);
+      } else console.log(`settlement window ${event.currency} ${event.window} ${event.kind}`);
+    },
+  });
+}
+
 /** The organization that issues the chain's first asset, if this directory holds its keys. */
 export function gatewayIssuerOf(data: DataDir): GatewayIssuer | null {
   const org = data.genesis.assets[0]?.issuer;
@@ -274,6 +294,12 @@ export function registerRun(program: Command): void {
       BLOCK_INTERVAL_MS_DEFAULT,
     )
     .option(
+      '--close-windows <seconds>',
+      'close each settlement window that has payments every so many seconds (and settle it, as the institution)',
+      parsePositive('--close-windows'),
+    )
+    .option('--settlement-org <id>', 'with --close-windows: the organization whose key closes (and settles) windows')
+    .option(
       '--verify-workers <n>',
       'with --orderer: signature-checking threads (default: one per core)',
       parsePositive('--verify-workers'),
@@ -291,9 +317,14 @@ export function registerRun(program: Command): void {
         blockTxs: number;
         blockIntervalMs: number;
         verifyWorkers?: number;
+        closeWindows?: number;
+        settlementOrg?: string;
       }) => {
         if (opts.publicUrl !== undefined && !/^https?:\/\/[^\s/]+(\/.*)?$/.test(opts.publicUrl)) {
           throw new CliError(`--public-url: "${opts.publicUrl}" is not an http(s) URL`, 2);
+        }
+        if ((opts.closeWindows === undefined) !== (opts.settlementOrg === undefined)) {
+          throw new CliError('--close-windows and --settlement-org go together', 2);
         }
         let node: LedgerNode;
         if (opts.orderer === undefined) {
@@ -314,18 +345,23 @@ export function registerRun(program: Command): void {
           node = peer;
         }
         node.on('alarm', (message) => console.error(`ALARM ${message}`));
-        onShutdown(
-          (
-            await serve(node, {
-              host: opts.host,
-              port: opts.port,
-              dataDir: opts.data,
-              db: opts.db,
-              warehouse: opts.warehouse,
-              publicUrl: opts.publicUrl,
-            })
-          ).stop,
-        );
+        const served = await serve(node, {
+          host: opts.host,
+          port: opts.port,
+          dataDir: opts.data,
+          db: opts.db,
+          warehouse: opts.warehouse,
+          publicUrl: opts.publicUrl,
+        });
+        const scheduler =
+          opts.closeWindows === undefined || opts.settlementOrg === undefined
+            ? null
+            : windowSchedulerOf(node, opts.data, opts.settlementOrg, opts.closeWindows);
+        scheduler?.start();
+        onShutdown(async () => {
+          await scheduler?.stop();
+          await served.stop();
+        });
         console.log(`peers ${node.peers.map((p) => p.orgId).join(', ')} at height ${node.primary.tip.height}`);
       },
     );
