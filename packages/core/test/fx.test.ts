@@ -6,7 +6,7 @@
 // leg alone. Method: real Ed25519-signed transactions on the settlement world plus a provider `fxlp`.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FxConvertBody, FxQuoteBody, TxCode } from '../src/index.ts';
+import { decodeStateEntry, encodeStateEntry, type FxConvertBody, type FxQuoteBody, type TxCode } from '../src/index.ts';
 import { FC_SEED } from './helpers/arbitraries.ts';
 import { AC, BANKS, openAt, S, settlementWorld } from './helpers/settlement-world.ts';
 import { codesOf, K, keyOf, type Ledger, type Signed } from './helpers/world.ts';
@@ -99,6 +99,11 @@ describe('FX quotes and conversions', () => {
     expect(w.posted(FA.lpCny, BANKS.icbc)).toBe(50_000_00n - 92_13n);
     expect(w.posted(AC.y1, BANKS.icbc)).toBe(92_13n);
     expect(w.state.getQuote(QUOTE)).toMatchObject({ used: 100_00n, conversions: 1n });
+    // The quote's state entry encodes and decodes exactly (what peers store and commit to).
+    const quote = w.state.getQuote(QUOTE);
+    if (quote === undefined) throw new Error('quote');
+    const decoded = decodeStateEntry(encodeStateEntry(quote));
+    expect(decoded.ok && decoded.value).toEqual(quote);
   });
 
   it('rounds down: ⌊base × num / den⌋ minor units to the payee, the fraction stays with the provider', () => {

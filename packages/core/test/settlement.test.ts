@@ -7,7 +7,7 @@
 // world plus a central bank `cb` and two banks `boc` and `icbc`; fast-check with FC_SEED for the properties.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { heldByAsset, type TxCode } from '../src/index.ts';
+import { decodeStateEntry, encodeStateEntry, heldByAsset, type TxCode } from '../src/index.ts';
 import { FC_SEED } from './helpers/arbitraries.ts';
 import { AC, BANKS, pay, RES, S, SETTLEMENT_SUPPLY, settlementWorld } from './helpers/settlement-world.ts';
 import { codesOf, K, type Ledger, type Signed } from './helpers/world.ts';
@@ -173,6 +173,24 @@ describe('settlement windows', () => {
     );
     const held = heldByAsset(w.state.all()).get(RES);
     expect(held && held.balances + held.pledged).toBe(SETTLEMENT_SUPPLY);
+  });
+});
+
+describe('state entries', () => {
+  it('encode and decode the scheme, participants, windows with signed positions, and quotes exactly', () => {
+    const w = settlementWorld();
+    w.blockOk([w.sign(pay(AC.x1, AC.y1, 1_234_56n), [S.x1])]);
+    w.blockOk([w.sign({ type: 'settlement.close', currency: 'CNY', window: 1n }, [S.cb])]);
+    const kinds = new Set<string>();
+    for (const entry of w.state.all()) {
+      if (!['scheme', 'participant', 'window'].includes(entry.kind)) continue;
+      kinds.add(entry.kind);
+      const decoded = decodeStateEntry(encodeStateEntry(entry));
+      expect(decoded.ok && decoded.value).toEqual(entry);
+    }
+    expect([...kinds].sort()).toEqual(['participant', 'scheme', 'window']);
+    const closed = w.state.getWindow('CNY', 1n);
+    expect(closed?.positions.map((p) => p.net)).toEqual([-1_234_56n, 1_234_56n]);
   });
 });
 
