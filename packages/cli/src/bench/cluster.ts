@@ -8,13 +8,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assert, bytesToHex } from '@paychain/core';
 import { initDataDir, openDataDir } from '@paychain/node';
 import { networkDown, networkUp, PEER_START_TIMEOUT_MS } from '../commands/network.ts';
 import { Workload } from '../workload.ts';
+import { type MachineFacts, machineFacts } from './machine.ts';
 
 const PAYCHAIN_BIN = fileURLToPath(new URL('../../bin/paychain.js', import.meta.url));
 /** Clients with a request open at once. */
@@ -45,7 +46,7 @@ export interface ClusterBenchResult {
   cluster: RunFigures;
   embedded: RunFigures;
   committedRatio: number;
-  machine: { cpus: number; model: string; memoryGiB: number; node: string };
+  machine: MachineFacts;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -220,12 +221,7 @@ export async function benchCluster(options: ClusterBenchOptions): Promise<Cluste
       cluster,
       embedded,
       committedRatio: Number((cluster.committedPerSec / embedded.committedPerSec).toFixed(3)),
-      machine: {
-        cpus: availableParallelism(),
-        model: cpus()[0]?.model ?? 'unknown',
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineFacts(),
     };
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -9,13 +9,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assert, bytesToHex } from '@paychain/core';
 import { DEFAULT_ORGS, initDataDir, openDataDir } from '@paychain/node';
 import { PEER_START_TIMEOUT_MS } from '../commands/network.ts';
 import { Workload } from '../workload.ts';
+import { type MachineFacts, machineFacts } from './machine.ts';
 
 const PAYCHAIN_BIN = fileURLToPath(new URL('../../bin/paychain.js', import.meta.url));
 /** Clients with a request open at once. */
@@ -46,7 +47,7 @@ export interface GatewayBenchResult {
   ledger: RunFigures;
   gatewayRatio: number;
   riskHook: string;
-  machine: { cpus: number; model: string; memoryGiB: number; node: string };
+  machine: MachineFacts;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -251,12 +252,7 @@ export async function benchGateway(options: GatewayBenchOptions): Promise<Gatewa
       gatewayRatio: Number((gateway.perSec / ledger.perSec).toFixed(3)),
       riskHook:
         'features and the shipped model computed before every transfer is signed; rules replaced by none, since each wallet pays several times a second',
-      machine: {
-        cpus: availableParallelism(),
-        model: cpus()[0]?.model ?? 'unknown',
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: machineFacts(),
     };
   } finally {
     child?.kill('SIGTERM');

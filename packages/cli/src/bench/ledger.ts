@@ -11,11 +11,12 @@
  * (~2 µs) — ≈ 45 µs, i.e. ≈ 0.6 core at 13k/s. Expect ceilingRatio ≈ 0.5–0.6.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert, type SuiteName } from '@paychain/core';
 import { Consortium, initDataDir, ledgerPath, openDataDir, VerifyPool } from '@paychain/node';
 import { submitAll, Workload } from '../workload.ts';
+import { type MachineFacts, machineFacts } from './machine.ts';
 
 export interface LedgerBenchOptions {
   readonly suite: SuiteName;
@@ -45,7 +46,7 @@ export interface LedgerBenchResult {
   hotSharePercent: number;
   durable: true;
   validators: 1;
-  machine: { cpus: number; model: string; memoryGiB: number; node: string };
+  machine: MachineFacts;
 }
 
 const SUBMIT_WINDOW = 8_000;
@@ -154,12 +155,7 @@ export async function benchLedger(options: LedgerBenchOptions): Promise<LedgerBe
         hotSharePercent: 20,
         durable: true,
         validators: 1,
-        machine: {
-          cpus: availableParallelism(),
-          model: cpus()[0]?.model ?? 'unknown',
-          memoryGiB: Math.round(totalmem() / 2 ** 30),
-          node: process.version,
-        },
+        machine: machineFacts(),
       };
       if (options.postgres) {
         const { runPostgresBaseline } = await import('./postgres-baseline.ts');

@@ -11,11 +11,12 @@
  * entry and the merchant lookup: expect spendsRatio ≈ 0.8–1.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert, type KeyPair, PROGRAM_ALLOCATIONS_MAX, type Signer, signAndEncode, type TxBody } from '@paychain/core';
 import { Consortium, initDataDir, ledgerPath, openDataDir } from '@paychain/node';
 import { submitAll, Workload } from '../workload.ts';
+import { type MachineFacts, machineFacts } from './machine.ts';
 
 export interface ProgramsBenchOptions {
   /** Beneficiaries credited in the timed disbursements, in batches of at most PROGRAMS_BENCH_BATCH_MAX. */
@@ -43,7 +44,7 @@ export interface ProgramsBenchResult {
   blocks: { disbursements: number; spends: number; transfers: number };
   durable: true;
   validators: 1;
-  machine: { cpus: number; model: string; memoryGiB: number; node: string };
+  machine: MachineFacts;
 }
 
 /** Beneficiaries per disbursement: the 10,000, within the ledger's PROGRAM_ALLOCATIONS_MAX. */
@@ -234,12 +235,7 @@ export async function benchPrograms(options: ProgramsBenchOptions): Promise<Prog
         blocks: { disbursements: disbursed.blocks, spends: spent.blocks, transfers: transferred.blocks },
         durable: true,
         validators: 1,
-        machine: {
-          cpus: availableParallelism(),
-          model: cpus()[0]?.model ?? 'unknown',
-          memoryGiB: Math.round(totalmem() / 2 ** 30),
-          node: process.version,
-        },
+        machine: machineFacts(),
       };
     } finally {
       await consortium.close();

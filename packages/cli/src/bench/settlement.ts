@@ -19,12 +19,13 @@
  * ≈ 2 GB resident with their bytes) and submitted like the cross-bank run (≈ 90 s).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert, type Signer, signAndEncode, type TxBody } from '@paychain/core';
 import { Consortium, type FinalOutcome, initDataDir, ledgerPath, type OrgKeys, openDataDir } from '@paychain/node';
 import { SeededRng } from '../rng.ts';
 import { submitAll } from '../workload.ts';
+import { type MachineFacts, machineFacts } from './machine.ts';
 
 export interface SettlementBenchOptions {
   /** Same-bank payments in the baseline run, and as many cross-bank payments. */
@@ -74,7 +75,7 @@ export interface SettlementBenchResult {
   window: SettledWindow;
   durable: true;
   validators: 1;
-  machine: { cpus: number; model: string; memoryGiB: number; node: string };
+  machine: MachineFacts;
 }
 
 export const SETTLEMENT_BENCH_BANKS = ['boc', 'icbc', 'ccb'] as const;
@@ -478,12 +479,7 @@ export async function benchSettlement(options: SettlementBenchOptions): Promise<
         window,
         durable: true,
         validators: 1,
-        machine: {
-          cpus: availableParallelism(),
-          model: cpus()[0]?.model ?? 'unknown',
-          memoryGiB: Math.round(totalmem() / 2 ** 30),
-          node: process.version,
-        },
+        machine: machineFacts(),
       };
     } finally {
       await consortium.close();
