@@ -5,9 +5,6 @@
 // gateway's storage on SQLite and on the real PostgreSQL server; requests through `app.inject`; receipts checked
 // with core's `verifyReceipt` against the validators the API publishes.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   bytesToHex,
   decodeTransaction,
@@ -21,64 +18,21 @@ import {
   verifyReceipt,
 } from '@paychain/core';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedCoreBanking } from '../bank/core-banking.ts';
-import type { GatewayDb, GatewayDbBackend } from '../db/gateway-db.ts';
-import { openGatewayDb } from '../db/open-db.ts';
-import { isPostgresReachable, TEST_POSTGRES_URL } from '../db/test-postgres.ts';
+import type { GatewayDb } from '../db/gateway-db.ts';
 import { TX_LIFETIME_MS } from '../ledger/gateway-ledger.ts';
 import { GatewaySecrets } from '../ledger/gateway-secrets.ts';
 import { openTestLedger, type TestLedger } from '../ledger/test-ledger.ts';
 import { PaymentService } from '../service/payment-service.ts';
 import { createGatewayApp } from './gateway-app.ts';
+import { dbHarnesses } from './test-gateway.ts';
 
 const RUN_TAG = randomBytes(6).toString('hex');
-const pgReachable = await isPostgresReachable(TEST_POSTGRES_URL);
 const suite = getSuite('intl');
 const PASSWORD = 'correct horse battery';
 /** Every bank account the simulated bank sees starts with ¥100,000.00. */
 const BANK_OPENING = 10_000_000n;
-
-interface Harness {
-  readonly name: GatewayDbBackend;
-  readonly skipReason: string | null;
-  open(): Promise<GatewayDb>;
-  cleanup(): Promise<void>;
-}
-
-function sqliteHarness(): Harness {
-  let dir: string | null = null;
-  return {
-    name: 'sqlite',
-    skipReason: null,
-    open: () => {
-      dir = mkdtempSync(join(tmpdir(), `paychain-gw-pay-${RUN_TAG}-`));
-      return openGatewayDb(`sqlite:${join(dir, 'gateway.sqlite')}`);
-    },
-    cleanup: async () => {
-      if (dir !== null) rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function postgresHarness(): Harness {
-  const schema = `paychain_gw_pay_${RUN_TAG}`;
-  return {
-    name: 'postgres',
-    skipReason: pgReachable ? null : `no PostgreSQL server answers at ${TEST_POSTGRES_URL}`,
-    open: () => openGatewayDb(TEST_POSTGRES_URL, { postgresSchema: schema }),
-    cleanup: async () => {
-      const admin = new Client({ connectionString: TEST_POSTGRES_URL });
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await admin.end();
-      }
-    },
-  };
-}
 
 interface Wallet {
   readonly phone: string;
@@ -102,7 +56,7 @@ interface PaymentJson {
   signing?: { intent: string; unsignedTx: string; signingBytes: string; expiresAtMs: number };
 }
 
-describe.each([sqliteHarness(), postgresHarness()])('gateway payments on $name', (harness) => {
+describe.each(await dbHarnesses('pay'))('gateway payments on $name', (harness) => {
   describe.skipIf(harness.skipReason !== null)(harness.skipReason ?? 'money flows', () => {
     let db: GatewayDb;
     let app: FastifyInstance;
