@@ -2,7 +2,8 @@
  * The ops console (`#/ops`). For a user with the `ops` role it opens on the dashboard (dashboard.tsx: warehouse
  * charts and exports), next to risk control (risk-screen.tsx: rules, dry run, review queue, refusals) and AML
  * (aml-screen.tsx: scans, alerts, cases, reports) and purpose-bound programs (programs-screen.tsx: create, fund,
- * disburse, suspend, claw back, trace); for anyone else on the explorer. The explorer is a block explorer
+ * disburse, suspend, claw back, trace) and interbank settlement (settlement-screen.tsx: banks' liquidity and caps,
+ * windows and their reports, FX quotes; public peer routes, no log-in); for anyone else on the explorer. The explorer is a block explorer
  * over the peer API — the head, recent blocks (walking
  * `/v1/blocks/{h}` down from the head, refreshed by `/v1/events/blocks`), a block's header, certificate and
  * transactions, a transaction with its receipt and "proof verified" computed in the browser, an account and its
@@ -23,6 +24,7 @@ import { AmlScreen, CaseDetailView } from './aml-screen';
 import { Dashboard } from './dashboard';
 import { ProgramDetail, ProgramsScreen } from './programs-screen';
 import { RiskScreen } from './risk-screen';
+import { SettlementScreen } from './settlement-screen';
 
 /** Blocks listed under the head. */
 const RECENT_BLOCKS = 10;
@@ -45,6 +47,7 @@ export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
     ['risk', t('ops.risk'), 'ops-tab-risk'],
     ['aml', t('ops.aml'), 'ops-tab-aml'],
     ['programs', t('ops.programs'), 'programs-tab'],
+    ['settlement', t('ops.settlement'), 'settlement-tab'],
     ['explorer', t('ops.explorer'), 'ops-tab-explorer'],
     ['peers', t('ops.peers'), 'ops-tab-peers'],
     ['freeze', t('ops.freeze'), 'ops-tab-freeze'],
@@ -66,6 +69,9 @@ export function OpsConsole({ route }: { readonly route: Route }): ReactNode {
       case 'programs':
         if (id !== undefined) return signedIn(`/ops/programs/${id}`, <ProgramDetail programId={id} />);
         return signedIn('/ops/programs', <ProgramsScreen />);
+      case 'settlement':
+        // Public peer routes: no log-in needed.
+        return <SettlementScreen />;
       case 'blocks':
         return id === undefined ? <Explorer /> : <BlockView height={id} />;
       case 'tx':
