@@ -5,13 +5,21 @@
 // `paychain start` as its own process on a data directory with a settlement institution, a second bank and an FX
 // desk; the chain set up over the peer API with keys from the data directory; the CLI run as processes.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { bytesToHex, type Signer, signAndEncode, type TxBody } from '@paychain/core';
 import { DEFAULT_ORGS, initDataDir, openDataDir } from '@paychain/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumSkipReason, launchChromium } from './helpers/browser.ts';
 import { describeRun, PAYCHAIN_BIN, runCli, stackTraceLines } from './helpers/cli.ts';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const ARTIFACTS = join(REPO, 'artifacts/e2e');
+const browserSkipReason =
+  chromiumSkipReason ??
+  (existsSync(join(REPO, 'packages/web/dist/index.html')) ? null : 'the web app is not built (npm run build:web)');
 
 const ACC = {
   bankSettle: '5e000000000000000000000000000001',
@@ -185,6 +193,35 @@ describe('paychain settlement and fx against a running node', () => {
       ['1', 'settled'],
     ]);
   });
+
+  it.skipIf(browserSkipReason !== null)(
+    'shows the banks and windows in the ops console Settlement tab, in Chromium',
+    async () => {
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 412, height: 915 } });
+        page.setDefaultTimeout(20_000);
+        await page.goto(`${url}/#/ops/settlement`);
+        await expect.poll(() => page.getByTestId('settlement-participant').count(), { timeout: 20_000 }).toBe(2);
+        const headroom = await page
+          .locator('[data-testid="settlement-participant"][data-org="bank"]')
+          .getAttribute('data-headroom');
+        // After window 1 settled: 2,000.00 pledged, 1,234.56 paid out of it, nothing owed.
+        expect(headroom).toBe('76544');
+        await expect
+          .poll(() => page.locator('[data-testid="settlement-window"][data-seq="1"]').getAttribute('data-status'))
+          .toBe('settled');
+        await expect(page.getByTestId('settlement-report-link').first().getAttribute('href')).resolves.toContain(
+          '/v1/settlement/CNY/windows/1/report.csv',
+        );
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await page.screenshot({ path: join(ARTIFACTS, 'settlement-ops-en.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    },
+    60_000,
+  );
 
   it('posts a quote from a decimal rate and converts at it, showing the rounded amount before signing', async () => {
     const quoted = await runCli([
