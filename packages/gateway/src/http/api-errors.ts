@@ -12,6 +12,7 @@ import { GatewayDbError, type GatewayDbErrorCode } from '../db/gateway-db.ts';
 
 export type GatewayApiErrorCode =
   | 'bad_request'
+  | 'interbank_cap_exceeded'
   | 'program_not_found'
   | 'program_ineligible'
   | 'program_refused'
@@ -71,6 +72,7 @@ export type GatewayApiErrorCode =
 /** Every error code of the gateway API and its HTTP status: the one table (a missing or extra row does not compile). */
 export const GATEWAY_API_ERROR_STATUS = {
   bad_request: 400,
+  interbank_cap_exceeded: 422,
   program_not_found: 404,
   program_ineligible: 422,
   program_refused: 422,

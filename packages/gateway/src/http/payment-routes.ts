@@ -285,7 +285,9 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
           payee:
             payee.kind === 'merchant'
               ? { kind: 'merchant', name: payee.merchant.name }
-              : { kind: 'user', name: maskedPhone(payee.user.phone) },
+              : payee.kind === 'user'
+                ? { kind: 'user', name: maskedPhone(payee.user.phone) }
+                : { kind: 'bank_merchant', name: payee.name, bank: payee.bank },
           merchant:
             payee.kind === 'merchant'
               ? { id: payee.merchant.id, name: payee.merchant.name, mcc: payee.merchant.mcc, city: payee.merchant.city }

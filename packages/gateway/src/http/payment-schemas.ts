@@ -278,8 +278,13 @@ export const resolveQrSchema = {
           type: 'object',
           required: ['kind', 'name'],
           additionalProperties: false,
-          description: 'who is paid: a merchant by name, or a user by masked phone number',
-          properties: { kind: { type: 'string', enum: ['merchant', 'user'] }, name: { type: 'string' } },
+          description:
+            "who is paid: a merchant by name, a user by masked phone number, or another bank's merchant (paid by an interbank transfer) with its bank",
+          properties: {
+            kind: { type: 'string', enum: ['merchant', 'user', 'bank_merchant'] },
+            name: { type: 'string' },
+            bank: { type: 'string' },
+          },
         },
         merchant: {
           anyOf: [

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assert } from '@paychain/core';
-import { Consortium, consortiumOptionsOf, DEFAULT_ORGS, initDataDir, openDataDir } from '@paychain/node';
+import { Consortium, consortiumOptionsOf, DEFAULT_ORGS, initDataDir, type OrgSpec, openDataDir } from '@paychain/node';
 import { GatewayLedger } from './gateway-ledger.ts';
 
 export interface TestLedger {
@@ -17,9 +17,18 @@ export interface TestLedger {
   close(): Promise<void>;
 }
 
-export function openTestLedger(options: { readonly blockIntervalMs?: number } = {}): TestLedger {
+/** `orgs`: organizations besides the default three (a settlement institution, another bank…). */
+export function openTestLedger(
+  options: { readonly blockIntervalMs?: number; readonly orgs?: readonly OrgSpec[] } = {},
+): TestLedger {
   const dir = mkdtempSync(join(tmpdir(), 'paychain-gw-ledger-'));
-  initDataDir({ dir, suite: 'intl', chainId: 'paychain-gateway-test', orgs: DEFAULT_ORGS, time: BigInt(Date.now()) });
+  initDataDir({
+    dir,
+    suite: 'intl',
+    chainId: 'paychain-gateway-test',
+    orgs: [...DEFAULT_ORGS, ...(options.orgs ?? [])],
+    time: BigInt(Date.now()),
+  });
   const data = openDataDir(dir);
   const consortium = Consortium.open({
     ...consortiumOptionsOf(data),

@@ -187,7 +187,16 @@ export interface PaymentView {
 /** Who a QR pays: a merchant, or a user (a personal collection QR or a request for money). */
 export type QrPayee =
   | { readonly kind: 'merchant'; readonly merchant: Merchant }
-  | { readonly kind: 'user'; readonly user: User };
+  | { readonly kind: 'user'; readonly user: User }
+  /** A merchant of another bank of the settlement scheme: paid by an interbank transfer (docs/settlement.md). */
+  | {
+      readonly kind: 'bank_merchant';
+      readonly accountId: string;
+      readonly bank: string;
+      readonly name: string;
+      readonly city: string;
+      readonly mcc: string;
+    };
 
 export interface ResolvedQr {
   readonly payee: QrPayee;
@@ -683,10 +692,43 @@ export class PaymentService {
     let payee: QrPayee;
     if (merchant !== null) payee = { kind: 'merchant', merchant };
     else if (user !== null) payee = { kind: 'user', user };
-    else throw new GatewayApiError('merchant_not_found', 'the QR names no merchant or wallet of this gateway');
+    else {
+      // Another bank's merchant: an open account on the ledger issued by a bank of this currency's scheme.
+      const account = this.ledger.account(qr.accountId);
+      const scheme = this.ledger.node.primary.ledger.getScheme(qr.currency);
+      const theirs =
+        account === undefined ? undefined : this.ledger.node.primary.ledger.getParticipant(qr.currency, account.issuer);
+      const ours = this.ledger.node.primary.ledger.getParticipant(qr.currency, this.ledger.issuer.org);
+      if (
+        account === undefined ||
+        account.closed ||
+        scheme === undefined ||
+        theirs === undefined ||
+        ours === undefined
+      ) {
+        throw new GatewayApiError(
+          'merchant_not_found',
+          'the QR names no merchant or wallet of this gateway or of a bank it settles with',
+        );
+      }
+      if (qr.kind !== 'static') {
+        throw new GatewayApiError('qr_invalid', "another bank's one-time QR is paid in that bank's own app", {
+          reason: 'other_bank_dynamic',
+        });
+      }
+      payee = {
+        kind: 'bank_merchant',
+        accountId: qr.accountId,
+        bank: account.issuer,
+        name: qr.merchantName,
+        city: qr.merchantCity,
+        mcc: qr.mcc,
+      };
+    }
     if (qr.kind === 'static') return { payee, qr, request: null, money: null };
     const request = await this.db.getPaymentRequest(qr.requestId);
     const decimals = this.decimalsOf(qr.currency);
+    assert(payee.kind !== 'bank_merchant', "another bank's dynamic QR was refused above");
     const requestPayee = payee.kind === 'merchant' ? request?.merchantId : request?.payeeUserId;
     if (
       request === null ||
@@ -739,10 +781,31 @@ export class PaymentService {
     if (payee.kind === 'user' && payee.user.id === user.id) {
       throw new GatewayApiError('bad_request', 'this is your own QR: a payment to yourself moves nothing');
     }
-    const payeeAccountId = payee.kind === 'merchant' ? payee.merchant.settlementAccountId : payee.user.ledgerAccountId;
+    const payeeAccountId =
+      payee.kind === 'merchant'
+        ? payee.merchant.settlementAccountId
+        : payee.kind === 'user'
+          ? payee.user.ledgerAccountId
+          : payee.accountId;
     const memo = resolved.request === null ? '' : resolved.request.memo;
     let body: TxBody;
-    if (programId === null) {
+    if (payee.kind === 'bank_merchant') {
+      if (programId !== null) {
+        throw new GatewayApiError('bad_request', "program money pays this bank's merchants only", {
+          field: 'programId',
+        });
+      }
+      this.checkPayer(user, user.ledgerAccountId, money, { tierApplies: true, payeeAccountId });
+      this.checkInterbankCap(resolved.qr.currency, money);
+      body = {
+        type: 'interbank.transfer',
+        source: user.ledgerAccountId,
+        target: payeeAccountId,
+        currency: resolved.qr.currency,
+        amount: money.amount,
+        memo,
+      };
+    } else if (programId === null) {
       this.checkPayer(user, user.ledgerAccountId, money, { tierApplies: true, payeeAccountId });
       body = {
         type: 'transfer',
@@ -795,10 +858,32 @@ export class PaymentService {
       money,
       memo,
       payerLabel: user.phone,
-      payeeLabel: payee.kind === 'merchant' ? payee.merchant.name : payee.user.phone,
+      payeeLabel:
+        payee.kind === 'merchant' ? payee.merchant.name : payee.kind === 'user' ? payee.user.phone : payee.name,
       context,
       programId,
     });
+  }
+
+  /**
+   * Refuses, before anything is signed, a payment to another bank that would take this bank past its net debit cap
+   * (its pledged liquidity): the ledger would refuse it with `net_debit_cap_exceeded`, and the payer is told why.
+   */
+  private checkInterbankCap(currency: string, money: Money): void {
+    const state = this.ledger.node.primary.ledger;
+    const scheme = state.getScheme(currency);
+    const ours = state.getParticipant(currency, this.ledger.issuer.org);
+    assert(scheme !== undefined && ours !== undefined, 'the QR was resolved against the scheme');
+    const open = state.getWindow(currency, scheme.openWindow);
+    const net = (open?.positions.find((p) => p.org === ours.org)?.net ?? 0n) - money.amount;
+    const exposure = ours.owed + (net < 0n ? -net : 0n);
+    if (exposure > ours.pledged) {
+      throw new GatewayApiError(
+        'interbank_cap_exceeded',
+        'your bank has reached its limit for payments to other banks until the current settlement window settles: pay a merchant of your bank, or try again later',
+        { bank: ours.org, headroom: this.formatMoney(ours.pledged - (exposure - money.amount), money.currency) },
+      );
+    }
   }
 
   /** The user's personal collection QR: static, the payer enters the amount. */

@@ -244,6 +244,21 @@ describe('qrPayee', () => {
     expect(qrPayee(ofUser)).toEqual({ kind: 'user', name: '138****0001' });
   });
 
+  it("is another bank's merchant with its bank, paid by an interbank transfer", () => {
+    const ofOtherBank: QrResolution = {
+      ...base,
+      merchant: null,
+      payee: { kind: 'bank_merchant', name: 'ICBC TEA HOUSE', bank: 'icbc' },
+    };
+    expect(qrPayee(ofOtherBank)).toEqual({ kind: 'bank_merchant', name: 'ICBC TEA HOUSE', bank: 'icbc' });
+    const withoutBank = {
+      ...base,
+      merchant: null,
+      payee: { kind: 'bank_merchant', name: 'X' },
+    } as unknown as QrResolution;
+    expect(qrPayee(withoutBank)).toEqual({ kind: 'user', name: '—' });
+  });
+
   it('falls back to the merchant when an older gateway answers no payee, or a malformed one', () => {
     const withoutPayee = { ...base, merchant } as unknown as QrResolution;
     const malformed = { ...base, merchant, payee: { kind: 'bank', name: 7 } } as unknown as QrResolution;

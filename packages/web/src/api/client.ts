@@ -612,6 +612,14 @@ export function qrPayee(qr: QrResolution): QrPayee {
   if (isRecord(payee) && (payee.kind === 'merchant' || payee.kind === 'user') && typeof payee.name === 'string') {
     return { kind: payee.kind, name: payee.name };
   }
+  if (
+    isRecord(payee) &&
+    payee.kind === 'bank_merchant' &&
+    typeof payee.name === 'string' &&
+    typeof payee.bank === 'string'
+  ) {
+    return { kind: 'bank_merchant', name: payee.name, bank: payee.bank };
+  }
   return qr.merchant === null ? { kind: 'user', name: '—' } : { kind: 'merchant', name: qr.merchant.name };
 }
 

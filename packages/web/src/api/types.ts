@@ -127,8 +127,11 @@ export interface PayCode {
 
 /** Who a scanned QR pays: a merchant (its name), or a user (the masked phone, "138****0001"). */
 export interface QrPayee {
-  readonly kind: 'merchant' | 'user';
+  /** bank_merchant: a merchant of another bank, paid by an interbank transfer. */
+  readonly kind: 'merchant' | 'user' | 'bank_merchant';
   readonly name: string;
+  /** For bank_merchant: the merchant's bank (an organization id). */
+  readonly bank?: string;
 }
 
 export interface QrResolution {

@@ -138,6 +138,7 @@ export const en = {
     payeeKind: {
       merchant: 'Merchant',
       user: 'Personal',
+      bank_merchant: 'Merchant of another bank',
     },
     merchant: 'Merchant',
     payee: 'Payee',

@@ -137,6 +137,7 @@ export const zhCN: Resources = {
     payeeKind: {
       merchant: '商户',
       user: '个人',
+      bank_merchant: '他行商户',
     },
     merchant: '商户',
     payee: '收款人',
