@@ -3,7 +3,7 @@
 // net debit cap is refused before anything is signed with a plain reason, and changes nothing. Method: the gateway
 // app over a real embedded consortium with a settlement institution `cb` and a second bank `icbc` (set up with
 // transactions signed by their keys from the data directory), storage on SQLite and PostgreSQL, app.inject.
-import { type Signer, signAndEncode, type TxBody } from '@paychain/core';
+import type { Signer, TxBody } from '@paychain/core';
 import { openDataDir } from '@paychain/node';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
