@@ -35,6 +35,8 @@ interface AssetInfo {
 
 interface NodeClient {
   get(path: string): Promise<unknown>;
+  /** A text answer (a CSV report) as it is. */
+  getText(path: string): Promise<string>;
   submit(bytes: Uint8Array): Promise<{ id: string; code: string; message: string; height: string | null }>;
 }
 
@@ -42,10 +44,9 @@ function nodeClient(url: string): NodeClient {
   if (!/^https?:\/\/[^\s/]+\/?$/.test(url))
     throw new CliError(`--url: "${url}" is not a node address like http://127.0.0.1:8080`, 2);
   const base = url.replace(/\/$/, '');
-  const request = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
-    let response: Response;
+  const fetched = async (method: string, path: string, body?: unknown): Promise<Response> => {
     try {
-      response = await fetch(`${base}${path}`, {
+      return await fetch(`${base}${path}`, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -53,6 +54,9 @@ function nodeClient(url: string): NodeClient {
     } catch (error) {
       throw new CliError(`no node answers at ${base}: ${(error as Error).message}`);
     }
+  };
+  const request = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+    const response = await fetched(method, path, body);
     const text = await response.text();
     let json: unknown = null;
     try {
@@ -67,6 +71,12 @@ function nodeClient(url: string): NodeClient {
     return error === undefined ? 'an unexpected answer' : `${error.code}: ${error.message}`;
   };
   return {
+    async getText(path) {
+      const response = await fetched('GET', path);
+      const text = await response.text();
+      if (response.status !== 200) throw new CliError(`GET ${path}: ${response.status} ${text.slice(0, 200)}`);
+      return text;
+    },
     async get(path) {
       const { status, json } = await request('GET', path);
       if (status !== 200) throw new CliError(`GET ${path}: ${errorOf(json)}`);
@@ -237,18 +247,10 @@ export function registerSettlement(program: Command): void {
     .option('--currency <code>', 'ISO 4217 code', 'CNY')
     .option('--out <file>', 'write the CSV there instead of standard output')
     .action(async (opts: { url: string; window: string; currency: string; out?: string }) => {
-      nodeClient(opts.url);
+      const client = nodeClient(opts.url);
       const currency = currencyOption(opts.currency);
       const window = windowOption(opts.window);
-      const path = `/v1/settlement/${currency}/windows/${window}/report.csv`;
-      let response: Response;
-      try {
-        response = await fetch(`${opts.url.replace(/\/$/, '')}${path}`);
-      } catch (error) {
-        throw new CliError(`no node answers at ${opts.url}: ${(error as Error).message}`);
-      }
-      const text = await response.text();
-      if (response.status !== 200) throw new CliError(`GET ${path}: ${response.status} ${text.slice(0, 200)}`);
+      const text = await client.getText(`/v1/settlement/${currency}/windows/${window}/report.csv`);
       if (opts.out === undefined) process.stdout.write(text);
       else writeFileSync(opts.out, text);
       if (!text.trimEnd().endsWith('reconciled,,,,,,1')) {

@@ -857,14 +857,13 @@ async function statementToJson(statement: BeneficiaryStatement, view: ProgramVie
       txId: row.txId,
       amount: signed(row.amount),
       balance: ctx.payments.formatMoney(row.balance, asset),
+      // A spend names its merchant; the other movements are with the funder, except a release (to the person).
       counterparty:
         row.merchant !== undefined
           ? (names.get(row.merchant) ?? row.merchant)
-          : row.kind === 'disburse'
-            ? view.entry.funder
-            : row.kind === 'clawback' || row.kind === 'expiry_return'
-              ? view.entry.funder
-              : null,
+          : row.kind === 'expiry_release'
+            ? null
+            : view.entry.funder,
       reason: row.reason ?? null,
     })),
   };

@@ -65,6 +65,19 @@ export class GatewaySecrets {
     return createHmac('sha256', this.intentKey).update(text).digest('base64url');
   }
 
+  /** `base64url(text).mac`: text the gateway hands out and takes back unchanged (intents, proposals). */
+  macToken(text: string): string {
+    return `${Buffer.from(text).toString('base64url')}.${this.macIntent(text)}`;
+  }
+
+  /** The text of a token `macToken` made; null when it is malformed or was changed. */
+  openMacToken(token: string): string | null {
+    const [encoded, mac, ...rest] = token.split('.');
+    if (encoded === undefined || mac === undefined || rest.length > 0) return null;
+    const text = Buffer.from(encoded, 'base64url').toString('utf8');
+    return this.checkIntentMac(text, mac) ? text : null;
+  }
+
   checkIntentMac(text: string, mac: string): boolean {
     const expected = Buffer.from(this.macIntent(text), 'base64url');
     const given = Buffer.from(mac, 'base64url');

@@ -1316,7 +1316,7 @@ export class PaymentService {
       return this.execute(intent, bytes);
     }
     const text = JSON.stringify(intent);
-    const token = `${Buffer.from(text).toString('base64url')}.${this.secrets.macIntent(text)}`;
+    const token = this.secrets.macToken(text);
     const { signingBytes } = this.ledger.forSigning(unsigned);
     return {
       payment: viewOfIntent(intent, 'awaiting_signature'),
@@ -1448,9 +1448,8 @@ export class PaymentService {
   }
 
   private openIntent(token: string): Intent {
-    const [body, mac, ...rest] = token.split('.');
-    const text = body === undefined ? '' : Buffer.from(body, 'base64url').toString('utf8');
-    if (body === undefined || mac === undefined || rest.length > 0 || !this.secrets.checkIntentMac(text, mac)) {
+    const text = this.secrets.openMacToken(token);
+    if (text === null) {
       throw new GatewayApiError('intent_invalid', 'the intent was not made by this gateway, or was changed');
     }
     const parsed = JSON.parse(text) as Omit<Intent, 'programId'> & { programId?: string | null };

@@ -194,21 +194,30 @@ export class ProgramService {
   }
 
   /** Programs of this gateway `account` was ever allocated money in. */
-  async ofBeneficiary(account: AccountId): Promise<BeneficiaryProgram[]> {
-    const found: BeneficiaryProgram[] = [];
-    for (const view of await this.list()) {
-      const balance = this.ledger.node.primary.ledger.getProgramBalance(view.entry.id, account);
-      if (balance !== undefined && balance.allocated > 0n) found.push({ view, balance });
-    }
-    return found;
+  ofBeneficiary(account: AccountId): Promise<BeneficiaryProgram[]> {
+    return this.holdingsOf(account, (balance) => balance.allocated > 0n);
   }
 
   /** Programs of this gateway `account` (a merchant's settlement account) ever received program money from. */
-  async ofMerchant(account: AccountId): Promise<BeneficiaryProgram[]> {
+  ofMerchant(account: AccountId): Promise<BeneficiaryProgram[]> {
+    return this.holdingsOf(account, (balance) => balance.received > 0n);
+  }
+
+  /**
+   * The programs in which `account` has a balance entry that `holds`, newest first. The ledger's balance is read
+   * first, so a view (and its merchant-name lookup) is built only for those: a QR scan asks this of every program.
+   */
+  private async holdingsOf(
+    account: AccountId,
+    holds: (balance: ProgramBalanceEntry) => boolean,
+  ): Promise<BeneficiaryProgram[]> {
+    const state = this.ledger.node.primary.ledger;
     const found: BeneficiaryProgram[] = [];
-    for (const view of await this.list()) {
-      const balance = this.ledger.node.primary.ledger.getProgramBalance(view.entry.id, account);
-      if (balance !== undefined && balance.received > 0n) found.push({ view, balance });
+    for (const record of await this.db.listPrograms()) {
+      const entry = state.getProgram(record.id);
+      const balance = state.getProgramBalance(record.id, account);
+      if (entry === undefined || balance === undefined || !holds(balance)) continue;
+      found.push({ view: await this.viewOf(record, entry), balance });
     }
     return found;
   }
@@ -458,7 +467,7 @@ export class ProgramService {
     const text = JSON.stringify(body);
     const auditor = this.ledger.node.primary.ledger.getOrg(view.entry.auditor);
     return {
-      proposal: `${Buffer.from(text).toString('base64url')}.${this.secrets.macIntent(text)}`,
+      proposal: this.secrets.macToken(text),
       txId: unsigned.id,
       unsignedTx: body.unsignedTx,
       signingBytes: bytesToHex(encodeTxSigningBytes(unsigned)),
@@ -552,17 +561,18 @@ export class ProgramService {
       privateKey.fill(0);
       return { done: { ...(await this.submitBytes(unsigned.id, bytes, 'redeeming')), amount: take } };
     }
+    const unsignedTx = bytesToHex(encodeTransaction({ ...unsigned, signatures: [] }));
     const text = JSON.stringify({
       v: 1,
       kind: 'redeem',
       merchant: merchant.id,
       program: id,
-      tx: bytesToHex(encodeTransaction({ ...unsigned, signatures: [] })),
+      tx: unsignedTx,
     });
     return {
       signing: {
-        intent: `${Buffer.from(text).toString('base64url')}.${this.secrets.macIntent(text)}`,
-        unsignedTx: bytesToHex(encodeTransaction({ ...unsigned, signatures: [] })),
+        intent: this.secrets.macToken(text),
+        unsignedTx,
         signingBytes: bytesToHex(encodeTxSigningBytes(unsigned)),
         expiresAtMs: Number(unsigned.expiresAt) - 5_000,
       },
@@ -577,9 +587,8 @@ export class ProgramService {
     intent: string,
     signatureHex: string,
   ): Promise<TxAnswer & { amount: bigint }> {
-    const [encoded, mac, ...rest] = intent.split('.');
-    const text = encoded === undefined ? '' : Buffer.from(encoded, 'base64url').toString('utf8');
-    if (encoded === undefined || mac === undefined || rest.length > 0 || !this.secrets.checkIntentMac(text, mac)) {
+    const text = this.secrets.openMacToken(intent);
+    if (text === null) {
       throw new GatewayApiError('intent_invalid', 'the intent was not made by this gateway, or was changed');
     }
     const parsed = JSON.parse(text) as { kind: string; merchant: string; program: string; tx: string };
@@ -694,9 +703,8 @@ export class ProgramService {
   }
 
   private openProposal(proposal: string): ProposalBody {
-    const [encoded, mac, ...rest] = proposal.split('.');
-    const text = encoded === undefined ? '' : Buffer.from(encoded, 'base64url').toString('utf8');
-    if (encoded === undefined || mac === undefined || rest.length > 0 || !this.secrets.checkIntentMac(text, mac)) {
+    const text = this.secrets.openMacToken(proposal);
+    if (text === null) {
       throw new GatewayApiError('intent_invalid', 'the proposal was not made by this gateway, or was changed');
     }
     const body = JSON.parse(text) as ProposalBody;
