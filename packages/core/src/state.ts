@@ -237,6 +237,10 @@ export type StateEntry =
   | WindowEntry
   | QuoteEntry;
 
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function orgKey(id: OrgId): string {
   return `org:${id}`;
 }
@@ -385,6 +389,13 @@ export class LedgerState {
   private readonly programHolders = new Map<Id128, Set<AccountId>>();
   /** Per account, the programs in which it holds program money (a balance or a receivable): it cannot close. */
   private readonly programHoldings = new Map<AccountId, Set<Id128>>();
+  /** Every FX quote ever posted, so listings read quotes only, not the whole state. */
+  private readonly quoteIds = new Set<Id128>();
+  /**
+   * Quotes by `BASE>QUOTE` not known to be over (withdrawn, or expired at a time a listing asked about): where a
+   * payment's quote is chosen. Expiry never reverses, so dropping the expired ones as they are met is safe.
+   */
+  private readonly liveQuoteIds = new Map<string, Set<Id128>>();
 
   static fromEntries(entries: Iterable<StateEntry>): LedgerState {
     const state = new LedgerState();
@@ -493,6 +504,40 @@ export class LedgerState {
     return this.programEnds.due(time, (id, until) => this.openPrograms.get(id) === until, max);
   }
 
+  /**
+   * The quotes converting `baseAsset` into `quoteAsset` still usable at `time` (not withdrawn, expiring after it),
+   * by rate, best for the payer first (most quote asset per base unit), then by later expiry and id.
+   */
+  liveQuotes(baseAsset: AssetId, quoteAsset: AssetId, time: bigint): QuoteEntry[] {
+    const ids = this.liveQuoteIds.get(`${baseAsset}>${quoteAsset}`);
+    if (ids === undefined) return [];
+    const out: QuoteEntry[] = [];
+    for (const id of ids) {
+      const quote = this.getQuote(id);
+      if (quote === undefined) continue;
+      if (quote.cancelled || quote.expiresAt <= time) ids.delete(id);
+      else out.push(quote);
+    }
+    return out.sort(
+      (a, b) =>
+        compareBig(b.rateNum * a.rateDen, a.rateNum * b.rateDen) ||
+        compareBig(b.expiresAt, a.expiresAt) ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+  }
+
+  /** The latest `max` quotes of any pair, by expiry (latest first) then id: what the consoles list. */
+  quotes(max: number): QuoteEntry[] {
+    assert(Number.isSafeInteger(max) && max >= 0, 'quotes: max is a whole number');
+    const out: QuoteEntry[] = [];
+    for (const id of this.quoteIds) {
+      const quote = this.getQuote(id);
+      if (quote !== undefined) out.push(quote);
+    }
+    out.sort((a, b) => compareBig(b.expiresAt, a.expiresAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return out.slice(0, max);
+  }
+
   /** Whether an account holds program money in any program: a beneficiary's balance or a merchant's receivable. */
   holdsProgramMoney(account: AccountId): boolean {
     const programs = this.programHoldings.get(account);
@@ -584,6 +629,17 @@ export class LedgerState {
     if (entry.kind === 'asset') this.assets.add(entry.asset.id);
     if (entry.kind === 'org') this.orgIds.add(entry.org.id);
     if (entry.kind === 'scheme') this.schemeCurrencies.add(entry.currency);
+    if (entry.kind === 'quote') {
+      this.quoteIds.add(entry.id);
+      const pair = `${entry.baseAsset}>${entry.quoteAsset}`;
+      let live = this.liveQuoteIds.get(pair);
+      if (live === undefined) {
+        live = new Set();
+        this.liveQuoteIds.set(pair, live);
+      }
+      if (entry.cancelled) live.delete(entry.id);
+      else live.add(entry.id);
+    }
     if (entry.kind === 'participant') {
       let orgs = this.schemeParticipants.get(entry.currency);
       if (orgs === undefined) {

@@ -160,6 +160,31 @@ describe('FX quotes and conversions', () => {
     expectRefused(w, (l) => l.sign(quoteBody(l, other), [S.boc]), 'unauthorized');
   });
 
+  it('lists the live quotes of a pair best rate first, without withdrawn or expired ones, and every quote by expiry', () => {
+    const w = fxWorld();
+    const ids = [
+      '9f000000000000000000000000000011',
+      '9f000000000000000000000000000012',
+      '9f000000000000000000000000000013',
+    ];
+    w.blockOk([
+      w.sign(quoteBody(w, { quote: ids[0], rateNum: 92n, rateDen: 100n }), [F.lp]),
+      // The best for the payer: 0.93 CNY per HKD.
+      w.sign(quoteBody(w, { quote: ids[1], rateNum: 93n, rateDen: 100n, expiresAt: w.time + MINUTE }), [F.lp]),
+      w.sign(quoteBody(w, { quote: ids[2], rateNum: 9213n, rateDen: 10000n, expiresAt: w.time + 2n * MINUTE }), [F.lp]),
+    ]);
+    const live = (time: bigint) => w.state.liveQuotes(HKD, BANKS.icbc, time).map((q) => q.id);
+    expect(live(w.time)).toEqual([ids[1], ids[2], ids[0]]);
+    expect(w.state.liveQuotes(BANKS.icbc, HKD, w.time)).toEqual([]);
+    // ids[1] expires a minute on; a withdrawn quote is gone at once.
+    expect(live(w.time + MINUTE)).toEqual([ids[2], ids[0]]);
+    w.blockOk([w.sign({ type: 'fx.cancel', quote: ids[2] as string }, [F.lp])]);
+    expect(live(w.time)).toEqual([ids[0]]);
+    // The console's list keeps them all, the latest expiry first.
+    expect(w.state.quotes(10).map((q) => q.id)).toEqual([ids[0], ids[2], ids[1]]);
+    expect(w.state.quotes(1).map((q) => q.id)).toEqual([ids[0]]);
+  });
+
   it('never applies one leg alone, whatever the amounts, rates and times (property)', () => {
     const seen = new Map<string, number>();
     fc.assert(
