@@ -166,7 +166,7 @@ describe('FX quotes and conversions', () => {
       '9f000000000000000000000000000011',
       '9f000000000000000000000000000012',
       '9f000000000000000000000000000013',
-    ];
+    ] as const;
     w.blockOk([
       w.sign(quoteBody(w, { quote: ids[0], rateNum: 92n, rateDen: 100n }), [F.lp]),
       // The best for the payer: 0.93 CNY per HKD.
@@ -178,7 +178,7 @@ describe('FX quotes and conversions', () => {
     expect(w.state.liveQuotes(BANKS.icbc, HKD, w.time)).toEqual([]);
     // ids[1] expires a minute on; a withdrawn quote is gone at once.
     expect(live(w.time + MINUTE)).toEqual([ids[2], ids[0]]);
-    w.blockOk([w.sign({ type: 'fx.cancel', quote: ids[2] as string }, [F.lp])]);
+    w.blockOk([w.sign({ type: 'fx.cancel', quote: ids[2] }, [F.lp])]);
     expect(live(w.time)).toEqual([ids[0]]);
     // The console's list keeps them all, the latest expiry first.
     expect(w.state.quotes(10).map((q) => q.id)).toEqual([ids[0], ids[2], ids[1]]);
