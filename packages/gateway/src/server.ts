@@ -36,8 +36,11 @@ import { WebhookDispatcher } from './webhooks/webhook-dispatcher.ts';
 export const RISK_RULES_REFRESH_MS = 10_000;
 /** Payments left pending are settled against the ledger this often (and once at start). */
 export const RECONCILE_INTERVAL_MS = 30_000;
-/** The demo's simulated bank opens every customer's account with ¥100,000.00. */
-export const SIMULATED_BANK_OPENING = { currency: 'CNY', amount: 10_000_000n } as const;
+/** Each demo customer's simulated bank account: ¥100,000.00 and HK$100,000.00 (for wallets that hold both). */
+export const SIMULATED_BANK_OPENING = [
+  { currency: 'CNY', amount: 10_000_000n },
+  { currency: 'HKD', amount: 10_000_000n },
+] as const;
 
 export interface PaychainServerOptions {
   readonly node: LedgerNode;

@@ -48,41 +48,57 @@ interface Movement {
   reversed: boolean;
 }
 
+/** A balance of one currency under an account number (a multi-currency account holds several). */
 interface SimulatedAccount {
   balance: bigint;
-  readonly currency: string;
   blocked: boolean;
 }
 
+/** What an account the simulator has not seen opens with, in one currency. */
+export interface SimulatedOpening {
+  readonly currency: string;
+  readonly amount: bigint;
+}
+
 export class SimulatedCoreBanking implements CoreBankingSystem {
-  private readonly accounts = new Map<string, SimulatedAccount>();
+  /** By account number, then currency. */
+  private readonly accounts = new Map<string, Map<string, SimulatedAccount>>();
   private readonly movements = new Map<string, Movement>();
   private sequence = 0;
-  private readonly openWith: { readonly currency: string; readonly amount: bigint } | null;
+  private readonly openWith: readonly SimulatedOpening[];
 
   /**
-   * `openWith`: an account the bank has not seen is opened on first use with this balance (the demo's customers
-   * each have a funded bank account); without it, unknown accounts are refused.
+   * `openWith`: an account the bank has not seen is opened on first use with this balance, or with one balance per
+   * currency listed (the demo's customers each have a funded yuan and Hong Kong dollar account); a currency not
+   * listed, or any account without `openWith`, is refused.
    */
-  constructor(options: { readonly openWith?: { readonly currency: string; readonly amount: bigint } } = {}) {
-    this.openWith = options.openWith ?? null;
+  constructor(options: { readonly openWith?: SimulatedOpening | readonly SimulatedOpening[] } = {}) {
+    const openWith = options.openWith;
+    this.openWith = openWith === undefined ? [] : 'currency' in openWith ? [openWith] : openWith;
   }
 
-  /** Opens (or tops up) a simulated bank account. */
+  /** Opens (or tops up) a simulated bank account's balance in one currency. */
   fund(bankAccount: string, currency: string, amount: bigint): void {
-    const account = this.accounts.get(bankAccount) ?? { balance: 0n, currency, blocked: false };
-    if (account.currency !== currency) throw new RangeError(`${bankAccount} holds ${account.currency}`);
+    let byCurrency = this.accounts.get(bankAccount);
+    if (byCurrency === undefined) {
+      byCurrency = new Map();
+      this.accounts.set(bankAccount, byCurrency);
+    }
+    const account = byCurrency.get(currency) ?? { balance: 0n, blocked: false };
     account.balance += amount;
-    this.accounts.set(bankAccount, account);
+    byCurrency.set(currency, account);
   }
 
+  /** Blocks every currency of the account. */
   block(bankAccount: string): void {
-    const account = this.accounts.get(bankAccount);
-    if (account !== undefined) account.blocked = true;
+    for (const account of this.accounts.get(bankAccount)?.values() ?? []) account.blocked = true;
   }
 
-  balance(bankAccount: string): bigint | undefined {
-    return this.accounts.get(bankAccount)?.balance;
+  /** The balance in `currency`, by default the account's first. */
+  balance(bankAccount: string, currency?: string): bigint | undefined {
+    const byCurrency = this.accounts.get(bankAccount);
+    if (byCurrency === undefined) return undefined;
+    return (currency === undefined ? byCurrency.values().next().value : byCurrency.get(currency))?.balance;
   }
 
   async debit(transfer: CoreBankingTransfer): Promise<CoreBankingResult> {
@@ -99,7 +115,7 @@ export class SimulatedCoreBanking implements CoreBankingSystem {
       return refuse('reference_unknown', `no debit with reference ${reference}`);
     }
     if (movement.reversed) return refuse('already_reversed', `debit ${reference} was reversed already`);
-    const account = this.accounts.get(movement.transfer.bankAccount);
+    const account = this.accounts.get(movement.transfer.bankAccount)?.get(movement.transfer.currency);
     if (account === undefined) return refuse('account_unknown', 'the debited account is gone');
     account.balance += movement.transfer.amount;
     movement.reversed = true;
@@ -120,11 +136,12 @@ export class SimulatedCoreBanking implements CoreBankingSystem {
         : refuse('reference_reused', `reference ${transfer.reference} was used for another movement`);
     }
     if (transfer.amount <= 0n || transfer.amount > AMOUNT_MAX) return refuse('amount_invalid', 'amount out of range');
-    if (this.openWith !== null && !this.accounts.has(transfer.bankAccount)) {
-      this.fund(transfer.bankAccount, this.openWith.currency, this.openWith.amount);
+    const opening = this.openWith.find((o) => o.currency === transfer.currency);
+    if (opening !== undefined && this.accounts.get(transfer.bankAccount)?.has(transfer.currency) !== true) {
+      this.fund(transfer.bankAccount, opening.currency, opening.amount);
     }
-    const account = this.accounts.get(transfer.bankAccount);
-    if (account === undefined || account.currency !== transfer.currency) {
+    const account = this.accounts.get(transfer.bankAccount)?.get(transfer.currency);
+    if (account === undefined) {
       return refuse('account_unknown', `no ${transfer.currency} account ${transfer.bankAccount}`);
     }
     if (account.blocked) return refuse('account_blocked', `account ${transfer.bankAccount} is blocked`);

@@ -265,6 +265,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         paymentRequestId: null,
         authorizationOf: null,
         programId: null,
+        fx: null,
         amount: 100n,
         currency: 'CNY',
         kind: 'p2p',
@@ -378,6 +379,7 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
             refunded: 0n,
             risk: null,
             programId: null,
+            fx: null,
             createdAtMs: T0,
             updatedAtMs: T0 + 1,
           });
@@ -1078,6 +1080,30 @@ describe.each([createSqliteHarness(), createPostgresHarness()])('GatewayDb on $n
         // Only a QR payment is paid from a program (a bug otherwise: an assertion before the database).
         await expect(
           db.insertPayment(payment({ payerUserId: payer.id, kind: 'p2p', amount: 1n, programId })),
+        ).rejects.toThrow();
+      });
+
+      it('records a payment paid in another currency with its quote, what left the payer and the exact rate', async () => {
+        const payer = await newUser();
+        const owner = await newUser();
+        const merchantId = await newMerchant(owner.id);
+        // A rate of 20 digits on each side: kept exactly, as text.
+        const fx = {
+          quoteId: nextId(),
+          paidAmount: 4885n,
+          paidCurrency: 'HKD',
+          rateNum: 99_999_999_999_999_999_999n,
+          rateDen: 10_000_000_000_000_000_000n,
+        };
+        const p = payment({ payerUserId: payer.id, merchantId, kind: 'qr', amount: 4500n, fx });
+        await db.insertPayment(p);
+        expect(await db.getPayment(p.txId)).toMatchObject({ amount: 4500n, currency: 'CNY', fx });
+        const plain = payment({ payerUserId: payer.id });
+        await db.insertPayment(plain);
+        expect((await db.getPayment(plain.txId))?.fx).toBeNull();
+        // Only a QR or person-to-person payment is converted (an assertion before the database).
+        await expect(
+          db.insertPayment(payment({ payerUserId: payer.id, kind: 'topup', amount: 1n, fx })),
         ).rejects.toThrow();
       });
     });

@@ -294,8 +294,20 @@ export interface Payment {
   readonly risk: PaymentRisk | null;
   /** The program whose money paid it (`program.spend`); only for kind 'qr', never refunded. */
   readonly programId: string | null;
+  /** Paid in another currency through an FX quote (`fx.convert`); `amount`/`currency` are what the payee got. */
+  readonly fx: PaymentFx | null;
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
+}
+
+/** A payment's conversion: the quote, what left the payer in which asset, and the exact rate the payer was shown. */
+export interface PaymentFx {
+  readonly quoteId: string;
+  readonly paidAmount: bigint;
+  readonly paidCurrency: string;
+  /** Quote-asset minor units per base-asset minor unit, as the ledger's quote has it. */
+  readonly rateNum: bigint;
+  readonly rateDen: bigint;
 }
 
 /**
@@ -338,6 +350,8 @@ export interface NewPayment {
   readonly risk: PaymentRisk | null;
   /** Set only for kind 'qr' paid with program money. */
   readonly programId: string | null;
+  /** Set only for a QR or P2P payment paid in another currency; absent is null. */
+  readonly fx?: PaymentFx | null;
   readonly createdAtMs: number;
 }
 

@@ -499,8 +499,27 @@ CREATE INDEX programs_created ON programs (created_at, id);
 }
 
 /**
+ * Issue 7: a payment paid in another currency through an FX quote (`fx.convert`): the quote, what the payer paid in
+ * which asset, and the rate it was shown (`num/den`, exact). `amount` and `currency` stay what the payee received.
+ * The four columns are set together or not at all, only for QR and person-to-person payments.
+ */
+function fxSchema(dialect: SqlDialect): string {
+  const d = DDL[dialect];
+  return `
+ALTER TABLE payments ADD COLUMN fx_quote_id TEXT CHECK (${d.hex('fx_quote_id', 32)});
+ALTER TABLE payments ADD COLUMN fx_paid_currency TEXT CHECK (${d.assetId('fx_paid_currency')});
+ALTER TABLE payments ADD COLUMN fx_paid_amount ${d.int64} CHECK (fx_paid_amount > 0);
+ALTER TABLE payments ADD COLUMN fx_rate TEXT
+  CONSTRAINT payments_fx_together CHECK (
+    (fx_rate IS NULL) = (fx_quote_id IS NULL) AND (fx_rate IS NULL) = (fx_paid_currency IS NULL)
+    AND (fx_rate IS NULL) = (fx_paid_amount IS NULL)
+    AND (fx_rate IS NULL OR (length(fx_rate) BETWEEN 3 AND 41 AND kind IN ('qr', 'p2p'))));
+`;
+}
+
+/**
  * Ascending, contiguous from 1; append only once released (a released migration is never edited, nor any constant it
- * reads). Version 1 is released; versions 2 and 3 are not yet, and still change in place until they are.
+ * reads). Version 1 is released; versions 2 to 4 are not yet, and still change in place until they are.
  */
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: { sqlite: initialSchema('sqlite'), postgres: initialSchema('postgres') } },
@@ -510,6 +529,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: { sqlite: riskAndAmlSchema('sqlite'), postgres: riskAndAmlSchema('postgres') },
   },
   { version: 3, name: 'programs', sql: { sqlite: programsSchema('sqlite'), postgres: programsSchema('postgres') } },
+  { version: 4, name: 'fx', sql: { sqlite: fxSchema('sqlite'), postgres: fxSchema('postgres') } },
 ];
 
 /** The newest schema this build knows. */

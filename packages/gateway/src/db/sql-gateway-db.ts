@@ -104,6 +104,7 @@ import {
   type Payment,
   type PaymentCursor,
   type PaymentFilter,
+  type PaymentFx,
   type PaymentPage,
   type PaymentRequest,
   type PaymentRisk,
@@ -187,7 +188,8 @@ const REQUEST_COLUMNS =
 const PAYMENT_COLUMNS =
   'tx_id, payer_user_id, payee_account_id, merchant_id, payment_request_id, refund_of, authorization_of, amount, ' +
   'currency, kind, memo, payer_label, payee_label, status, code, ledger_height, ledger_index, refunded, created_at, ' +
-  'updated_at, risk_decision, risk_score_ppm, risk_reasons, risk_rule_set_version, program_id';
+  'updated_at, risk_decision, risk_score_ppm, risk_reasons, risk_rule_set_version, program_id, fx_quote_id, ' +
+  'fx_paid_currency, fx_paid_amount, fx_rate';
 const PROGRAM_COLUMNS = 'id, name, purpose, funding_account_id, created_by_user_id, created_at';
 const PASSKEY_COLUMNS = 'credential_id, user_id, public_key, counter, transports, created_at';
 const PAY_CODE_COLUMNS = 'code_hash, user_id, created_at, expires_at, used_at, used_by_tx';
@@ -561,8 +563,24 @@ function paymentFromRow(row: SqlRow): Payment {
     refunded: readBigint(row, 'payments', 'refunded'),
     risk: paymentRiskFromRow(row),
     programId: readTextOrNull(row, 'payments', 'program_id'),
+    fx: paymentFxFromRow(row),
     createdAtMs: readInt(row, 'payments', 'created_at'),
     updatedAtMs: readInt(row, 'payments', 'updated_at'),
+  };
+}
+
+/** Null for a payment in one currency: the four columns are null together (a CHECK). */
+function paymentFxFromRow(row: SqlRow): PaymentFx | null {
+  const quoteId = readTextOrNull(row, 'payments', 'fx_quote_id');
+  if (quoteId === null) return null;
+  const rate = /^([1-9][0-9]{0,19})\/([1-9][0-9]{0,19})$/.exec(readText(row, 'payments', 'fx_rate'));
+  if (rate === null) throw new Error('payments.fx_rate is not num/den: the stored payment is damaged');
+  return {
+    quoteId,
+    paidCurrency: readText(row, 'payments', 'fx_paid_currency'),
+    paidAmount: readBigint(row, 'payments', 'fx_paid_amount'),
+    rateNum: BigInt(rate[1] as string),
+    rateDen: BigInt(rate[2] as string),
   };
 }
 
@@ -1105,6 +1123,15 @@ class SqlGatewayOps implements GatewayDbOps {
       assertId(payment.programId, 'program id');
       assert(payment.kind === 'qr', 'only a QR payment is paid with program money');
     }
+    const fx = payment.fx ?? null;
+    if (fx !== null) {
+      assertId(fx.quoteId, 'quote id');
+      assert(payment.kind === 'qr' || payment.kind === 'p2p', 'only a QR or P2P payment is paid through FX');
+      assert(payment.programId === null, 'program money is never converted');
+      assertAmount(fx.paidAmount, 'paid amount');
+      assert(isAssetId(fx.paidCurrency), 'paid currency must be a ledger asset id');
+      assert(fx.rateNum > 0n && fx.rateDen > 0n && fx.rateNum < 10n ** 20n && fx.rateDen < 10n ** 20n, 'a rate');
+    }
     const risk = payment.risk;
     if (risk !== null) {
       assert(RISK_PASS_DECISIONS.includes(risk.decision), 'a payment goes ahead only under allow, review or step_up');
@@ -1114,7 +1141,7 @@ class SqlGatewayOps implements GatewayDbOps {
     await this.changes(
       `INSERT INTO payments (${PAYMENT_COLUMNS})
        VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9, $10, $11, $12, 'pending', NULL, NULL, NULL, 0, $13, $13,
-         $14, $15, $16, $17, $18)`,
+         $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
       [
         payment.txId,
         payment.payerUserId,
@@ -1134,6 +1161,10 @@ class SqlGatewayOps implements GatewayDbOps {
         risk === null ? null : riskReasonsToJson(risk.reasons),
         risk === null ? null : int(risk.ruleSetVersion),
         payment.programId,
+        fx === null ? null : fx.quoteId,
+        fx === null ? null : fx.paidCurrency,
+        fx === null ? null : fx.paidAmount,
+        fx === null ? null : `${fx.rateNum}/${fx.rateDen}`,
       ],
     );
   }

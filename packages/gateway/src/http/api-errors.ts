@@ -13,6 +13,7 @@ import { GatewayDbError, type GatewayDbErrorCode } from '../db/gateway-db.ts';
 export type GatewayApiErrorCode =
   | 'bad_request'
   | 'interbank_cap_exceeded'
+  | 'fx_quote_unavailable'
   | 'program_not_found'
   | 'program_ineligible'
   | 'program_refused'
@@ -73,6 +74,7 @@ export type GatewayApiErrorCode =
 export const GATEWAY_API_ERROR_STATUS = {
   bad_request: 400,
   interbank_cap_exceeded: 422,
+  fx_quote_unavailable: 409,
   program_not_found: 404,
   program_ineligible: 422,
   program_refused: 422,

@@ -16,6 +16,7 @@ import {
 } from '../db/gateway-db.ts';
 import {
   DYNAMIC_QR_LIFETIME_MS_DEFAULT,
+  type FxChoice,
   type MoneyJson,
   maskedPhone,
   type PaymentService,
@@ -205,6 +206,18 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
       kycTier: account?.tier ?? user.kycTier,
       limits,
       spentToday: payments.formatMoney(balance.spentToday, currency),
+      // Every asset of this bank the wallet holds (the main currency always), e.g. Hong Kong dollars beside yuan.
+      balances: payments.ledger
+        .issuedAssets()
+        .map((asset) => ({
+          id: asset.asset.id,
+          held: payments.ledger.balance(user.ledgerAccountId, asset.asset.id, ctx.now()),
+        }))
+        .filter(({ id, held }) => id === currency || held.posted !== 0n || held.available !== 0n)
+        .map(({ id, held }) => ({
+          balance: payments.formatMoney(held.posted, id),
+          available: payments.formatMoney(held.available, id),
+        })),
     };
   });
 
@@ -314,30 +327,63 @@ export function registerPaymentRoutes(scope: FastifyInstance, ctx: RouteContext)
                   eligible: option.reason === null,
                   reason: option.reason,
                 })),
+          conversions: payments.fxOptions(user, resolved).map((option) => ({
+            currency: option.currency,
+            available: payments.formatMoney(option.available, option.currency),
+            quote: {
+              id: option.quote.id,
+              provider: option.quote.provider,
+              providerName: option.providerName,
+              baseAsset: option.quote.baseAsset,
+              quoteAsset: option.quote.quoteAsset,
+              rate: { num: option.quote.rateNum.toString(), den: option.quote.rateDen.toString() },
+              minBase: payments.formatMoney(option.quote.minBase, option.quote.baseAsset),
+              maxBase: payments.formatMoney(option.quote.maxBase, option.quote.baseAsset),
+              expiresAtMs: Number(option.quote.expiresAt),
+            },
+            pay: option.pay === null ? null : payments.formatMoney(option.pay, option.currency),
+            receives: option.receives === null ? null : payments.formatMoney(option.receives, resolved.qr.currency),
+            eligible: option.reason === null,
+            reason: option.reason,
+          })),
         },
       };
     });
   });
 
-  scope.post<{ Body: { payload: string; amount?: string; currency?: string; programId?: string } }>(
-    '/v1/qr/pay',
-    { schema: payQrSchema },
-    async (request, reply) => {
-      const auth = await ctx.authenticate(request);
-      const { user } = auth;
-      const context = paymentContextOf(request, auth);
-      const { payload, amount, currency } = request.body;
-      if ((amount === undefined) !== (currency === undefined)) {
-        throw new GatewayApiError('bad_request', 'send amount and currency together, or neither', {
-          field: amount === undefined ? 'amount' : 'currency',
-        });
-      }
-      const money = amount === undefined || currency === undefined ? null : { amount, currency };
-      return post(request, reply, user, async () =>
-        paymentAnswer(user, await payments.payQr(user, payload, money, context, request.body.programId ?? null)),
-      );
-    },
-  );
+  scope.post<{
+    Body: {
+      payload: string;
+      amount?: string;
+      currency?: string;
+      programId?: string;
+      fx?: { quoteId: string; rateNum: string; rateDen: string };
+    };
+  }>('/v1/qr/pay', { schema: payQrSchema }, async (request, reply) => {
+    const auth = await ctx.authenticate(request);
+    const { user } = auth;
+    const context = paymentContextOf(request, auth);
+    const { payload, amount, currency } = request.body;
+    if ((amount === undefined) !== (currency === undefined)) {
+      throw new GatewayApiError('bad_request', 'send amount and currency together, or neither', {
+        field: amount === undefined ? 'amount' : 'currency',
+      });
+    }
+    const money = amount === undefined || currency === undefined ? null : { amount, currency };
+    return post(request, reply, user, async () =>
+      paymentAnswer(
+        user,
+        await payments.payQr(
+          user,
+          payload,
+          money,
+          context,
+          request.body.programId ?? null,
+          fxChoiceOf(request.body.fx),
+        ),
+      ),
+    );
+  });
 
   scope.get<{ Params: { txId: string } }>('/v1/payments/:txId', { schema: getPaymentSchema }, async (request) => {
     const { user } = await ctx.authenticate(request);
@@ -754,4 +800,10 @@ export function parseCursor(text: string | undefined): PaymentCursor | null {
   assert(txId !== undefined, 'the schema checked the cursor');
   if (!Number.isSafeInteger(createdAtMs)) throw new GatewayApiError('bad_request', 'before is not a cursor');
   return { createdAtMs, txId };
+}
+
+/** The quote a payer chose, as the schema let it through (positive integers of at most 20 digits). */
+function fxChoiceOf(fx: { quoteId: string; rateNum: string; rateDen: string } | undefined): FxChoice | null {
+  if (fx === undefined) return null;
+  return { quoteId: fx.quoteId, rateNum: BigInt(fx.rateNum), rateDen: BigInt(fx.rateDen) };
 }

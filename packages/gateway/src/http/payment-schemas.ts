@@ -45,6 +45,14 @@ const signingSchema = {
   },
 } as const;
 
+/** A rate as the ledger keeps it: quote-asset minor units per base-asset minor unit, num/den in decimal. */
+const rationalRate = {
+  type: 'object',
+  required: ['num', 'den'],
+  additionalProperties: false,
+  properties: { num: { type: 'string' }, den: { type: 'string' } },
+} as const;
+
 export const paymentSchema = {
   type: 'object',
   required: [
@@ -64,6 +72,7 @@ export const paymentSchema = {
     'ledger',
     'receipt',
     'programId',
+    'fx',
   ],
   additionalProperties: false,
   properties: {
@@ -102,6 +111,19 @@ export const paymentSchema = {
     },
     signing: signingSchema,
     programId: { type: ['string', 'null'], description: 'the program whose money paid it (program.spend)' },
+    fx: {
+      description:
+        'paid in another currency through a quote (fx.convert): what left the payer, and the rate, quote-asset minor units per base-asset minor unit; amount is what the payee got',
+      anyOf: [
+        {
+          type: 'object',
+          required: ['quoteId', 'paid', 'rate'],
+          additionalProperties: false,
+          properties: { quoteId: idSchema, paid: moneySchema, rate: rationalRate },
+        },
+        { type: 'null' },
+      ],
+    },
   },
 } as const;
 
@@ -186,7 +208,7 @@ export const walletSchema = {
   response: {
     200: {
       type: 'object',
-      required: ['accountId', 'balance', 'available', 'frozen', 'kycTier', 'limits', 'spentToday'],
+      required: ['accountId', 'balance', 'available', 'frozen', 'kycTier', 'limits', 'spentToday', 'balances'],
       additionalProperties: false,
       properties: {
         accountId: idSchema,
@@ -196,6 +218,17 @@ export const walletSchema = {
         kycTier: { type: 'integer' },
         limits: userViewSchema.properties.limits,
         spentToday: moneySchema,
+        balances: {
+          type: 'array',
+          description:
+            "every asset of this bank the wallet holds, the main currency first when it is this bank's first",
+          items: {
+            type: 'object',
+            required: ['balance', 'available'],
+            additionalProperties: false,
+            properties: { balance: moneySchema, available: moneySchema },
+          },
+        },
       },
     },
     ...errors(401, 403),
@@ -262,6 +295,9 @@ export const payCodeSchema = {
 
 const qrPayload = { type: 'string', minLength: 1, maxLength: QR_PAYLOAD_CHARS_MAX } as const;
 
+/** A positive integer in decimal, at most 20 digits (a rate's numerator or denominator). */
+const rateTerm = { type: 'string', pattern: '^[1-9][0-9]{0,19}$' } as const;
+
 export const resolveQrSchema = {
   tags: ['wallet'],
   summary: 'what a merchant QR pays, before paying it',
@@ -324,6 +360,50 @@ export const resolveQrSchema = {
             },
           },
         },
+        conversions: {
+          type: 'array',
+          description:
+            "paying in another of the payer's currencies: per currency, the best live quote into what the payee receives, the price for this QR's amount (null for a static QR), and why it cannot pay (null when it can)",
+          items: {
+            type: 'object',
+            required: ['currency', 'available', 'quote', 'pay', 'receives', 'eligible', 'reason'],
+            additionalProperties: false,
+            properties: {
+              currency: { type: 'string' },
+              available: moneySchema,
+              quote: {
+                type: 'object',
+                required: [
+                  'id',
+                  'provider',
+                  'providerName',
+                  'baseAsset',
+                  'quoteAsset',
+                  'rate',
+                  'minBase',
+                  'maxBase',
+                  'expiresAtMs',
+                ],
+                additionalProperties: false,
+                properties: {
+                  id: idSchema,
+                  provider: { type: 'string' },
+                  providerName: { type: 'string' },
+                  baseAsset: { type: 'string' },
+                  quoteAsset: { type: 'string' },
+                  rate: rationalRate,
+                  minBase: moneySchema,
+                  maxBase: moneySchema,
+                  expiresAtMs: timeMsSchema,
+                },
+              },
+              pay: nullableMoney,
+              receives: nullableMoney,
+              eligible: { type: 'boolean' },
+              reason: { type: ['string', 'null'] },
+            },
+          },
+        },
       },
     },
     ...errors(400, 401, 403, 404, 409, 410),
@@ -343,6 +423,14 @@ export const payQrSchema = {
       payload: qrPayload,
       ...moneySchema.properties,
       programId: { ...idSchema, description: "pay from this program's money (program.spend)" },
+      fx: {
+        type: 'object',
+        required: ['quoteId', 'rateNum', 'rateDen'],
+        additionalProperties: false,
+        description:
+          'pay in another currency through this quote (from /v1/qr/resolve conversions), at the rate the payer was shown; amount stays in the QR currency',
+        properties: { quoteId: idSchema, rateNum: rateTerm, rateDen: rateTerm },
+      },
     },
   },
   response: paymentAnswers,

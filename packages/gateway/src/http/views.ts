@@ -81,6 +81,14 @@ export function paymentToJson(view: PaymentView, payments: PaymentService, viewe
     ledger: view.ledgerHeight === null ? null : { height: view.ledgerHeight.toString(), index: view.ledgerIndex },
     receipt: view.receipt,
     programId: view.programId,
+    fx:
+      view.fx === null
+        ? null
+        : {
+            quoteId: view.fx.quoteId,
+            paid: payments.formatMoney(view.fx.paidAmount, view.fx.paidCurrency),
+            rate: { num: view.fx.rateNum.toString(), den: view.fx.rateDen.toString() },
+          },
   };
 }
 

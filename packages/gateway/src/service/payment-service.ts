@@ -31,6 +31,7 @@ import {
   isHex,
   type KycTier,
   parseAmount,
+  type QuoteEntry,
   type ReceiptJson,
   type Signer,
   sortSignatures,
@@ -47,6 +48,7 @@ import {
   type Merchant,
   PAY_CODE_LIFETIME_MS_MAX,
   type Payment,
+  type PaymentFx,
   type PaymentKind,
   type PaymentRequest,
   type PaymentRisk,
@@ -67,6 +69,7 @@ import {
   type StaticMerchantQr,
 } from '../qr/emvco.ts';
 import { newWebhookSecret } from '../webhooks/webhook-signature.ts';
+import { chooseQuote, type FxRefusal, fxRefusal, priceOf } from './fx-payments.ts';
 import { programIneligible, programOrThrow, programSpendRefusal } from './program-rules.ts';
 import {
   NO_PAYMENT_CONTEXT,
@@ -139,7 +142,36 @@ interface Intent {
   readonly risk: PaymentRisk | null;
   /** The program whose money pays (a `program.spend`); null for ordinary money. */
   readonly programId: string | null;
+  /** Paid in another currency through a quote (an `fx.convert`); amounts and rate as decimal strings. */
+  readonly fx: {
+    readonly quoteId: string;
+    readonly paidAmount: string;
+    readonly paidCurrency: string;
+    readonly rateNum: string;
+    readonly rateDen: string;
+  } | null;
   readonly expiresAtMs: number;
+}
+
+/** The quote a payer chose at a QR, with the rate it was shown (what its transaction will carry). */
+export interface FxChoice {
+  readonly quoteId: string;
+  readonly rateNum: bigint;
+  readonly rateDen: bigint;
+}
+
+/** Paying a QR in another of the payer's currencies: the best quote that can take it, or why none can. */
+export interface FxOption {
+  /** The payer's asset that would pay (the quote's base asset). */
+  readonly currency: string;
+  readonly available: bigint;
+  readonly quote: QuoteEntry;
+  readonly providerName: string;
+  /** For a QR with an amount: what the payer pays and what the payee gets; null until the amount is known. */
+  readonly pay: bigint | null;
+  readonly receives: bigint | null;
+  /** Why this quote cannot take the payment (the ledger's code), or the payer's balance is short; null when it can. */
+  readonly reason: FxRefusal | 'insufficient_funds' | null;
 }
 
 /** What a browser-held key must sign before the payment can go on. */
@@ -182,6 +214,7 @@ export interface PaymentView {
   readonly createdAtMs: number;
   readonly receipt: ReceiptJson | null;
   readonly programId: string | null;
+  readonly fx: PaymentFx | null;
 }
 
 /** Who a QR pays: a merchant, or a user (a personal collection QR or a request for money). */
@@ -757,6 +790,7 @@ export class PaymentService {
     input: MoneyJson | null,
     context: PaymentContext = NO_PAYMENT_CONTEXT,
     programId: string | null = null,
+    fx: FxChoice | null = null,
   ): Promise<PaymentOutcome> {
     const resolved = await this.resolveQr(payload);
     let money: Money;
@@ -789,7 +823,36 @@ export class PaymentService {
           : payee.accountId;
     const memo = resolved.request === null ? '' : resolved.request.memo;
     let body: TxBody;
-    if (payee.kind === 'bank_merchant') {
+    let paymentFx: Intent['fx'] = null;
+    if (fx !== null) {
+      if (programId !== null) {
+        throw new GatewayApiError('bad_request', 'program money is never converted: send programId or fx, not both', {
+          field: 'fx',
+        });
+      }
+      const quote = this.checkFx(fx, this.payeeAssetOf(resolved), money);
+      const { pay, receives } = priceOf(quote, money.amount);
+      const paid: Money = { amount: pay, currency: quote.baseAsset, decimals: this.decimalsOf(quote.baseAsset) };
+      this.checkPayer(user, user.ledgerAccountId, paid, { tierApplies: true, payeeAccountId });
+      body = {
+        type: 'fx.convert',
+        quote: quote.id,
+        source: user.ledgerAccountId,
+        target: payeeAccountId,
+        baseAmount: pay,
+        rateNum: quote.rateNum,
+        rateDen: quote.rateDen,
+        memo,
+      };
+      money = { ...money, amount: receives };
+      paymentFx = {
+        quoteId: quote.id,
+        paidAmount: pay.toString(),
+        paidCurrency: quote.baseAsset,
+        rateNum: quote.rateNum.toString(),
+        rateDen: quote.rateDen.toString(),
+      };
+    } else if (payee.kind === 'bank_merchant') {
       if (programId !== null) {
         throw new GatewayApiError('bad_request', "program money pays this bank's merchants only", {
           field: 'programId',
@@ -862,6 +925,89 @@ export class PaymentService {
         payee.kind === 'merchant' ? payee.merchant.name : payee.kind === 'user' ? payee.user.phone : payee.name,
       context,
       programId,
+      fx: paymentFx,
+    });
+  }
+
+  /** The asset a QR's payee receives: this bank's own for its merchants and wallets, the other bank's deposit else. */
+  private payeeAssetOf(resolved: ResolvedQr): string {
+    if (resolved.payee.kind !== 'bank_merchant') return resolved.qr.currency;
+    const participant = this.ledger.node.primary.ledger.getParticipant(resolved.qr.currency, resolved.payee.bank);
+    assert(participant !== undefined, "another bank's merchant was resolved against the scheme");
+    return participant.depositAsset;
+  }
+
+  /**
+   * The payer's ways to pay this QR in another of its currencies: for each asset of this bank it holds (other than
+   * the one the payee receives) with a live quote into the payee's asset, the best quote that can take the payment.
+   */
+  fxOptions(user: User, resolved: ResolvedQr): FxOption[] {
+    const state = this.ledger.node.primary.ledger;
+    const target = this.payeeAssetOf(resolved);
+    const amount = resolved.money?.amount ?? null;
+    const nowMs = this.now();
+    const options: FxOption[] = [];
+    for (const asset of this.ledger.issuedAssets()) {
+      const currency = asset.asset.id;
+      if (currency === target) continue;
+      const available = this.ledger.balance(user.ledgerAccountId, currency, nowMs).available;
+      if (available <= 0n) continue;
+      const chosen = chooseQuote(state, currency, target, amount, nowMs);
+      if (chosen === null) continue;
+      const price = amount === null ? null : priceOf(chosen.quote, amount);
+      options.push({
+        currency,
+        available,
+        quote: chosen.quote,
+        providerName: state.getOrg(chosen.quote.provider)?.org.name ?? chosen.quote.provider,
+        pay: price?.pay ?? null,
+        receives: price?.receives ?? null,
+        reason: chosen.refusal ?? (price !== null && price.pay > available ? 'insufficient_funds' : null),
+      });
+    }
+    return options;
+  }
+
+  /**
+   * The quote the payer chose, checked as the ledger will check it: it exists, converts into what the payee
+   * receives, carries the rate the payer was shown, and can take this payment now. Refused before signing with
+   * 409 `fx_quote_unavailable` and the ledger's reason (the wallet scans again and shows the new quote).
+   */
+  private checkFx(choice: FxChoice, payeeAsset: string, money: Money): QuoteEntry {
+    const state = this.ledger.node.primary.ledger;
+    const quote = state.getQuote(choice.quoteId);
+    const refuse = (reason: FxRefusal, message: string, extra: Record<string, unknown> = {}): never => {
+      throw new GatewayApiError('fx_quote_unavailable', message, { quoteId: choice.quoteId, reason, ...extra });
+    };
+    if (quote === undefined) return refuse('quote_not_found', 'no such FX quote: scan the QR again');
+    if (quote.quoteAsset !== payeeAsset) {
+      throw new GatewayApiError(
+        'currency_unknown',
+        `this quote pays ${quote.quoteAsset}; this QR takes ${payeeAsset}`,
+        {
+          field: 'fx',
+        },
+      );
+    }
+    if (this.ledger.issuedAsset(quote.baseAsset) === undefined) {
+      throw new GatewayApiError('currency_unknown', `this gateway does not hold ${quote.baseAsset}`, { field: 'fx' });
+    }
+    if (quote.rateNum !== choice.rateNum || quote.rateDen !== choice.rateDen) {
+      return refuse('rate_mismatch', 'the rate you were shown is not this quote’s: scan the QR again', {
+        rate: { num: quote.rateNum.toString(), den: quote.rateDen.toString() },
+      });
+    }
+    const refusal = fxRefusal(state, quote, money.amount, this.now());
+    if (refusal === null) return quote;
+    const messages: Record<Exclude<FxRefusal, 'quote_not_found' | 'rate_mismatch'>, string> = {
+      quote_expired: 'this rate has expired: scan the QR again for a new one',
+      amount_outside_quote: 'this quote does not take this amount',
+      quote_exhausted: 'this quote has been used up: scan the QR again for a new one',
+      insufficient_liquidity: 'the exchange cannot pay this amount now: try a smaller amount or later',
+    };
+    return refuse(refusal, messages[refusal as keyof typeof messages] ?? refusal, {
+      minBase: this.formatMoney(quote.minBase, quote.baseAsset),
+      maxBase: this.formatMoney(quote.maxBase, quote.baseAsset),
     });
   }
 
@@ -1272,6 +1418,7 @@ export class PaymentService {
       merchant?: Merchant;
       risk?: PaymentRisk | null;
       programId?: string | null;
+      fx?: Intent['fx'];
     },
   ): Intent {
     return {
@@ -1295,6 +1442,7 @@ export class PaymentService {
       payeeLabel: fields.payeeLabel,
       risk: fields.risk ?? null,
       programId: fields.programId ?? null,
+      fx: fields.fx ?? null,
       expiresAtMs: Math.min(this.now() + INTENT_LIFETIME_MS, Number(unsigned.expiresAt) - 5_000),
     };
   }
@@ -1452,10 +1600,13 @@ export class PaymentService {
     if (text === null) {
       throw new GatewayApiError('intent_invalid', 'the intent was not made by this gateway, or was changed');
     }
-    const parsed = JSON.parse(text) as Omit<Intent, 'programId'> & { programId?: string | null };
+    const parsed = JSON.parse(text) as Omit<Intent, 'programId' | 'fx'> & {
+      programId?: string | null;
+      fx?: Intent['fx'];
+    };
     assert(parsed.v === 1, 'an intent of this version');
-    // Intents made before programs have no programId: ordinary money.
-    return { ...parsed, programId: parsed.programId ?? null };
+    // Intents made before programs or FX have neither: ordinary money in one currency.
+    return { ...parsed, programId: parsed.programId ?? null, fx: parsed.fx ?? null };
   }
 
   // ---- recording and settling ----
@@ -1529,6 +1680,7 @@ export class PaymentService {
         payeeLabel: intent.payeeLabel,
         risk: intent.risk,
         programId: intent.programId,
+        fx: fxOfIntent(intent),
         createdAtMs: nowMs,
       });
     }
@@ -1704,6 +1856,19 @@ function viewOfIntent(intent: Intent, status: PaymentView['status']): PaymentVie
     createdAtMs: intent.expiresAtMs - INTENT_LIFETIME_MS,
     receipt: null,
     programId: intent.programId,
+    fx: fxOfIntent(intent),
+  };
+}
+
+function fxOfIntent(intent: Intent): PaymentFx | null {
+  const fx = intent.fx;
+  if (fx === null) return null;
+  return {
+    quoteId: fx.quoteId,
+    paidAmount: BigInt(fx.paidAmount),
+    paidCurrency: fx.paidCurrency,
+    rateNum: BigInt(fx.rateNum),
+    rateDen: BigInt(fx.rateDen),
   };
 }
 
