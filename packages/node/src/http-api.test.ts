@@ -532,8 +532,9 @@ describe('metrics and document', () => {
       (Array.isArray(r.method) ? r.method : [r.method]).map((m) => ({ method: m, url: r.url })),
     );
     const documented = served.filter((r) => r.method !== 'HEAD');
-    // Transactions (2), blocks, head, accounts, assets, settlement (3 + the report), FX quotes, events, health, metrics, document.
-    expect(documented.length).toBe(14);
+    // Transactions (2), blocks, head, accounts, assets, settlement (3 + the report), FX quotes (list, one, its
+    // conversions), events, health, metrics, document.
+    expect(documented.length).toBe(16);
     for (const { method, url } of documented) {
       const path = url.replace(/:([a-z]+)/g, '{$1}');
       const operation = doc.paths[path]?.[method.toLowerCase()];

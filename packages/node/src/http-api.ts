@@ -6,6 +6,8 @@
  *   GET  /v1/blocks/:height         a block (decimal height or `head`)
  *   GET  /v1/chain/head             head, certified height, peers
  *   GET  /v1/accounts/:id           account and balances
+ *   GET  /v1/fx/quotes              FX quotes (live ones of a pair best rate first, or all by expiry), with status
+ *   GET  /v1/fx/quotes/:id/conversions  the conversions applied against a quote, from its blocks only
  *   GET  /v1/events/blocks          server-sent events, one per final block
  *   GET  /v1/health                 liveness and progress
  *   GET  /v1/openapi.json           the OpenAPI document, generated from the route schemas
@@ -35,6 +37,7 @@ import {
   formatAmount,
   hexToBytes,
   isHex,
+  type QuoteEntry,
   receiptToJson,
   TX_BYTES_MAX,
   TX_CODE_MESSAGES,
@@ -42,7 +45,7 @@ import {
   type TxCode,
   type WindowEntry,
 } from '@paychain/core';
-import type { StoredBlock } from '@paychain/store';
+import { quoteOfTx, type StoredBlock } from '@paychain/store';
 import { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';
 import { type FinalBlockEvent, type FinalOutcome, type RejectCode, SubmitError } from './consortium.ts';
 import { fastifyClientError } from './fastify-errors.ts';
@@ -68,6 +71,13 @@ export const SSE_CLIENTS_MAX = 64;
 export const SSE_HEARTBEAT_MS = 15_000;
 /** A client whose unsent events exceed this is too slow to follow and is disconnected. */
 export const SSE_CLIENT_BUFFER_BYTES_MAX = 1024 * 1024;
+/** Quotes `GET /v1/fx/quotes` lists without a `limit`, and at most. */
+export const QUOTES_LIMIT_DEFAULT = 100;
+export const QUOTES_LIMIT_MAX = 1_000;
+/** Quotes a filtered listing looks through (latest expiry first) for those of a pair or still live. */
+export const QUOTES_SCAN_MAX = 100_000;
+/** Conversions `GET /v1/fx/quotes/:id/conversions` answers at most (the latest; `truncated` says when there were more). */
+export const CONVERSIONS_LIMIT_MAX = 1_000;
 /** Depth of the decoded transaction JSON (tx → batch → op → field); bounds `toJsonValue`. */
 const JSON_DEPTH_MAX = 8;
 
@@ -279,8 +289,16 @@ export function createHttpApi(consortium: LedgerNode, options: HttpApiOptions = 
           .send(Readable.from(rows));
       },
     );
+    scope.get<{ Querystring: QuotesQuery }>('/v1/fx/quotes', { schema: schemas.listQuotes }, async (request) =>
+      api.quotes(request.query),
+    );
     scope.get<{ Params: { id: string } }>('/v1/fx/quotes/:id', { schema: schemas.getQuote }, async (request) =>
       api.quote(request.params.id),
+    );
+    scope.get<{ Params: { id: string }; Querystring: { limit?: string } }>(
+      '/v1/fx/quotes/:id/conversions',
+      { schema: schemas.listQuoteConversions },
+      async (request) => api.conversions(request.params.id, request.query.limit),
     );
     // No HEAD twin: a HEAD request would hold a stream open that can carry no events.
     scope.get('/v1/events/blocks', { schema: schemas.streamBlocks, exposeHeadRoute: false }, (_request, reply) => {
@@ -605,24 +623,149 @@ class NodeApi {
   quote(id: string) {
     const quote = this.consortium.primary.ledger.getQuote(id);
     if (quote === undefined) throw new HttpApiError('quote_not_found', `no FX quote ${id}`, { id });
+    return quoteToJson(quote);
+  }
+
+  /**
+   * FX quotes with their status now (the node's clock): with `base`, `quote` and `live=true`, the pair's live quotes,
+   * best rate for the payer first (`LedgerState.liveQuotes`); otherwise every quote, latest expiry first
+   * (`LedgerState.quotes`), kept when of the pair's assets given and, with `live=true`, live. At most `limit`.
+   */
+  quotes(query: QuotesQuery) {
+    const ledger = this.consortium.primary.ledger;
+    // The route's schema took 1..QUOTES_LIMIT_MAX digits only.
+    const limit = query.limit === undefined ? QUOTES_LIMIT_DEFAULT : Number(query.limit);
+    assert(Number.isSafeInteger(limit) && limit >= 1 && limit <= QUOTES_LIMIT_MAX, 'the schema bounds limit');
+    const time = BigInt(Date.now());
+    const live = query.live === 'true';
+    const { base, quote } = query;
+    let found: QuoteEntry[];
+    if (live && base !== undefined && quote !== undefined) {
+      found = ledger.liveQuotes(base, quote, time).slice(0, limit);
+    } else if (!live && base === undefined && quote === undefined) {
+      found = ledger.quotes(limit);
+    } else {
+      found = ledger
+        .quotes(QUOTES_SCAN_MAX)
+        .filter(
+          (q) =>
+            (base === undefined || q.baseAsset === base) &&
+            (quote === undefined || q.quoteAsset === quote) &&
+            (!live || quoteStatusAt(q, time) === 'live'),
+        )
+        .slice(0, limit);
+    }
     return {
-      id: quote.id,
-      provider: quote.provider,
-      baseAsset: quote.baseAsset,
-      quoteAsset: quote.quoteAsset,
-      rateNum: quote.rateNum.toString(),
-      rateDen: quote.rateDen.toString(),
-      minBase: quote.minBase.toString(),
-      maxBase: quote.maxBase.toString(),
-      capacity: quote.capacity.toString(),
-      used: quote.used.toString(),
-      conversions: quote.conversions.toString(),
-      baseAccount: quote.baseAccount,
-      quoteAccount: quote.quoteAccount,
-      expiresAt: quote.expiresAt.toString(),
-      cancelled: quote.cancelled,
+      time: time.toString(),
+      items: found.map((q) => ({ ...quoteToJson(q), status: quoteStatusAt(q, time) })),
     };
   }
+
+  /**
+   * Every `fx.convert` of a quote that applied (result `ok`), in chain order, from the certified blocks the store's
+   * quote index names (no other block holds one): the latest `limit` of them, `truncated` when there were more.
+   * `quoteAmount` is what the ledger moved: ⌊baseAmount × rateNum / rateDen⌋ (the rate the transaction carried,
+   * which an applied conversion shares with its quote).
+   */
+  conversions(id: string, limitText: string | undefined) {
+    const primary = this.consortium.primary;
+    if (primary.ledger.getQuote(id) === undefined) {
+      throw new HttpApiError('quote_not_found', `no FX quote ${id}`, { id });
+    }
+    // The route's schema took 1..CONVERSIONS_LIMIT_MAX digits only.
+    const limit = limitText === undefined ? CONVERSIONS_LIMIT_MAX : Number(limitText);
+    assert(Number.isSafeInteger(limit) && limit >= 1 && limit <= CONVERSIONS_LIMIT_MAX, 'the schema bounds limit');
+    const head = primary.store.certifiedHeight();
+    let kept: ConversionJson[] = [];
+    let total = 0n;
+    let previous = 0n;
+    for (const height of primary.store.quoteHeights(id)) {
+      if (height > head) break;
+      assert(height > previous, 'quote heights ascend');
+      previous = height;
+      const block = primary.store.getBlock(height);
+      assert(block !== null, `certified block ${height} is stored`);
+      for (const [index, bytes] of block.txs.entries()) {
+        if (block.results[index]?.code !== 'ok' || quoteOfTx(bytes) !== id) continue;
+        const decoded = decodeTransaction(bytes);
+        assert(decoded.ok, 'a stored transaction that applied decodes');
+        const { tx } = decoded.value;
+        if (tx.body.type !== 'fx.convert') continue;
+        const body = tx.body;
+        total += 1n;
+        kept.push({
+          txId: tx.id,
+          height: height.toString(),
+          index,
+          time: block.header.time.toString(),
+          source: body.source,
+          target: body.target,
+          baseAmount: body.baseAmount.toString(),
+          quoteAmount: ((body.baseAmount * body.rateNum) / body.rateDen).toString(),
+          memo: body.memo,
+        });
+        // Memory stays within twice the limit: the older half goes once it is full.
+        if (kept.length >= 2 * limit) kept = kept.slice(-limit);
+      }
+    }
+    const items = kept.slice(-limit);
+    return {
+      quote: id,
+      height: head.toString(),
+      total: total.toString(),
+      truncated: total > BigInt(items.length),
+      items,
+    };
+  }
+}
+
+/** The query of `GET /v1/fx/quotes`, as its schema let it through. */
+interface QuotesQuery {
+  readonly base?: string;
+  readonly quote?: string;
+  readonly live?: 'true' | 'false';
+  readonly limit?: string;
+}
+
+/** One applied conversion as `GET /v1/fx/quotes/:id/conversions` lists it (amounts in minor units). */
+interface ConversionJson {
+  readonly txId: string;
+  readonly height: string;
+  readonly index: number;
+  readonly time: string;
+  readonly source: string;
+  readonly target: string;
+  readonly baseAmount: string;
+  readonly quoteAmount: string;
+  readonly memo: string;
+}
+
+type QuoteStatus = 'live' | 'expired' | 'withdrawn';
+
+/** Withdrawn (`fx.cancel`) before anything else; else expired at or after `expiresAt`, as the ledger decides. */
+function quoteStatusAt(quote: QuoteEntry, time: bigint): QuoteStatus {
+  if (quote.cancelled) return 'withdrawn';
+  return time >= quote.expiresAt ? 'expired' : 'live';
+}
+
+function quoteToJson(quote: QuoteEntry) {
+  return {
+    id: quote.id,
+    provider: quote.provider,
+    baseAsset: quote.baseAsset,
+    quoteAsset: quote.quoteAsset,
+    rateNum: quote.rateNum.toString(),
+    rateDen: quote.rateDen.toString(),
+    minBase: quote.minBase.toString(),
+    maxBase: quote.maxBase.toString(),
+    capacity: quote.capacity.toString(),
+    used: quote.used.toString(),
+    conversions: quote.conversions.toString(),
+    baseAccount: quote.baseAccount,
+    quoteAccount: quote.quoteAccount,
+    expiresAt: quote.expiresAt.toString(),
+    cancelled: quote.cancelled,
+  };
 }
 
 /** `settlement report` CSV lines of a window (see NodeApi.windowReport). */

@@ -32,6 +32,29 @@ const decimalSchema = {
   pattern: '^-?(0|[1-9][0-9]*)$',
   description: 'integer as a decimal string',
 } as const;
+/** An asset id (the ledger's own pattern): capitals, digits and hyphens, at most 16. */
+const ASSET_ID_PATTERN = '^[A-Z0-9][A-Z0-9-]{0,15}$';
+/** `limit` of the FX listings: 1..1000 (decimal, no sign, no leading zero). */
+export const FX_LIMIT_PATTERN = '^([1-9][0-9]{0,2}|1000)$';
+
+const quoteProperties = {
+  id: idSchema,
+  provider: { type: 'string' },
+  baseAsset: { type: 'string' },
+  quoteAsset: { type: 'string' },
+  rateNum: { ...decimalSchema, description: 'quote-asset minor units per rateDen base-asset minor units' },
+  rateDen: decimalSchema,
+  minBase: { ...decimalSchema, description: 'smallest conversion, base-asset minor units' },
+  maxBase: { ...decimalSchema, description: 'largest conversion, base-asset minor units' },
+  capacity: { ...decimalSchema, description: 'base amount the quote takes in all, minor units' },
+  used: { ...decimalSchema, description: 'base amount converted so far, minor units' },
+  conversions: { ...decimalSchema, description: 'conversions applied so far' },
+  baseAccount: idSchema,
+  quoteAccount: idSchema,
+  expiresAt: { ...decimalSchema, description: 'ms since the Unix epoch; unusable at or after it' },
+  cancelled: { type: 'boolean', description: 'withdrawn by the provider (fx.cancel)' },
+} as const;
+
 const txCodeSchema = { type: 'string', enum: Object.keys(TX_CODES), description: 'transaction result code' } as const;
 
 const resultSchema = {
@@ -157,6 +180,8 @@ export interface HttpApiSchemas {
   readonly getWindow: FastifySchema;
   readonly getWindowReport: FastifySchema;
   readonly getQuote: FastifySchema;
+  readonly listQuotes: FastifySchema;
+  readonly listQuoteConversions: FastifySchema;
   readonly streamBlocks: FastifySchema;
   readonly health: FastifySchema;
   readonly metrics: FastifySchema;
@@ -474,6 +499,94 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
       summary: 'An FX quote: pair, rate, limits, capacity and what conversions used of it, expiry',
       params: { type: 'object', required: ['id'], properties: { id: idSchema } },
       response: { 200: { type: 'object', additionalProperties: true }, ...errors },
+    },
+    listQuotes: {
+      operationId: 'listQuotes',
+      tags: ['settlement'],
+      summary:
+        "FX quotes with their status at the node's clock (live, expired, withdrawn): with base, quote and live=true " +
+        "the pair's live quotes, best rate for the payer first; otherwise every quote, latest expiry first, kept when " +
+        'of the assets given (and live, with live=true); at most `limit` (amounts in minor units)',
+      querystring: {
+        type: 'object',
+        properties: {
+          base: { type: 'string', pattern: ASSET_ID_PATTERN, description: 'base asset id' },
+          quote: { type: 'string', pattern: ASSET_ID_PATTERN, description: 'quote asset id' },
+          live: { type: 'string', enum: ['true', 'false'], description: 'only quotes usable now (default false)' },
+          limit: { type: 'string', pattern: FX_LIMIT_PATTERN, description: 'at most this many, 1..1000 (default 100)' },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          required: ['time', 'items'],
+          properties: {
+            time: { ...decimalSchema, description: 'the time the statuses are at, ms since the Unix epoch' },
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: [...Object.keys(quoteProperties), 'status'],
+                properties: {
+                  ...quoteProperties,
+                  status: { type: 'string', enum: ['live', 'expired', 'withdrawn'] },
+                },
+              },
+            },
+          },
+        },
+        ...errors,
+      },
+    },
+    listQuoteConversions: {
+      operationId: 'listQuoteConversions',
+      tags: ['settlement'],
+      summary:
+        'The conversions applied against an FX quote (fx.convert with result ok), in chain order, from the ' +
+        'certified blocks that name the quote: the latest `limit` (default and at most 1000), `truncated` when there ' +
+        'were more; quoteAmount = floor(baseAmount × rateNum / rateDen), amounts in minor units',
+      params: { type: 'object', required: ['id'], properties: { id: idSchema } },
+      querystring: {
+        type: 'object',
+        properties: {
+          limit: {
+            type: 'string',
+            pattern: FX_LIMIT_PATTERN,
+            description: 'at most this many, 1..1000 (default 1000)',
+          },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          required: ['quote', 'height', 'total', 'truncated', 'items'],
+          properties: {
+            quote: idSchema,
+            height: { ...decimalSchema, description: 'the certified height read up to' },
+            total: { ...decimalSchema, description: 'applied conversions of the quote up to that height' },
+            truncated: { type: 'boolean', description: 'true when items holds only the latest of them' },
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['txId', 'height', 'index', 'time', 'source', 'target', 'baseAmount', 'quoteAmount', 'memo'],
+                properties: {
+                  txId: idSchema,
+                  height: decimalSchema,
+                  index: { type: 'integer', minimum: 0 },
+                  time: { ...decimalSchema, description: 'block time, ms since the Unix epoch' },
+                  source: { ...idSchema, description: "the payer's account (base asset debited)" },
+                  target: { ...idSchema, description: 'the account credited with the quote asset' },
+                  baseAmount: decimalSchema,
+                  quoteAmount: decimalSchema,
+                  memo: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        ...errors,
+      },
     },
     getAccount: {
       operationId: 'getAccount',

@@ -25,7 +25,7 @@ import {
   verifyCertificate,
   verifyTransactionSignatures,
 } from '@paychain/core';
-import { BlockStore, programOfTx, StoreError } from '@paychain/store';
+import { BlockStore, programOfTx, quoteOfTx, StoreError } from '@paychain/store';
 import { commitmentXof } from './commitment-xof.ts';
 import { genesisHeader } from './peer.ts';
 
@@ -89,6 +89,15 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
     ? {
         height: store.programIndexHeight(),
         at: store.database.prepare('SELECT program FROM program_blocks WHERE height = ?').pluck(),
+      }
+    : null;
+  const hasQuoteIndex =
+    store.database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'quote_blocks'").get() !==
+    undefined;
+  const quoteIndex = hasQuoteIndex
+    ? {
+        height: store.quoteIndexHeight(),
+        at: store.database.prepare('SELECT quote FROM quote_blocks WHERE height = ?').pluck(),
       }
     : null;
   for (let height = 1n; height <= headHeight; height++) {
@@ -157,6 +166,18 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
         return bad(height, 'the program index differs from the programs in the block');
       }
     }
+    // Likewise the quote index (what a quote's conversions read) names exactly the quotes of this block's FX txs.
+    if (quoteIndex !== null && height <= quoteIndex.height) {
+      const expected = new Set<string>();
+      for (const bytes of block.txs) {
+        const quote = quoteOfTx(bytes);
+        if (quote !== null) expected.add(quote);
+      }
+      const stored = quoteIndex.at.all(Number(height)) as string[];
+      if (stored.length !== expected.size || !stored.every((quote) => expected.has(quote))) {
+        return bad(height, 'the quote index differs from the quotes in the block');
+      }
+    }
     if (!equalBytes(sealed.header.resultRoot, block.header.resultRoot))
       return bad(height, 'result Merkle root differs from replay');
     if (!equalBytes(sealed.header.stateCommitment, block.header.stateCommitment)) {
@@ -192,6 +213,13 @@ function auditOpenStore(store: BlockStore, genesis: Genesis, suite: CryptoSuite)
         .get(headHeight) as number | null)
     : null;
   if (strayIndex !== null) return bad(BigInt(strayIndex), 'program index rows outside any stored block');
+  const strayQuoteIndex = hasQuoteIndex
+    ? (store.database
+        .prepare('SELECT MIN(height) FROM quote_blocks WHERE height < 1 OR height > ?')
+        .pluck()
+        .get(headHeight) as number | null)
+    : null;
+  if (strayQuoteIndex !== null) return bad(BigInt(strayQuoteIndex), 'quote index rows outside any stored block');
   // The stored state must be exactly the replayed state.
   const replayed = new Map<string, Uint8Array>();
   for (const entry of state.all()) replayed.set(entryKey(entry), encodeStateEntry(entry));

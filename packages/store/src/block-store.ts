@@ -14,6 +14,10 @@
  * complete: a writable open of an older file (or of one a build without the index wrote to) indexes the blocks above
  * it in one transaction; a read-only open reads those blocks instead.
  *
+ * `quote_blocks` does the same for FX quotes: a row (quote, height) for every block with an `fx.quote`, `fx.convert`
+ * or `fx.cancel` transaction of that quote (whatever its result), the quote id read at the same offset, its
+ * completeness in the meta row `quote_index_height`; so a quote's conversions are read from its blocks only.
+ *
  * Rows hold the core's canonical encodings; `paychain verify` re-derives every one of them
  * from the chain, so an edit anywhere shows up as a mismatch.
  */
@@ -91,6 +95,28 @@ export function programOfTx(bytes: Uint8Array): string | null {
   return bytesToHex(bytes.subarray(tagAt + 1, tagAt + 17));
 }
 
+/** Meta row: the height up to which `quote_blocks` holds every block (decimal text). */
+const QUOTE_INDEX_META = 'quote_index_height';
+/** Body tags of the `fx.*` transactions (60–62), each followed by the quote id. */
+const QUOTE_TAGS = new Set(
+  Object.entries(TX_TAGS)
+    .filter(([type]) => type.startsWith('fx.'))
+    .map(([, tag]) => tag),
+);
+
+/**
+ * The quote of an encoded `fx.quote`, `fx.convert` or `fx.cancel` transaction, read at the same fixed offset as a
+ * program's (the body's tag, then quote:16), else null. Like `programOfTx`, bytes that are not a transaction of this
+ * version are no quote's.
+ */
+export function quoteOfTx(bytes: Uint8Array): string | null {
+  if (bytes.length < 2 || bytes[0] !== TX_VERSION) return null;
+  const tagAt = 2 + (bytes[1] ?? 0) + 16 + 8;
+  const tag = bytes[tagAt];
+  if (tag === undefined || !QUOTE_TAGS.has(tag) || bytes.length < tagAt + 17) return null;
+  return bytesToHex(bytes.subarray(tagAt + 1, tagAt + 17));
+}
+
 /** The stored numbers of the result codes that consume a transaction id, for SQL `IN (…)`. */
 const CONSUMING_CODES = (Object.keys(TX_CODES) as TxCode[])
   .filter((code) => isIdConsumed(code))
@@ -122,6 +148,11 @@ CREATE TABLE IF NOT EXISTS program_blocks (
   program TEXT NOT NULL,
   height INTEGER NOT NULL,
   PRIMARY KEY (program, height)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS quote_blocks (
+  quote TEXT NOT NULL,
+  height INTEGER NOT NULL,
+  PRIMARY KEY (quote, height)
 ) WITHOUT ROWID;
 `;
 
@@ -205,6 +236,9 @@ export class BlockStore {
     db.function('paychain_program_of', { deterministic: true }, (bytes: unknown) =>
       bytes instanceof Uint8Array ? programOfTx(bytes) : null,
     );
+    db.function('paychain_quote_of', { deterministic: true }, (bytes: unknown) =>
+      bytes instanceof Uint8Array ? quoteOfTx(bytes) : null,
+    );
     this.statements = this.prepare();
   }
 
@@ -237,7 +271,10 @@ export class BlockStore {
       }
       db.pragma('cache_size = -65536');
       const store = new BlockStore(db);
-      if (options.readonly !== true) store.completeProgramIndex();
+      if (options.readonly !== true) {
+        store.completeProgramIndex();
+        store.completeQuoteIndex();
+      }
       return store;
     });
   }
@@ -248,6 +285,7 @@ export class BlockStore {
       db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
     const hasSweepTable = hasTable('program_sweeps');
     const hasProgramIndex = hasTable('program_blocks');
+    const hasQuoteIndex = hasTable('quote_blocks');
     return {
       getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       putMeta: db.prepare(
@@ -275,10 +313,21 @@ export class BlockStore {
             programHeights: db.prepare('SELECT height FROM program_blocks WHERE program = ? ORDER BY height').pluck(),
           }
         : { insertProgramBlock: null, programHeights: null }),
+      // And a file from before the quote index.
+      ...(hasQuoteIndex
+        ? {
+            insertQuoteBlock: db.prepare('INSERT INTO quote_blocks (quote, height) VALUES (?, ?)'),
+            quoteHeights: db.prepare('SELECT height FROM quote_blocks WHERE quote = ? ORDER BY height').pluck(),
+          }
+        : { insertQuoteBlock: null, quoteHeights: null }),
       maxHeight: db.prepare('SELECT MAX(height) FROM blocks').pluck(),
       // Unindexed blocks (above the index's height) of one program, for a read-only open.
       unindexedTxHeights: db
         .prepare('SELECT DISTINCT height FROM txs WHERE height > ? AND paychain_program_of(bytes) = ?')
+        .pluck(),
+      // Likewise for one quote.
+      unindexedQuoteTxHeights: db
+        .prepare('SELECT DISTINCT height FROM txs WHERE height > ? AND paychain_quote_of(bytes) = ? ORDER BY height')
         .pluck(),
       sweepsAbove: hasSweepTable
         ? db.prepare('SELECT height, sweeps FROM program_sweeps WHERE height > ? ORDER BY height')
@@ -342,6 +391,12 @@ export class BlockStore {
       const program = programOfTx(bytes);
       if (program !== null) programs.add(program);
     }
+    // The quotes the block's FX transactions name, for `quote_blocks`.
+    const quotes = new Set<string>();
+    for (const bytes of block.txs) {
+      const quote = quoteOfTx(bytes);
+      if (quote !== null) quotes.add(quote);
+    }
     let sweepBytes: Uint8Array | null = null;
     if (sweeps.length > 0) {
       sweepBytes = encodeProgramSweeps(sweeps);
@@ -360,6 +415,9 @@ export class BlockStore {
         assert(this.statements.insertProgramBlock !== null, 'a writable store has the program index');
         for (const program of programs) this.statements.insertProgramBlock.run(program, height);
         this.statements.putMeta.run(PROGRAM_INDEX_META, Buffer.from(height.toString()));
+        assert(this.statements.insertQuoteBlock !== null, 'a writable store has the quote index');
+        for (const quote of quotes) this.statements.insertQuoteBlock.run(quote, height);
+        this.statements.putMeta.run(QUOTE_INDEX_META, Buffer.from(height.toString()));
         this.insertRows(
           'state',
           block.changes.map((c, i) => [c.key, block.values?.[i] ?? encodeStateEntry(c.after)]),
@@ -420,11 +478,39 @@ export class BlockStore {
 
   /** The height up to which `program_blocks` is complete (0: nothing indexed yet); the audit checks up to it. */
   programIndexHeight(): bigint {
-    const value = this.getMeta(PROGRAM_INDEX_META);
+    return this.indexHeight(PROGRAM_INDEX_META);
+  }
+
+  /** The height up to which `quote_blocks` is complete (0: nothing indexed yet); the audit checks up to it. */
+  quoteIndexHeight(): bigint {
+    return this.indexHeight(QUOTE_INDEX_META);
+  }
+
+  private indexHeight(key: string): bigint {
+    const value = this.getMeta(key);
     if (value === undefined) return 0n;
     const text = Buffer.from(value).toString();
-    if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new StoreError('store_corrupt', `meta ${PROGRAM_INDEX_META}: ${text}`);
+    if (!/^(0|[1-9][0-9]*)$/.test(text)) throw new StoreError('store_corrupt', `meta ${key}: ${text}`);
     return BigInt(text);
+  }
+
+  /** As `completeProgramIndex`, for `quote_blocks` (no sweeps: only transactions name a quote). */
+  private completeQuoteIndex(): void {
+    const complete = this.db.transaction(() => {
+      const from = this.quoteIndexHeight();
+      const head = this.statements.maxHeight.get() as number | null;
+      if (head === null || BigInt(head) <= from) return;
+      this.db.prepare('DELETE FROM quote_blocks WHERE height > ?').run(from);
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO quote_blocks (quote, height)
+           SELECT quote, height FROM (SELECT paychain_quote_of(bytes) AS quote, height FROM txs WHERE height > ?)
+           WHERE quote IS NOT NULL`,
+        )
+        .run(from);
+      this.statements.putMeta.run(QUOTE_INDEX_META, Buffer.from(String(head)));
+    });
+    complete.immediate();
   }
 
   /** The programs named by each stored expiry sweep above `height`. */
@@ -455,6 +541,24 @@ export class BlockStore {
       return [...heights].sort((a, b) => a - b).map((h) => BigInt(h));
     });
     return wrapSqlite('reading the program index', () => read());
+  }
+
+  /**
+   * The heights of the stored blocks with an `fx.quote`, `fx.convert` or `fx.cancel` transaction of `quote` (whatever
+   * its result), ascending; [] for a quote no block names. Certified or not: the caller bounds the height.
+   */
+  quoteHeights(quote: string): bigint[] {
+    const read = this.db.transaction((): bigint[] => {
+      const from = this.statements.quoteHeights === null ? 0n : this.quoteIndexHeight();
+      const indexed = (this.statements.quoteHeights?.all(quote) ?? []) as number[];
+      const head = this.statements.maxHeight.get() as number | null;
+      if (head === null || BigInt(head) <= from) return indexed.map((h) => BigInt(h));
+      // Only a read-only open of a file indexed to below its head gets here: its newer blocks are read.
+      const heights = new Set<number>(indexed.filter((h) => BigInt(h) <= from));
+      for (const h of this.statements.unindexedQuoteTxHeights.all(from, quote) as number[]) heights.add(h);
+      return [...heights].sort((a, b) => a - b).map((h) => BigInt(h));
+    });
+    return wrapSqlite('reading the quote index', () => read());
   }
 
   putCertificate(height: bigint, certificate: Certificate): void {

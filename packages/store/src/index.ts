@@ -2,6 +2,7 @@ export {
   BlockStore,
   type BlockToCommit,
   programOfTx,
+  quoteOfTx,
   type StoredBlock,
   type StoredTx,
   StoreError,
