@@ -60,6 +60,7 @@ const payment = (status: Payment['status'], extra: Partial<Payment> = {}): Payme
   ledger: null,
   receipt: null,
   programId: null,
+  fx: null,
   ...extra,
 });
 
@@ -234,7 +235,7 @@ describe('personal QR, money requests and KYC', () => {
 });
 
 describe('qrPayee', () => {
-  const base = { amount: null, requestId: null, oneTime: false, expiresAtMs: null, programs: [] };
+  const base = { amount: null, requestId: null, oneTime: false, expiresAtMs: null, programs: [], conversions: [] };
   const merchant = { id: '01'.repeat(16), name: '咖啡店', mcc: '5812', city: 'Shanghai' };
 
   it("is the answer's payee for a merchant and for a user", () => {

@@ -19,6 +19,7 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
 import { type Consortium, parseConsortium } from '../chain/consortium';
+import { paymentFxOf, qrFxOptionsOf } from './fx';
 import type {
   AccountJson,
   BlockJson,
@@ -280,7 +281,13 @@ export interface ApiClient {
   createPayCode(): Promise<PayCode>;
   resolveQr(payload: string): Promise<QrResolution>;
   /** `programId`: pay from that program's balance (`program.spend`) instead of the ordinary balance. */
-  payQr(body: { payload: string; amount?: string; currency?: string; programId?: string }): Promise<Payment>;
+  payQr(body: {
+    payload: string;
+    amount?: string;
+    currency?: string;
+    programId?: string;
+    fx?: { quoteId: string; rateNum: string; rateDen: string };
+  }): Promise<Payment>;
   payment(txId: string): Promise<Payment>;
   /** `intent` is sent when the payment's signing request carried one (the gateway needs it). */
   submitSignature(txId: string, signature: string, intent?: string): Promise<Payment>;
@@ -556,7 +563,7 @@ export function paymentOf(payment: Payment): Payment {
   if (programId !== undefined && programId !== null && typeof programId !== 'string') {
     throw new ApiError('bad_response', 'programId: expected a string or null', 200);
   }
-  return { ...payment, programId: programId ?? null };
+  return { ...payment, programId: programId ?? null, fx: paymentFxOf((payment as { readonly fx?: unknown }).fx) };
 }
 
 /** A page (or list) of payments, each through `paymentOf`. */
@@ -598,9 +605,10 @@ function qrProgramOf(value: unknown, where: string): QrProgramOption {
  */
 export function qrResolutionOf(qr: QrResolution): QrResolution {
   const programs: unknown = (qr as { readonly programs?: unknown }).programs;
-  if (programs === undefined || programs === null) return { ...qr, programs: [] };
+  const conversions = qrFxOptionsOf((qr as { readonly conversions?: unknown }).conversions);
+  if (programs === undefined || programs === null) return { ...qr, programs: [], conversions };
   if (!Array.isArray(programs)) throw new ApiError('bad_response', 'programs: expected an array', 200);
-  return { ...qr, programs: programs.map((p: unknown, i) => qrProgramOf(p, `programs[${i}]`)) };
+  return { ...qr, programs: programs.map((p: unknown, i) => qrProgramOf(p, `programs[${i}]`)), conversions };
 }
 
 /**

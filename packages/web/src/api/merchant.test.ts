@@ -21,6 +21,7 @@ const payment = (extra: Partial<Payment>): Payment => ({
   ledger: null,
   receipt: null,
   programId: null,
+  fx: null,
   ...extra,
 });
 

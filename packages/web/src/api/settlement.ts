@@ -2,8 +2,9 @@
  * Interbank settlement and FX as the node's peer API shows them (docs/settlement.md "Over the peer API"; public
  * routes on the app's own origin, no log-in): a currency's scheme with each bank's liquidity and its latest windows
  * (`GET /v1/settlement/{currency}`), one window (`…/windows/{seq}`), a window's settlement report as CSV
- * (`…/windows/{seq}/report.csv`), an FX quote (`GET /v1/fx/quotes/{id}`) and the assets with their decimals
- * (`GET /v1/assets`). Amounts arrive as decimal strings of minor units (nets signed) and are held as bigint here;
+ * (`…/windows/{seq}/report.csv`), an FX quote (`GET /v1/fx/quotes/{id}`), the quotes with their status
+ * (`GET /v1/fx/quotes`), the conversions applied against one (`GET /v1/fx/quotes/{id}/conversions`) and the assets
+ * with their decimals (`GET /v1/assets`). Amounts arrive as decimal strings of minor units (nets signed) and are held as bigint here;
  * they are shown in major units with the asset's decimals (money.ts). A currency without a scheme (404
  * `scheme_not_found`) is an answer of its own, `{kind: 'missing'}`, not an error: the screen says so calmly.
  */
@@ -27,6 +28,9 @@ const MINOR_PATTERN = /^-?(0|[1-9][0-9]{0,39})$/;
 const UNSIGNED_PATTERN = /^(0|[1-9][0-9]{0,19})$/;
 /** Fraction digits of an FX rate in major units before it is cut (and marked inexact). */
 export const RATE_FRACTION_DIGITS = 8;
+
+/** Quotes the settlement tab lists, latest expiry first (the peer API's default and its own limit is 1000). */
+export const QUOTES_SHOWN = 100;
 
 export const WINDOW_STATUSES = ['open', 'closed', 'settled'] as const;
 export type WindowStatus = (typeof WINDOW_STATUSES)[number];
@@ -116,6 +120,51 @@ export interface FxQuote {
   readonly quoteAccount: string;
   readonly expiresAtMs: number;
   readonly cancelled: boolean;
+}
+
+/** A quote's status as the peer API lists it, at the node's clock: withdrawn (`fx.cancel`) before expired. */
+export const QUOTE_LIST_STATUSES = ['live', 'expired', 'withdrawn'] as const;
+export type QuoteListStatus = (typeof QUOTE_LIST_STATUSES)[number];
+
+export interface ListedQuote extends FxQuote {
+  readonly status: QuoteListStatus;
+}
+
+export interface QuoteList {
+  /** The node's time the statuses are at, ms. */
+  readonly timeMs: number;
+  /** Latest expiry first. */
+  readonly items: readonly ListedQuote[];
+}
+
+/** One applied `fx.convert` of a quote. */
+export interface FxConversion {
+  readonly txId: string;
+  readonly height: string;
+  readonly index: number;
+  /** Block time, ms. */
+  readonly timeMs: number;
+  /** The payer's account: base asset debited. */
+  readonly source: string;
+  /** The account credited with the quote asset. */
+  readonly target: string;
+  /** Base-asset minor units paid. */
+  readonly baseAmount: bigint;
+  /** Quote-asset minor units received: ⌊baseAmount × rateNum / rateDen⌋. */
+  readonly quoteAmount: bigint;
+  readonly memo: string;
+}
+
+export interface QuoteConversions {
+  readonly quote: string;
+  /** The certified height the node read up to. */
+  readonly height: string;
+  /** Applied conversions of the quote up to that height. */
+  readonly total: bigint;
+  /** True when `items` holds only the latest of them. */
+  readonly truncated: boolean;
+  /** Chain order, newest last. */
+  readonly items: readonly FxConversion[];
 }
 
 // ---- parsers ----
@@ -218,8 +267,10 @@ export function parseScheme(answer: unknown): Scheme {
 }
 
 export function parseQuote(answer: unknown): FxQuote {
-  const json = objectAt(answer, '(answer)');
-  const at = '(quote)';
+  return quoteOf(objectAt(answer, '(answer)'), '(quote)');
+}
+
+function quoteOf(json: Json, at: string): FxQuote {
   const rateDen = minorAt(json, 'rateDen', at);
   if (rateDen === 0n) fail(`${at}.rateDen`, 'a positive integer', json.rateDen);
   return {
@@ -238,6 +289,42 @@ export function parseQuote(answer: unknown): FxQuote {
     quoteAccount: stringAt(json, 'quoteAccount', at),
     expiresAtMs: safeAt(json, 'expiresAt', at),
     cancelled: booleanAt(json, 'cancelled', at),
+  };
+}
+
+export function parseQuoteList(answer: unknown): QuoteList {
+  const json = objectAt(answer, '(answer)');
+  return {
+    timeMs: safeAt(json, 'time', '(quotes)'),
+    items: itemsAt(json, 'items', (item, at) => ({
+      ...quoteOf(item, at),
+      status: oneOfAt(item, 'status', at, QUOTE_LIST_STATUSES),
+    })),
+  };
+}
+
+export function parseQuoteConversions(answer: unknown): QuoteConversions {
+  const json = objectAt(answer, '(answer)');
+  const at = '(conversions)';
+  const items = itemsAt(json, 'items', (item, where) => ({
+    txId: stringAt(item, 'txId', where),
+    height: unsignedAt(item, 'height', where),
+    index: safeAt(item, 'index', where),
+    timeMs: safeAt(item, 'time', where),
+    source: stringAt(item, 'source', where),
+    target: stringAt(item, 'target', where),
+    baseAmount: minorAt(item, 'baseAmount', where),
+    quoteAmount: minorAt(item, 'quoteAmount', where),
+    memo: stringAt(item, 'memo', where),
+  }));
+  const total = minorAt(json, 'total', at);
+  if (total < BigInt(items.length)) fail(`${at}.total`, `at least the ${items.length} items`, json.total);
+  return {
+    quote: stringAt(json, 'quote', at),
+    height: unsignedAt(json, 'height', at),
+    total,
+    truncated: booleanAt(json, 'truncated', at),
+    items,
   };
 }
 
@@ -293,6 +380,16 @@ export function windowReportFileName(currency: string, seq: string): string {
 
 export async function getQuote(client: ApiClient, id: string): Promise<FxQuote> {
   return parseQuote(await client.send<unknown>('GET', apiPath`/v1/fx/quotes/${id}`));
+}
+
+/** The latest `limit` quotes of any pair, latest expiry first, each with its status. */
+export async function getQuotes(client: ApiClient, limit: number = QUOTES_SHOWN): Promise<QuoteList> {
+  return parseQuoteList(await client.send<unknown>('GET', apiPath`/v1/fx/quotes?limit=${String(limit)}`));
+}
+
+/** The conversions applied against a quote (the latest 1000), chain order. */
+export async function getQuoteConversions(client: ApiClient, id: string): Promise<QuoteConversions> {
+  return parseQuoteConversions(await client.send<unknown>('GET', apiPath`/v1/fx/quotes/${id}/conversions`));
 }
 
 export async function getAssets(client: ApiClient): Promise<Asset[]> {
@@ -370,6 +467,25 @@ export function rateInMajorUnits(
   }
   fraction = fraction.replace(/0+$/, '');
   return { text: fraction === '' ? whole.toString() : `${whole}.${fraction}`, exact: rest === 0n };
+}
+
+/**
+ * A quote's rate as the tab writes it, "1 HKD = 0.9213 ICBC-CNY" (with "≈ " before a rate cut after
+ * `RATE_FRACTION_DIGITS`), from the assets' decimals; null when either asset's decimals are unknown (the caller
+ * shows the minor-unit ratio instead).
+ */
+export function quoteRateText(
+  quote: Pick<FxQuote, 'rateNum' | 'rateDen' | 'baseAsset' | 'quoteAsset'>,
+  assets: readonly Asset[] | null,
+): { readonly text: string; readonly rate: string } | null {
+  const baseDecimals = decimalsOf(assets, quote.baseAsset);
+  const quoteDecimals = decimalsOf(assets, quote.quoteAsset);
+  if (baseDecimals === null || quoteDecimals === null) return null;
+  const rate = rateInMajorUnits(quote, baseDecimals, quoteDecimals);
+  return {
+    text: `1 ${quote.baseAsset} = ${rate.exact ? '' : '≈ '}${rate.text} ${quote.quoteAsset}`,
+    rate: rate.text,
+  };
 }
 
 /** Every bank of a scheme in a stable order: participants first, then any other org seen in a window's positions. */

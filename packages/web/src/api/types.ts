@@ -6,6 +6,7 @@
  * in the browser (chain/verify-receipt.ts) and transactions to sign are decoded locally (chain/decode-for-display.ts).
  */
 import type { ReceiptJson } from '@paychain/core/browser';
+import type { PaymentFx, QrFxOption } from './fx';
 
 export interface Money {
   readonly amount: string;
@@ -62,6 +63,8 @@ export interface Wallet {
   readonly kycTier: KycTier;
   readonly limits: Limits;
   readonly spentToday: Money;
+  /** Every asset of this bank the wallet holds (the main currency always); an older gateway answers none. */
+  readonly balances?: readonly { readonly balance: Money; readonly available: Money }[];
 }
 
 export type PaymentKind =
@@ -112,6 +115,8 @@ export interface Payment {
   readonly signing?: Signing;
   /** The purpose-bound program the payment was paid from (`program.spend`); null for ordinary money. */
   readonly programId: string | null;
+  /** Paid in another currency through a quote (`fx.convert`): what left the payer and the rate; null otherwise. */
+  readonly fx: PaymentFx | null;
 }
 
 export interface Page<T> {
@@ -152,6 +157,8 @@ export interface QrResolution {
    * older gateway answers none (`[]`).
    */
   readonly programs: readonly QrProgramOption[];
+  /** Paying in another of the payer's currencies: the best live quote per currency; an older gateway answers none. */
+  readonly conversions: readonly QrFxOption[];
 }
 
 /** A program balance the payer may choose to pay a resolved QR with. */

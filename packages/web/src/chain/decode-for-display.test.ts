@@ -177,3 +177,56 @@ describe('prepareSigning', () => {
     expect(prepareSigning({ unsignedTx, signingBytes: signed }, tx.id).ok).toBe(false);
   });
 });
+
+describe('payments across banks and currencies', () => {
+  it('shows a conversion: what leaves the payer, to whom, at which quote and rate', () => {
+    const tx: UnsignedTransaction = {
+      chainId: 'c',
+      id: accountId(31),
+      expiresAt: T0,
+      body: {
+        type: 'fx.convert',
+        quote: accountId(9),
+        source: accountId(1),
+        target: accountId(2),
+        baseAmount: 4_885n,
+        rateNum: 9_213n,
+        rateDen: 10_000n,
+        memo: 'lunch',
+      },
+    };
+    const shown = decodeForDisplay(unsignedTxHex(tx));
+    expect(shown.ok && shown.value).toMatchObject({
+      kind: 'fx.convert',
+      amount: 4_885n,
+      source: accountId(1),
+      target: accountId(2),
+      asset: null,
+      memo: 'lunch',
+    });
+    expect(shown.ok && shown.value.ops[0]?.fx).toEqual({ quote: accountId(9), rateNum: 9_213n, rateDen: 10_000n });
+  });
+
+  it("shows a payment to another bank's customer with its amount", () => {
+    const tx: UnsignedTransaction = {
+      chainId: 'c',
+      id: accountId(32),
+      expiresAt: T0,
+      body: {
+        type: 'interbank.transfer',
+        source: accountId(1),
+        target: accountId(3),
+        currency: 'CNY',
+        amount: 12_000n,
+        memo: '',
+      },
+    };
+    const shown = decodeForDisplay(unsignedTxHex(tx));
+    expect(shown.ok && shown.value).toMatchObject({
+      kind: 'interbank.transfer',
+      amount: 12_000n,
+      source: accountId(1),
+      target: accountId(3),
+    });
+  });
+});

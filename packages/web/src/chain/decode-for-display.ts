@@ -11,7 +11,9 @@ import {
   type DecodedTransaction,
   decodeTransaction,
   equalBytes,
+  type FxConvertBody,
   hexToBytes,
+  type InterbankTransferBody,
   isHex,
   type MoneyOp,
   type ProgramRedeemBody,
@@ -23,8 +25,11 @@ import {
 } from '@paychain/core/browser';
 
 export interface DisplayOp {
-  /** A money operation, or the program operation that moves program money (spend, redeem). */
-  readonly kind: MoneyOp['type'] | 'program.spend' | 'program.redeem';
+  /**
+   * A money operation, the program operation that moves program money (spend, redeem), a payment to another bank's
+   * customer, or a conversion at an FX quote (the amount is what leaves the payer, in the quote's base asset).
+   */
+  readonly kind: MoneyOp['type'] | 'program.spend' | 'program.redeem' | 'interbank.transfer' | 'fx.convert';
   /** Minor units of `asset`; null for an operation that names no amount (pending.void). */
   readonly amount: bigint | null;
   /** The account money leaves; null when none does (mint) or the op names none (pending.post/void). */
@@ -35,6 +40,8 @@ export interface DisplayOp {
   readonly memo: string;
   /** For pending.post / pending.void: the hold it settles. */
   readonly pending: string | null;
+  /** For fx.convert: the quote and the rate it carries (quote-asset minor units per base-asset minor unit). */
+  readonly fx?: { readonly quote: string; readonly rateNum: bigint; readonly rateDen: bigint };
 }
 
 export interface DisplayTransaction {
@@ -64,8 +71,33 @@ export type DisplayResult =
     }
   | { readonly ok: false; readonly error: string };
 
-function opToDisplay(op: MoneyOp | ProgramSpendBody | ProgramRedeemBody): DisplayOp {
+type DisplayedBody = MoneyOp | ProgramSpendBody | ProgramRedeemBody | InterbankTransferBody | FxConvertBody;
+
+function opToDisplay(op: DisplayedBody): DisplayOp {
   switch (op.type) {
+    // The payer's deposit at its bank to the payee's at theirs, in the scheme's currency (not an asset id).
+    case 'interbank.transfer':
+      return {
+        kind: op.type,
+        amount: op.amount,
+        source: op.source,
+        target: op.target,
+        asset: null,
+        memo: op.memo,
+        pending: null,
+      };
+    // The base amount leaves the payer; the quote (whose assets the body does not name) sets what the target gets.
+    case 'fx.convert':
+      return {
+        kind: op.type,
+        amount: op.baseAmount,
+        source: op.source,
+        target: op.target,
+        asset: null,
+        memo: op.memo,
+        pending: null,
+        fx: { quote: op.quote, rateNum: op.rateNum, rateDen: op.rateDen },
+      };
     // Program money: from the beneficiary's program balance to the merchant (spend), or from the merchant's
     // receivable to its ordinary balance (redeem); in the program's asset, which the body does not name.
     case 'program.spend':
@@ -136,7 +168,7 @@ function opToDisplay(op: MoneyOp | ProgramSpendBody | ProgramRedeemBody): Displa
   }
 }
 
-function moneyOpsOf(body: TxBody): readonly (MoneyOp | ProgramSpendBody | ProgramRedeemBody)[] {
+function moneyOpsOf(body: TxBody): readonly DisplayedBody[] {
   switch (body.type) {
     case 'transfer':
     case 'pending.create':
@@ -149,6 +181,8 @@ function moneyOpsOf(body: TxBody): readonly (MoneyOp | ProgramSpendBody | Progra
       return body.ops;
     case 'program.spend':
     case 'program.redeem':
+    case 'interbank.transfer':
+    case 'fx.convert':
       return [body];
     default:
       // Governance and account bodies move no money; the kind alone is shown.

@@ -13,6 +13,7 @@ import { formatAmount } from '@paychain/core/browser';
 import { type ReactNode, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { isSettled, isWaiting, waitForSettled } from '../api/client';
+import { decimalsOfMoney } from '../api/fx';
 import { formatMinor } from '../api/money';
 import type { Payment } from '../api/types';
 import { prepareSigning } from '../chain/decode-for-display';
@@ -106,13 +107,24 @@ function SignConfirm({
   });
 
   const display = prepared.ok ? prepared.display : null;
-  const decimals = chain.data?.assets.find((a) => a.id === display?.asset)?.decimals ?? 2;
-  // The gateway's description and the transaction must agree on the amount of a single-operation payment.
+  // A payment in another currency signs what leaves the payer (the quote's base asset), not what the payee gets.
+  const fx = payment.fx;
+  const expected = fx === null ? payment.amount : fx.paid;
+  const asset = display?.asset ?? expected.currency;
+  const decimals = chain.data?.assets.find((a) => a.id === asset)?.decimals ?? decimalsOfMoney(expected);
+  const signedFx = display?.ops.length === 1 ? display.ops[0]?.fx : undefined;
+  // The gateway's description and the transaction must agree on the amount of a single-operation payment, and on
+  // the quote and the rate of a conversion.
   const mismatch =
     display !== null &&
     display.ops.length === 1 &&
-    display.amount !== null &&
-    formatAmount(display.amount, decimals) !== payment.amount.amount;
+    ((display.amount !== null && formatAmount(display.amount, decimals) !== expected.amount) ||
+      (signedFx === undefined) !== (fx === null) ||
+      (signedFx !== undefined &&
+        (fx === null ||
+          signedFx.quote !== fx.quoteId ||
+          signedFx.rateNum !== fx.rate.num ||
+          signedFx.rateDen !== fx.rate.den)));
   const account = (id: string | null): string =>
     id === null ? '—' : id === user?.ledgerAccountId ? t('sign.yourAccount') : shortHex(id);
 
@@ -127,8 +139,13 @@ function SignConfirm({
             {display.kind}
           </Row>
           <Row label={t('sign.amount')} testId="sign-amount">
-            {display.amount === null ? '—' : formatMinor(display.amount, decimals, display.asset ?? 'CNY', locale)}
+            {display.amount === null ? '—' : formatMinor(display.amount, decimals, asset, locale)}
           </Row>
+          {signedFx !== undefined && (
+            <Row label={t('scan.fx.rate')} testId="sign-fx-rate">
+              {signedFx.rateNum.toString()} / {signedFx.rateDen.toString()} · {shortHex(signedFx.quote)}
+            </Row>
+          )}
           <Row label={t('sign.from')} testId="sign-source">
             {account(display.source)}
           </Row>

@@ -3,8 +3,10 @@
  * no log-in is needed. For a currency (default CNY): each bank's pledged liquidity (its net debit cap), what it owes
  * in closed windows, its net in the open window, its exposure and headroom, with a bar of exposure against the cap;
  * the open window; the latest windows with status, payments, gross, each bank's net, close and settle times, a CSV
- * report link and the positions on expansion. An FX quote is looked up by id: pair, rate in major units, limits,
- * capacity used, expiry and status. The scheme refreshes every 5 seconds while the tab is open and visible.
+ * report link and the positions on expansion. FX quotes: the latest quotes of any pair (pair, provider, rate in major
+ * units, limits, capacity used, conversions, expiry, status at the node's clock); a quote chosen in the table, or
+ * looked up by id, shows its details and the conversions applied against it (newest first). The scheme and the
+ * quotes refresh every 5 seconds while the tab is open and visible.
  */
 import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -13,17 +15,23 @@ import {
   CURRENCY_PATTERN,
   decimalsOf,
   exposureBasisPoints,
+  type FxConversion,
   type FxQuote,
   formatAssetMinor,
   formatAssetUnits,
   getAssets,
   getQuote,
+  getQuoteConversions,
+  getQuotes,
   getScheme,
+  type ListedQuote,
   netOf,
   type Participant,
   QUOTE_ID_PATTERN,
+  type QuoteConversions,
+  type QuoteListStatus,
+  quoteRateText,
   quoteStatus,
-  rateInMajorUnits,
   type Scheme,
   SETTLEMENT_CURRENCY_DEFAULT,
   type SettlementWindow,
@@ -34,7 +42,7 @@ import {
 } from '../../api/settlement';
 import { useApp } from '../app-context';
 import { ErrorBox, Field, formatTime, Notice, Row, shortHex } from '../common';
-import { useAction, useLoad } from '../hooks';
+import { type Shown, useLoad } from '../hooks';
 
 /** Near real time: the scheme is read again this often while the tab is open. */
 export const SETTLEMENT_REFRESH_MS = 5_000;
@@ -108,7 +116,7 @@ export function SettlementScreen(): ReactNode {
         )}
       </section>
       {shown && result.kind === 'found' && <SchemeView scheme={result.scheme} assets={assets.data} />}
-      <QuoteLookup assets={assets.data} />
+      <FxQuotes tick={tick} assets={assets.data} />
     </div>
   );
 }
@@ -395,25 +403,69 @@ function WindowRows({
   );
 }
 
-function QuoteLookup({ assets }: { readonly assets: readonly Asset[] | null }): ReactNode {
+/** Conversions listed per quote, newest first (the peer API answers the latest 1000). */
+const CONVERSIONS_SHOWN = 1_000;
+
+/** The FX quotes section: the quotes table, a lookup by id, and the chosen quote with its conversions. */
+function FxQuotes({ tick, assets }: { readonly tick: number; readonly assets: readonly Asset[] | null }): ReactNode {
   const { t } = useTranslation();
   const { client } = useApp();
+  const quotes = useLoad(() => getQuotes(client), [client, tick]);
+  const [selected, setSelected] = useState<string | null>(null);
   const [id, setId] = useState('');
-  const [quote, setQuote] = useState<FxQuote | null>(null);
-  const lookup = useAction(async () => {
-    const wanted = id.trim().toLowerCase();
-    if (!QUOTE_ID_PATTERN.test(wanted)) throw new Error(t('settlement.quoteIdInvalid'));
-    setQuote(null);
-    setQuote(await getQuote(client, wanted));
-  });
+  const [idError, setIdError] = useState<Shown | null>(null);
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
-    void lookup.run();
+    const wanted = id.trim().toLowerCase();
+    if (!QUOTE_ID_PATTERN.test(wanted)) {
+      setIdError({ message: t('settlement.quoteIdInvalid'), code: 'quote_id_invalid' });
+      return;
+    }
+    setIdError(null);
+    setSelected(wanted);
   };
+  const toggle = (quote: string): void => setSelected((open) => (open === quote ? null : quote));
+  const list = quotes.data;
   return (
-    <section className="card" data-testid="settlement-quote-lookup">
-      <h2>{t('settlement.quoteTitle')}</h2>
-      <form onSubmit={onSubmit}>
+    <section className="card" data-testid="settlement-quotes">
+      <h2>{t('settlement.quotesTitle')}</h2>
+      <p className="hint">{t('settlement.quotesHint')}</p>
+      <ErrorBox error={quotes.error} />
+      {list !== null &&
+        (list.items.length === 0 ? (
+          <p className="muted" data-testid="settlement-no-quotes">
+            {t('settlement.noQuotes')}
+          </p>
+        ) : (
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t('settlement.pair')}</th>
+                  <th>{t('settlement.provider')}</th>
+                  <th>{t('settlement.rate')}</th>
+                  <th>{t('settlement.limits')}</th>
+                  <th>{t('settlement.capacityUsed')}</th>
+                  <th>{t('settlement.conversionsColumn')}</th>
+                  <th>{t('settlement.expiresAt')}</th>
+                  <th>{t('ops.status')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.items.map((q) => (
+                  <QuoteRow
+                    key={q.id}
+                    quote={q}
+                    assets={assets}
+                    selected={selected === q.id}
+                    onToggle={() => toggle(q.id)}
+                  />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      <form onSubmit={onSubmit} className="filters">
         <Field label={t('settlement.quoteId')}>
           <input
             value={id}
@@ -423,13 +475,207 @@ function QuoteLookup({ assets }: { readonly assets: readonly Asset[] | null }): 
             data-testid="settlement-quote-id"
           />
         </Field>
-        <ErrorBox error={lookup.error} />
-        <button type="submit" className="button" disabled={lookup.busy} data-testid="settlement-quote-submit">
-          {lookup.busy ? t('common.working') : t('settlement.quoteLookup')}
+        <button type="submit" className="button button-secondary" data-testid="settlement-quote-submit">
+          {t('settlement.quoteLookup')}
         </button>
       </form>
-      {quote !== null && <QuoteView quote={quote} assets={assets} />}
+      <ErrorBox error={idError} />
+      {selected !== null && (
+        <QuoteDetail key={selected} id={selected} tick={tick} assets={assets} onClose={() => setSelected(null)} />
+      )}
     </section>
+  );
+}
+
+function QuoteRow({
+  quote: q,
+  assets,
+  selected,
+  onToggle,
+}: {
+  readonly quote: ListedQuote;
+  readonly assets: readonly Asset[] | null;
+  readonly selected: boolean;
+  readonly onToggle: () => void;
+}): ReactNode {
+  const { t } = useTranslation();
+  const { locale } = useApp();
+  const baseDecimals = decimalsOf(assets, q.baseAsset);
+  const base = (minor: bigint): string => formatAssetUnits(minor, baseDecimals, q.baseAsset);
+  const usedBp = exposureBasisPoints(q.used, q.capacity);
+  return (
+    <tr data-testid="settlement-quote-row" data-quote-id={q.id} data-status={q.status}>
+      <td className="nowrap">
+        <button
+          type="button"
+          className="link"
+          onClick={onToggle}
+          aria-expanded={selected}
+          title={t('settlement.quoteShow')}
+          data-testid="settlement-quote-toggle"
+        >
+          {selected ? '▾' : '▸'} {q.baseAsset} → {q.quoteAsset}
+        </button>
+        <br />
+        <small>
+          <code>{shortHex(q.id, 4)}</code>
+        </small>
+      </td>
+      <td>{q.provider}</td>
+      <td className="nowrap">
+        <QuoteRate quote={q} assets={assets} />
+      </td>
+      <td className="nowrap">
+        {base(q.minBase)} – {base(q.maxBase)}
+      </td>
+      <td className="nowrap">
+        {base(q.used)} / {base(q.capacity)} ({(usedBp / 100).toFixed(1)}%)
+      </td>
+      <td>{q.conversions.toString()}</td>
+      <td className="nowrap">{formatTime(q.expiresAtMs, locale)}</td>
+      <td className="nowrap">
+        <QuoteListStatusBadge status={q.status} />
+      </td>
+    </tr>
+  );
+}
+
+function QuoteListStatusBadge({ status }: { readonly status: QuoteListStatus }): ReactNode {
+  const { t } = useTranslation();
+  const style =
+    status === 'live' ? 'badge badge-open' : status === 'expired' ? 'badge badge-closed' : 'badge badge-error';
+  return (
+    <span className={style} data-testid="settlement-quote-row-status" data-status={status}>
+      {t(`settlement.quoteListStatus.${status}`)}
+    </span>
+  );
+}
+
+/** A quote's rate in major units ("1 HKD = 0.9213 ICBC-CNY"), or its minor-unit ratio when decimals are unknown. */
+function QuoteRate({
+  quote,
+  assets,
+}: {
+  readonly quote: FxQuote;
+  readonly assets: readonly Asset[] | null;
+}): ReactNode {
+  const { t } = useTranslation();
+  const rate = quoteRateText(quote, assets);
+  if (rate === null) return t('settlement.rateMinor', { num: quote.rateNum.toString(), den: quote.rateDen.toString() });
+  return <span data-rate={rate.rate}>{rate.text}</span>;
+}
+
+/** One quote, read again with the tab: its details and the conversions applied against it. */
+function QuoteDetail({
+  id,
+  tick,
+  assets,
+  onClose,
+}: {
+  readonly id: string;
+  readonly tick: number;
+  readonly assets: readonly Asset[] | null;
+  readonly onClose: () => void;
+}): ReactNode {
+  const { t } = useTranslation();
+  const { client } = useApp();
+  const quote = useLoad(() => getQuote(client, id), [client, id, tick]);
+  const conversions = useLoad(() => getQuoteConversions(client, id), [client, id, tick]);
+  return (
+    <div className="stack" data-testid="settlement-quote-detail" data-quote-id={id}>
+      <div className="filters">
+        <h3>
+          {t('settlement.quoteTitle')} <code>{shortHex(id, 6)}</code>
+        </h3>
+        <button
+          type="button"
+          className="button button-secondary"
+          onClick={onClose}
+          data-testid="settlement-quote-close"
+        >
+          {t('settlement.quoteClose')}
+        </button>
+      </div>
+      <ErrorBox error={quote.error ?? conversions.error} />
+      {quote.data !== null && <QuoteView quote={quote.data} assets={assets} />}
+      {quote.data !== null && conversions.data !== null && (
+        <ConversionsTable quote={quote.data} conversions={conversions.data} assets={assets} />
+      )}
+    </div>
+  );
+}
+
+function ConversionsTable({
+  quote,
+  conversions,
+  assets,
+}: {
+  readonly quote: FxQuote;
+  readonly conversions: QuoteConversions;
+  readonly assets: readonly Asset[] | null;
+}): ReactNode {
+  const { t } = useTranslation();
+  const { locale } = useApp();
+  const baseDecimals = decimalsOf(assets, quote.baseAsset);
+  const quoteDecimals = decimalsOf(assets, quote.quoteAsset);
+  // The API answers in chain order, newest last; the table shows the newest first.
+  const rows: FxConversion[] = conversions.items.slice(-CONVERSIONS_SHOWN).reverse();
+  return (
+    <div data-testid="settlement-conversions" data-total={conversions.total.toString()}>
+      <h3>{t('settlement.conversionsTitle', { n: conversions.total.toString() })}</h3>
+      {conversions.truncated && (
+        <p className="muted">
+          {t('settlement.conversionsTruncated', {
+            shown: conversions.items.length,
+            total: conversions.total.toString(),
+          })}
+        </p>
+      )}
+      {rows.length === 0 ? (
+        <p className="muted">{t('settlement.noConversions')}</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table">
+            <thead>
+              <tr>
+                <th>{t('settlement.conversionTime')}</th>
+                <th>{t('settlement.conversionTx')}</th>
+                <th>{t('settlement.conversionBase', { asset: quote.baseAsset })}</th>
+                <th>{t('settlement.conversionQuote', { asset: quote.quoteAsset })}</th>
+                <th>{t('settlement.conversionPayer')}</th>
+                <th>{t('settlement.conversionTarget')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((c) => (
+                <tr key={c.txId} data-testid="settlement-conversion" data-tx-id={c.txId} data-height={c.height}>
+                  <td className="nowrap">{formatTime(c.timeMs, locale)}</td>
+                  <td className="nowrap">
+                    <code title={c.txId}>{shortHex(c.txId, 6)}</code>
+                  </td>
+                  <td className="nowrap">
+                    <span className="money" data-minor={c.baseAmount.toString()}>
+                      {formatAssetUnits(c.baseAmount, baseDecimals, quote.baseAsset)}
+                    </span>
+                  </td>
+                  <td className="nowrap">
+                    <span className="money" data-minor={c.quoteAmount.toString()}>
+                      {formatAssetUnits(c.quoteAmount, quoteDecimals, quote.quoteAsset)}
+                    </span>
+                  </td>
+                  <td className="nowrap">
+                    <code title={c.source}>{shortHex(c.source, 6)}</code>
+                  </td>
+                  <td className="nowrap">
+                    <code title={c.target}>{shortHex(c.target, 6)}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -442,10 +688,7 @@ function QuoteView({ quote, assets }: { readonly quote: FxQuote; readonly assets
     return () => clearInterval(timer);
   }, []);
   const baseDecimals = decimalsOf(assets, quote.baseAsset);
-  const quoteDecimals = decimalsOf(assets, quote.quoteAsset);
   const status = quoteStatus(quote, nowMs);
-  const rate =
-    baseDecimals === null || quoteDecimals === null ? null : rateInMajorUnits(quote, baseDecimals, quoteDecimals);
   const base = (minor: bigint): string => formatAssetUnits(minor, baseDecimals, quote.baseAsset);
   const usedBp = exposureBasisPoints(quote.used, quote.capacity);
   return (
@@ -454,14 +697,7 @@ function QuoteView({ quote, assets }: { readonly quote: FxQuote; readonly assets
         {quote.baseAsset} → {quote.quoteAsset}
       </Row>
       <Row label={t('settlement.rate')} testId="settlement-quote-rate">
-        {rate === null ? (
-          t('settlement.rateMinor', { num: quote.rateNum.toString(), den: quote.rateDen.toString() })
-        ) : (
-          <span data-rate={rate.text}>
-            1 {quote.baseAsset} = {rate.exact ? '' : '≈ '}
-            {rate.text} {quote.quoteAsset}
-          </span>
-        )}
+        <QuoteRate quote={quote} assets={assets} />
       </Row>
       <Row label={t('settlement.limits')}>
         {base(quote.minBase)} – {base(quote.maxBase)}

@@ -43,6 +43,18 @@ export function WalletHome(): ReactNode {
             <p className="muted">
               {t('wallet.available')} <MoneyText money={wallet.data.available} testId="wallet-available" />
             </p>
+            {(wallet.data.balances ?? [])
+              .filter((b) => b.balance.currency !== wallet.data?.balance.currency)
+              .map((b) => (
+                <p
+                  key={b.balance.currency}
+                  className="muted"
+                  data-testid="wallet-other-balance"
+                  data-currency={b.balance.currency}
+                >
+                  <MoneyText money={b.balance} testId={`wallet-balance-${b.balance.currency}`} />
+                </p>
+              ))}
             {wallet.data.frozen && (
               <p className="warning" data-testid="wallet-frozen">
                 {t('wallet.frozen')}

@@ -64,6 +64,11 @@ export function ReceiptScreen({ txId }: { readonly txId: string }): ReactNode {
                 {p.code}
               </Row>
             )}
+            {p.fx !== null && (
+              <Row label={t('receipt.fxPaid')} testId="receipt-fx">
+                <MoneyText money={p.fx.paid} testId="receipt-fx-paid" />
+              </Row>
+            )}
             {p.programId !== null && (
               <Row label={t('programs.paidFrom')} testId="receipt-program">
                 <a href="#/wallet/programs">

@@ -4,14 +4,20 @@
  * names the payee (a merchant, or a user by masked phone) and the amount (a static code asks the payer for it);
  * when the payer holds program money (subsidies, benefits) the answer lists those programs, and the payer chooses
  * what to pay from: the ordinary balance or a program, one this merchant may not take shown disabled with the reason
- * before anything is signed. "Pay" sends `POST /v1/qr/pay` (with `programId` for program money), and the payment
- * runs to its receipt (with the signing step for a browser-held key); a `program_ineligible` refusal is said in words.
+ * before anything is signed. A payer holding another currency (Hong Kong dollars at a yuan QR) may pay in it: the
+ * answer's `conversions` give the best live quote per currency, and the wallet shows the rate, who quotes it, until
+ * when, and what the payer pays for the amount before anything is signed (docs/settlement.md, "In the wallet").
+ * "Pay" sends `POST /v1/qr/pay` (with `programId` for program money, `fx` with the quote and the rate shown), and the
+ * payment runs to its receipt (with the signing step for a browser-held key); a `program_ineligible` refusal is said
+ * in words.
  */
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { qrPayee } from '../../api/client';
+import { decimalsOfMoney, priceTyped, type QrFxOption } from '../../api/fx';
 import { parseMoneyInput } from '../../api/money';
 import { programIneligibleOf, programRefusalText } from '../../api/programs';
+import { rateInMajorUnits } from '../../api/settlement';
 import type { Payment, QrProgramOption, QrResolution } from '../../api/types';
 import { useApp } from '../app-context';
 import { ErrorBox, Field, formatTime, MoneyText, Row } from '../common';
@@ -125,15 +131,26 @@ function ConfirmQrPayment({
   const { t } = useTranslation();
   const { locale } = useApp();
   const [amount, setAmount] = useState('');
-  /** The program paid from; null: the ordinary balance. */
-  const [programId, setProgramId] = useState<string | null>(null);
+  const [source, setSource] = useState<PaySource>({ kind: 'balance' });
+  const programId = source.kind === 'program' ? source.id : null;
+  const fxOption = source.kind === 'fx' ? (qr.conversions.find((c) => c.currency === source.currency) ?? null) : null;
   const [refused, setRefused] = useState<string | null>(null);
   const payee = qrPayee(qr);
   const stepUp = useStepUp();
   const pay = useAction(async () => {
     setRefused(null);
-    const source = programId === null ? {} : { programId };
-    let body: { payload: string; amount?: string; currency?: string; programId?: string } = { payload, ...source };
+    let body: {
+      payload: string;
+      amount?: string;
+      currency?: string;
+      programId?: string;
+      fx?: { quoteId: string; rateNum: string; rateDen: string };
+    } = { payload, ...(programId === null ? {} : { programId }) };
+    if (fxOption !== null) {
+      // The quote and the rate this screen shows: the ledger refuses any other.
+      const { id, rate } = fxOption.quote;
+      body = { ...body, fx: { quoteId: id, rateNum: rate.num.toString(), rateDen: rate.den.toString() } };
+    }
     if (qr.amount === null) {
       const parsed = parseMoneyInput(amount);
       if (!parsed.ok) throw new Error(t(`money.${parsed.error}`));
@@ -168,7 +185,9 @@ function ConfirmQrPayment({
         {qr.expiresAtMs !== null && <Row label={t('scan.expires')}>{formatTime(qr.expiresAtMs, locale)}</Row>}
         {qr.oneTime && <Row label={t('scan.oneTime')}>{t('common.yes')}</Row>}
       </div>
-      {qr.programs.length > 0 && <PaySourceChoice programs={qr.programs} chosen={programId} onChoose={setProgramId} />}
+      {(qr.programs.length > 0 || qr.conversions.length > 0) && (
+        <PaySourceChoice programs={qr.programs} conversions={qr.conversions} chosen={source} onChoose={setSource} />
+      )}
       {qr.amount === null && (
         <Field label={t('scan.enterAmount')}>
           <input
@@ -180,6 +199,7 @@ function ConfirmQrPayment({
           />
         </Field>
       )}
+      {fxOption !== null && <FxQuotePanel option={fxOption} qrAmount={qr.amount} typed={amount} />}
       <ErrorBox error={pay.error} />
       {refused !== null && (
         <div className="error" role="alert" data-testid="program-ineligible-reason" data-reason={refused}>
@@ -205,18 +225,27 @@ function ConfirmQrPayment({
   );
 }
 
+/** What a QR payment is paid from. */
+type PaySource =
+  | { readonly kind: 'balance' }
+  | { readonly kind: 'program'; readonly id: string }
+  | { readonly kind: 'fx'; readonly currency: string };
+
 /**
- * What the payment is paid from: the ordinary balance, or one of the payer's programs with its balance. A program
- * this merchant (or amount) may not take is disabled, with the reason in words, so the payer sees why before paying.
+ * What the payment is paid from: the ordinary balance, one of the payer's programs with its balance, or another
+ * currency the payer holds through a quote. A program this merchant (or amount) may not take, or a currency whose
+ * quote cannot take the amount, is disabled, with the reason in words, so the payer sees why before paying.
  */
 function PaySourceChoice({
   programs,
+  conversions,
   chosen,
   onChoose,
 }: {
   readonly programs: readonly QrProgramOption[];
-  readonly chosen: string | null;
-  readonly onChoose: (programId: string | null) => void;
+  readonly conversions: readonly QrFxOption[];
+  readonly chosen: PaySource;
+  readonly onChoose: (source: PaySource) => void;
 }): ReactNode {
   const { t } = useTranslation();
   return (
@@ -226,8 +255,8 @@ function PaySourceChoice({
         <input
           type="radio"
           name="pay-source"
-          checked={chosen === null}
-          onChange={() => onChoose(null)}
+          checked={chosen.kind === 'balance'}
+          onChange={() => onChoose({ kind: 'balance' })}
           data-testid="pay-source-balance"
         />
         <span>{t('programs.ordinaryBalance')}</span>
@@ -243,9 +272,9 @@ function PaySourceChoice({
           <input
             type="radio"
             name="pay-source"
-            checked={chosen === p.id}
+            checked={chosen.kind === 'program' && chosen.id === p.id}
             disabled={!p.eligible}
-            onChange={() => onChoose(p.id)}
+            onChange={() => onChoose({ kind: 'program', id: p.id })}
             data-testid={`pay-source-program-${p.id}`}
           />
           <span>
@@ -258,7 +287,130 @@ function PaySourceChoice({
           </span>
         </label>
       ))}
+      {conversions.map((c) => (
+        <label
+          key={c.currency}
+          className="check"
+          data-testid="pay-source-fx-option"
+          data-currency={c.currency}
+          data-eligible={String(c.eligible)}
+        >
+          <input
+            type="radio"
+            name="pay-source"
+            checked={chosen.kind === 'fx' && chosen.currency === c.currency}
+            disabled={!c.eligible}
+            onChange={() => onChoose({ kind: 'fx', currency: c.currency })}
+            data-testid={`pay-source-fx-${c.currency}`}
+          />
+          <span>
+            {t('scan.fx.option', { currency: c.currency })} ·{' '}
+            <MoneyText money={c.available} testId={`pay-source-fx-available-${c.currency}`} />
+            {!c.eligible && (
+              <small className="muted block" data-testid="fx-ineligible-reason" data-reason={c.reason ?? ''}>
+                {fxReasonText(c.reason, c.currency, t)}
+              </small>
+            )}
+          </span>
+        </label>
+      ))}
     </fieldset>
+  );
+}
+
+const FX_REASONS = [
+  'insufficient_funds',
+  'amount_outside_quote',
+  'quote_exhausted',
+  'insufficient_liquidity',
+  'quote_expired',
+] as const;
+type FxReasonKey = `scan.fx.reason.${(typeof FX_REASONS)[number] | 'unknown'}`;
+
+function fxReasonText(
+  reason: string | null,
+  currency: string,
+  t: (key: FxReasonKey, options: { currency: string }) => string,
+): string {
+  const known = FX_REASONS.find((r) => r === reason);
+  return t(`scan.fx.reason.${known ?? 'unknown'}`, { currency });
+}
+
+/**
+ * The quote a payment in another currency uses, shown before anything is signed: the rate in major units, who quotes
+ * it and until when, what the payer pays and what the payee gets (priced as the payer types, for a static QR). Past
+ * the quote's expiry it says so; the gateway would refuse it anyway.
+ */
+function FxQuotePanel({
+  option,
+  qrAmount,
+  typed,
+}: {
+  readonly option: QrFxOption;
+  readonly qrAmount: { readonly amount: string; readonly currency: string } | null;
+  readonly typed: string;
+}): ReactNode {
+  const { t } = useTranslation();
+  const { locale } = useApp();
+  const [nowMs, setNowMs] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNowMs(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const quoteDecimals = qrAmount === null ? 2 : decimalsOfMoney(qrAmount);
+  const rate = rateInMajorUnits(
+    { rateNum: option.quote.rate.num, rateDen: option.quote.rate.den },
+    decimalsOfMoney(option.quote.minBase),
+    quoteDecimals,
+  );
+  const priced =
+    qrAmount !== null && option.pay !== null && option.receives !== null
+      ? { pay: option.pay, receives: option.receives, reason: option.reason }
+      : priceTyped(option, typed, quoteDecimals);
+  const expired = nowMs >= option.quote.expiresAtMs;
+  return (
+    <section className="card fx-quote" data-testid="fx-quote" data-quote-id={option.quote.id}>
+      <h3>{t('scan.fx.title', { currency: option.currency })}</h3>
+      <div className="rows">
+        <Row label={t('scan.fx.rate')} testId="fx-rate">
+          <span data-rate={rate.text}>
+            1 {option.quote.baseAsset} = {rate.exact ? '' : '≈ '}
+            {rate.text} {option.quote.quoteAsset}
+          </span>
+        </Row>
+        <Row label={t('scan.fx.provider')} testId="fx-provider">
+          {option.quote.providerName}
+        </Row>
+        <Row label={t('scan.fx.validUntil')} testId="fx-expiry">
+          {formatTime(option.quote.expiresAtMs, locale)}
+        </Row>
+        {priced === null ? (
+          <p className="hint" data-testid="fx-type-amount">
+            {t('scan.fx.typeAmount')}
+          </p>
+        ) : (
+          <>
+            <Row label={t('scan.fx.youPay')}>
+              <MoneyText money={priced.pay} testId="fx-pay" />
+            </Row>
+            <Row label={t('scan.fx.payeeGets')}>
+              <MoneyText money={priced.receives} testId="fx-receives" />
+            </Row>
+          </>
+        )}
+      </div>
+      <p className="hint">{t('scan.fx.rounding')}</p>
+      {priced?.reason != null && (
+        <div className="error" role="alert" data-testid="fx-reason" data-reason={priced.reason}>
+          {fxReasonText(priced.reason, option.currency, t)}
+        </div>
+      )}
+      {expired && (
+        <div className="error" role="alert" data-testid="fx-expired">
+          {t('scan.fx.expired')}
+        </div>
+      )}
+    </section>
   );
 }
 
