@@ -1202,6 +1202,8 @@ class Executor {
       closedHeight: 0n,
       closedIndex: 0,
       closedAt: 0n,
+      settledHeight: 0n,
+      settledIndex: 0,
       settledAt: 0n,
       payments: 0n,
       gross: 0n,
@@ -1395,7 +1397,13 @@ class Executor {
     }
     for (const { balance, amount } of credits)
       this.state.put({ ...balance, creditsPosted: balance.creditsPosted + amount });
-    this.state.put({ ...window, status: 'settled', settledAt: this.ctx.time });
+    this.state.put({
+      ...window,
+      status: 'settled',
+      settledHeight: this.ctx.height,
+      settledIndex: this.index,
+      settledAt: this.ctx.time,
+    });
     this.state.put({ ...scheme, nextToSettle: scheme.nextToSettle + 1n });
     return 'ok';
   }

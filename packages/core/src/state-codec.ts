@@ -199,6 +199,8 @@ export function encodeStateEntry(entry: StateEntry, prefix?: Uint8Array): Uint8A
       w.u64(entry.closedHeight);
       w.u32(entry.closedIndex);
       w.u64(entry.closedAt);
+      w.u64(entry.settledHeight);
+      w.u32(entry.settledIndex);
       w.u64(entry.settledAt);
       w.u64(entry.payments);
       w.u64(entry.gross);
@@ -369,6 +371,8 @@ function readEntry(r: Reader): StateEntry {
         closedHeight: r.u64(),
         closedIndex: r.u32(),
         closedAt: r.u64(),
+        settledHeight: r.u64(),
+        settledIndex: r.u32(),
         settledAt: r.u64(),
         payments: r.u64(),
         gross: r.u64(),

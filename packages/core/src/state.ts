@@ -194,6 +194,9 @@ export interface WindowEntry {
   readonly closedHeight: bigint;
   readonly closedIndex: number;
   readonly closedAt: bigint;
+  /** Where the settlement transaction is (0 until settled): the window history links to it. */
+  readonly settledHeight: bigint;
+  readonly settledIndex: number;
   readonly settledAt: bigint;
   readonly payments: bigint;
   readonly gross: bigint;

@@ -829,6 +829,11 @@ function windowToJson(window: WindowEntry) {
         ? null
         : { height: window.closedHeight.toString(), index: window.closedIndex, time: window.closedAt.toString() },
     settledAt: window.status === 'settled' ? window.settledAt.toString() : null,
+    // Where the settlement transaction is: GET /v1/blocks/{height} holds it at `index`.
+    settled:
+      window.status === 'settled'
+        ? { height: window.settledHeight.toString(), index: window.settledIndex, time: window.settledAt.toString() }
+        : null,
     payments: window.payments.toString(),
     gross: window.gross.toString(),
     positions: window.positions.map((p) => ({ org: p.org, net: p.net.toString() })),

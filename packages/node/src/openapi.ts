@@ -466,7 +466,8 @@ export function createHttpApiSchemas(options: HttpApiSchemaOptions): HttpApiSche
     getWindow: {
       operationId: 'getWindow',
       tags: ['settlement'],
-      summary: 'One settlement window: status, where it opened and closed, payments, gross and net positions',
+      summary:
+        'One settlement window: status, where it opened, closed and was settled (block height and transaction index of each), payments, gross and net positions',
       params: {
         type: 'object',
         required: ['currency', 'seq'],

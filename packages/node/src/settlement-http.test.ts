@@ -183,8 +183,15 @@ describe('settlement and FX over the peer API', () => {
       gross: string;
       positions: Array<{ org: string; net: string }>;
       closed: { height: string } | null;
+      settled: { height: string; index: number } | null;
     }>();
     expect(window).toMatchObject({ status: 'settled', gross: '60000' });
+    // The window names its settlement transaction's place: that block holds the settle there, applied.
+    if (window.settled === null) throw new Error('a settled window says where it was settled');
+    const settledIn = (await app.inject({ method: 'GET', url: `/v1/blocks/${window.settled.height}` })).json<{
+      transactions: Array<{ index: number; type: string; code: string }>;
+    }>();
+    expect(settledIn.transactions[window.settled.index]).toMatchObject({ type: 'settlement.settle', code: 'ok' });
     expect(window.positions.reduce((sum, p) => sum + BigInt(p.net), 0n)).toBe(0n);
     expect(window.closed).not.toBeNull();
     // Every peer agrees: the settlement asset moved from bank's pledge to icbc's settlement account.

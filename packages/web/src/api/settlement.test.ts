@@ -65,6 +65,7 @@ const SETTLED_WINDOW = {
   opened: { height: '5', index: 1, time: '1767225600000' },
   closed: { height: '20', index: 0, time: '1767225630000' },
   settledAt: '1767225640000',
+  settled: { height: '22', index: 3, time: '1767225640000' },
   payments: '0',
   gross: '0',
   positions: [],
@@ -156,6 +157,7 @@ describe('settlement routes', () => {
       opened: { height: '40', index: 2, timeMs: 1_767_225_660_000 },
       closed: null,
       settledAtMs: null,
+      settled: null,
       payments: 2n,
       gross: 70_000n,
       positions: [
@@ -165,6 +167,8 @@ describe('settlement routes', () => {
     });
     expect(scheme.windows[1]?.closed).toEqual({ height: '40', index: 2, timeMs: 1_767_225_660_000 });
     expect(scheme.windows[2]?.settledAtMs).toBe(1_767_225_640_000);
+    // Where the settlement transaction is, for the window history's link to its block.
+    expect(scheme.windows[2]?.settled).toEqual({ height: '22', index: 3, timeMs: 1_767_225_640_000 });
     expect(schemeOrgs(scheme)).toEqual(['boc', 'icbc']);
     const open = scheme.windows[0];
     if (open === undefined) throw new Error('no window');

@@ -82,6 +82,8 @@ export interface SettlementWindow {
   readonly closed: ChainPoint | null;
   /** Ms; null until settled. */
   readonly settledAtMs: number | null;
+  /** Where the settlement transaction is (block height and index), once settled. */
+  readonly settled: ChainPoint | null;
   readonly payments: bigint;
   readonly gross: bigint;
   readonly positions: readonly Position[];
@@ -230,6 +232,9 @@ function windowOf(json: Json, where: string): SettlementWindow {
     opened: chainPointOf(json.opened, `${where}.opened`),
     closed,
     settledAtMs,
+    // A peer from before settlement positions were kept answers none: the time alone is shown.
+    settled:
+      json.settled === undefined || json.settled === null ? null : chainPointOf(json.settled, `${where}.settled`),
     payments: minorAt(json, 'payments', where),
     gross: minorAt(json, 'gross', where),
     positions: itemsAt(json, 'positions', (item, at) => ({

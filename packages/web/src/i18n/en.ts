@@ -782,6 +782,7 @@ export const en = {
     reportCsv: 'Report (CSV)',
     openedAt: 'Opened at block {{height}}, transaction {{index}} ({{time}})',
     closedAtBlock: 'closed at block {{height}}, transaction {{index}} ({{time}})',
+    settledAtBlock: 'settled at block {{height}}, transaction {{index}} ({{time}})',
     noPositions: 'No interbank payment in this window.',
     quoteTitle: 'FX quote',
     quoteId: 'Quote id',

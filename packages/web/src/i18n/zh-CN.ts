@@ -774,6 +774,7 @@ export const zhCN: Resources = {
     reportCsv: '报表（CSV）',
     openedAt: '开启于区块 {{height}} 第 {{index}} 笔交易（{{time}}）',
     closedAtBlock: '关闭于区块 {{height}} 第 {{index}} 笔交易（{{time}}）',
+    settledAtBlock: '结算于区块 {{height}} 第 {{index}} 笔交易（{{time}}）',
     noPositions: '该窗口内没有跨行支付。',
     quoteTitle: '外汇报价',
     quoteId: '报价编号',

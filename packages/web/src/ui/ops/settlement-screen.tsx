@@ -376,6 +376,23 @@ function WindowRows({
                     index: w.closed.index,
                     time: formatTime(w.closed.timeMs, locale),
                   })}`}
+                {w.settled !== null && (
+                  <>
+                    {' · '}
+                    <a
+                      href={`/v1/blocks/${w.settled.height}`}
+                      target="_blank"
+                      rel="noreferrer"
+                      data-testid="settlement-window-settle-tx"
+                    >
+                      {t('settlement.settledAtBlock', {
+                        height: w.settled.height,
+                        index: w.settled.index,
+                        time: formatTime(w.settled.timeMs, locale),
+                      })}
+                    </a>
+                  </>
+                )}
               </p>
               {w.positions.length === 0 ? (
                 <p className="muted">{t('settlement.noPositions')}</p>
