@@ -28,6 +28,7 @@ import {
   WindowScheduler,
 } from '@paychain/node';
 import type { Command } from 'commander';
+import { DEMO_BANK_ORGS, DemoBanks } from '../demo-banks.ts';
 import { CliError } from '../errors.ts';
 import { keyPassphrase, parsePositive } from '../options.ts';
 import { submitAll, Workload } from '../workload.ts';
@@ -153,6 +154,10 @@ async function seedDemoPeople(payments: PaymentService, programs: ProgramService
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     const wallet = await payments.openWallet({ phone: DEMO_PEOPLE.wallet, passwordHash, keyMode: 'custodial' });
     await payments.topUp(wallet, { amount: '1000.00', currency: 'CNY' });
+    // The demo's other currency, when the interbank setup defined it (docs/settlement.md, "In the demo").
+    if (payments.ledger.issuedAsset('HKD') !== undefined) {
+      await payments.topUp(wallet, { amount: '2000.00', currency: 'HKD' });
+    }
     const owner = await payments.openWallet({ phone: DEMO_PEOPLE.merchant, passwordHash, keyMode: 'custodial' });
     await payments.openMerchant(owner, {
       name: '演示面馆 Demo Noodles',
@@ -165,8 +170,9 @@ async function seedDemoPeople(payments: PaymentService, programs: ProgramService
     await db.setUserRole(ops.id, 'ops');
     if (programs !== null) await seedDemoProgram(payments, programs, ops, owner, wallet);
   }
+  const hkd = payments.ledger.issuedAsset('HKD') === undefined ? '' : ', HKD 2,000.00';
   console.log(
-    `demo log-ins (password ${DEMO_PASSWORD}): wallet ${DEMO_PEOPLE.wallet} (¥1,000.00, and ¥500.00 of a subsidy), ` +
+    `demo log-ins (password ${DEMO_PASSWORD}): wallet ${DEMO_PEOPLE.wallet} (¥1,000.00${hkd}, and ¥500.00 of a subsidy), ` +
       `merchant ${DEMO_PEOPLE.merchant} (演示面馆), ops ${DEMO_PEOPLE.ops}`,
   );
 }
@@ -395,10 +401,12 @@ export function registerRun(program: Command): void {
             dir: opts.data,
             suite: 'intl',
             chainId: 'paychain-demo',
-            orgs: DEFAULT_ORGS,
+            orgs: [...DEFAULT_ORGS, ...DEMO_BANK_ORGS],
             time: BigInt(Date.now()),
           });
-          console.log(`initialized a demo consortium in ${opts.data} (bank, network, regulator)`);
+          console.log(
+            `initialized a demo consortium in ${opts.data} (bank, network, regulator; cb, icbc, fxlp for settlement)`,
+          );
         }
         const consortium = openConsortium(opts.data, { blockIntervalMs: 200 });
         const { stop, server } = await serve(consortium, {
@@ -408,8 +416,22 @@ export function registerRun(program: Command): void {
           db: opts.db,
           warehouse: opts.warehouse,
         });
-        onShutdown(stop);
+        let banks: DemoBanks | null = null;
+        let scheduler: WindowScheduler | null = null;
+        const stopAll = async () => {
+          await scheduler?.stop();
+          await banks?.stop();
+          await stop();
+        };
+        onShutdown(stopAll);
+        // Before the people: the wallet's HKD needs the asset the setup defines.
+        banks = await DemoBanks.open(consortium, openDataDir(opts.data, keyPassphrase()));
         if (server.payments !== null) await seedDemoPeople(server.payments, server.programs);
+        if (banks !== null) {
+          banks.start();
+          scheduler = windowSchedulerOf(consortium, opts.data, 'cb', 60);
+          scheduler.start();
+        }
         consortium.on('block', (b) => {
           const signers = b.certificate.signatures.map((s) => s.org).join(', ');
           const codes = countCodes(b.results.map((r) => r.code));
@@ -426,10 +448,16 @@ export function registerRun(program: Command): void {
         await Promise.all(workload.funding(1_000_000n, now()).map((tx) => consortium.submit(tx)));
         console.log('opened 12 customer and 3 merchant accounts, each customer topped up with ¥10,000.00; paying…');
         let made = 0;
+        let bursts = 0;
         while (opts.payments === undefined || made < opts.payments) {
           const burst = 1 + Math.floor(Math.random() * 4);
           const payments = Array.from({ length: burst }, () => workload.payment(now(), 20_000));
-          const outcomes = await Promise.all(payments.map((p) => consortium.submit(p.bytes)));
+          // Every third burst, one payment between the banks too (alternating directions).
+          const interbank = banks !== null && ++bursts % 3 === 0 ? banks.payment(workload) : null;
+          const [outcomes, interbankOutcome] = await Promise.all([
+            Promise.all(payments.map((p) => consortium.submit(p.bytes))),
+            interbank === null ? null : consortium.submit(interbank.bytes),
+          ]);
           outcomes.forEach((o, i) => {
             const p = payments[i];
             assert(p !== undefined, 'one outcome per payment');
@@ -437,10 +465,13 @@ export function registerRun(program: Command): void {
               `  payment ${o.id.slice(0, 8)}… ¥${formatAmount(p.amount, 2)} ${p.source.slice(0, 6)}→${p.target.slice(0, 6)}: ${o.code}`,
             );
           });
+          if (interbank !== null && interbankOutcome !== null) {
+            console.log(`  interbank ${interbankOutcome.id.slice(0, 8)}… ${interbank.line}: ${interbankOutcome.code}`);
+          }
           made += burst;
           await new Promise((r) => setTimeout(r, 700));
         }
-        await stop();
+        await stopAll();
       },
     );
 

@@ -66,6 +66,11 @@ describe('formatting', () => {
     expect(formatMinor(9007199254740993n, 2, 'CNY', 'en')).toBe('¥90,071,992,547,409.93');
   });
 
+  it('tells another dollar from the yuan: Hong Kong dollars are HK$, never a bare $', () => {
+    expect(formatMoney({ amount: '48.85', currency: 'HKD' }, 'en')).toBe('HK$48.85');
+    expect(formatMoney({ amount: '2000.00', currency: 'HKD' }, 'zh-CN')).toBe('HK$2,000.00');
+  });
+
   it('shows a malformed amount as given rather than guessing', () => {
     expect(formatDecimal('12,5', 'CNY', 'en')).toBe('12,5 CNY');
   });

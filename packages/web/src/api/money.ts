@@ -80,7 +80,8 @@ function localeParts(locale: string, currency: string, decimals: number): Locale
     format = new Intl.NumberFormat(locale, {
       style: 'currency',
       currency,
-      currencyDisplay: 'narrowSymbol',
+      // "¥" for the yuan every screen is about; any other currency keeps its distinct symbol ("HK$", not "$").
+      currencyDisplay: currency === 'CNY' ? 'narrowSymbol' : 'symbol',
       minimumFractionDigits: decimals,
       maximumFractionDigits: decimals,
     });
