@@ -174,7 +174,13 @@ function History(): ReactNode {
               </span>
               <span className={p.direction === 'in' ? 'amount-in' : 'amount-out'}>
                 {p.direction === 'in' ? '+' : '−'}
-                <MoneyText money={p.amount} />
+                {/* Paid in another currency: what left the wallet, then what the payee got. */}
+                <MoneyText money={p.direction === 'out' && p.fx !== null ? p.fx.paid : p.amount} />
+                {p.direction === 'out' && p.fx !== null && (
+                  <small data-testid="history-fx-received">
+                    → <MoneyText money={p.amount} />
+                  </small>
+                )}
                 <small>{t(`payment.status.${p.status}`)}</small>
               </span>
             </a>

@@ -36,7 +36,8 @@ export function ReceiptScreen({ txId }: { readonly txId: string }): ReactNode {
         <>
           <p className="balance">
             {p.direction === 'in' ? '+' : '−'}
-            <MoneyText money={p.amount} testId="receipt-amount" />
+            {/* The payer of a payment in another currency sees what left its wallet; the payee what it got. */}
+            <MoneyText money={p.direction === 'out' && p.fx !== null ? p.fx.paid : p.amount} testId="receipt-amount" />
           </p>
           <div className="rows">
             <Row label={t('receipt.status')} testId="receipt-status">
@@ -66,7 +67,7 @@ export function ReceiptScreen({ txId }: { readonly txId: string }): ReactNode {
             )}
             {p.fx !== null && (
               <Row label={t('receipt.fxPaid')} testId="receipt-fx">
-                <MoneyText money={p.fx.paid} testId="receipt-fx-paid" />
+                <MoneyText money={p.fx.paid} testId="receipt-fx-paid" /> → <MoneyText money={p.amount} />
               </Row>
             )}
             {p.programId !== null && (
