@@ -269,8 +269,8 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the demo with several banks 
         await poll(() => wallet.getByTestId('receipt-screen').isVisible()).toBe(true);
         await poll(() => wallet.getByTestId('receipt-verified').isVisible()).toBe(true);
         // The payer's receipt shows what left its wallet, in its own currency's symbol.
-      await expect(wallet.getByTestId('receipt-amount').textContent()).resolves.toContain('HK$48.85');
-      await expect(wallet.getByTestId('receipt-fx-paid').textContent()).resolves.toContain('48.85');
+        await expect(wallet.getByTestId('receipt-amount').textContent()).resolves.toContain('HK$48.85');
+        await expect(wallet.getByTestId('receipt-fx-paid').textContent()).resolves.toContain('48.85');
         const txId = await wallet.getByTestId('receipt-screen').getAttribute('data-txid');
         await shot(wallet, 'fx-paid-en');
         expect(hkdBefore - (await hkd())).toBe(48_85n);
