@@ -9,29 +9,26 @@
 // money checked through the gateway API and the peer API on the same server; screenshots to
 // artifacts/e2e/banks-*.png (banks-failure-N.png when a step fails).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumSkipReason, launchChromium } from './helpers/browser.ts';
+import { DemoBrowser, poll } from './helpers/demo-browser.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const PAYCHAIN_BIN = join(REPO, 'packages/cli/bin/paychain.js');
 const WEB_DIST = join(REPO, 'packages/web/dist/index.html');
 const ARTIFACTS = join(REPO, 'artifacts/e2e');
 /** The demo's people (packages/cli/src/commands/run.ts) and its other bank's merchant (src/demo-banks.ts). */
-const DEMO_PASSWORD = 'paychain-demo';
 const WALLET_PHONE = '+8613800000001';
 const MERCHANT_PHONE = '+8613800000002';
 const OPS_PHONE = '+8613800000003';
 const QR_LINE = /^demo other-bank merchant QR: (.+)$/m;
 const AMOUNT = '38.80';
 const AMOUNT_MINOR = 3880n;
-
-const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 150 });
 
 /** Minor units of a 2-decimal amount as the APIs write it ("1000.00", "-12.30"). */
 const minorOf = (decimal: string): bigint => {
@@ -47,64 +44,14 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the demo with several banks 
   let serverLogPath: string;
   let base: string;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
 
-  async function api(token: string | null, method: string, path: string, body?: unknown) {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (token !== null) headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (method === 'POST') headers['idempotency-key'] = randomUUID();
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, json: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
-  }
-
-  async function logIn(phone: string): Promise<string> {
-    const session = await api(null, 'POST', '/v1/sessions', {
-      phone,
-      password: DEMO_PASSWORD,
-      deviceId: randomUUID().replaceAll('-', ''),
-    });
-    expect(session.status, JSON.stringify(session.json)).toBe(201);
-    return String(session.json.token);
-  }
-
-  async function newPage(locale: string): Promise<Page> {
-    const context = await browser.newContext({ locale, viewport: { width: 412, height: 915 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(20_000);
-    return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    await page.evaluate('window.scrollTo(0, 0)');
-    await page.screenshot({ path: join(ARTIFACTS, `banks-${name}.png`), fullPage: true });
-  }
-
-  async function recorded(steps: () => Promise<void>): Promise<void> {
-    try {
-      await steps();
-    } catch (error: unknown) {
-      let n = 0;
-      for (const context of contexts) {
-        for (const page of context.pages()) await shot(page, `failure-${++n}`).catch(() => {});
-      }
-      throw error;
-    }
-  }
-
-  async function openLoggedIn(page: Page, route: string, phone: string): Promise<void> {
-    await page.goto(`${base}/#${route}`);
-    await page.getByTestId('login-phone').fill(phone);
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await poll(() => page.getByTestId('whoami').textContent()).toContain(phone);
-  }
+  const demo = new DemoBrowser(() => browser, ARTIFACTS, 'banks');
+  const api = demo.api.bind(demo);
+  const logIn = demo.logIn.bind(demo);
+  const newPage = demo.newPage.bind(demo);
+  const shot = demo.shot.bind(demo);
+  const recorded = demo.recorded.bind(demo);
+  const openLoggedIn = demo.openLoggedIn.bind(demo);
 
   const serverLog = () => readFileSync(serverLogPath, 'utf8');
 
@@ -115,6 +62,7 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the demo with several banks 
     serverLogPath = join(ARTIFACTS, 'banks-server.log');
     const log = openSync(serverLogPath, 'w');
     base = `http://127.0.0.1:${port}`;
+    demo.base = base;
     server = spawn(process.execPath, [PAYCHAIN_BIN, 'demo', '--data', join(dir, 'demo'), '--port', String(port)], {
       stdio: ['ignore', log, log],
     });
@@ -127,7 +75,7 @@ describe.skipIf(skipReason !== null)(skipReason ?? 'the demo with several banks 
   }, 90_000);
 
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await demo.closePages();
     await browser?.close();
     if (server !== undefined && server.exitCode === null) {
       const exited = new Promise((r) => server.once('exit', r));

@@ -84,7 +84,7 @@ export {
   validateMerkleProof,
   verifyMerkleProof,
 } from './merkle/merkle.ts';
-export { formatAmount, parseAmount } from './money.ts';
+export { baseAmountFor, convertedAmount, formatAmount, parseAmount } from './money.ts';
 export {
   createReceipt,
   createReceiptBuilder,

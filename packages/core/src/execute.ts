@@ -30,6 +30,7 @@ import {
   SCHEME_PARTICIPANTS_MAX,
   TX_EXPIRY_WINDOW_MS,
 } from './limits.ts';
+import { convertedAmount } from './money.ts';
 import {
   type AccountEntry,
   type BalanceEntry,
@@ -1428,8 +1429,8 @@ class Executor {
       body.maxBase > body.capacity ||
       body.capacity > AMOUNT_MAX ||
       // The largest conversion must give something and stay within the money range.
-      (body.maxBase * body.rateNum) / body.rateDen > AMOUNT_MAX ||
-      (body.minBase * body.rateNum) / body.rateDen === 0n ||
+      convertedAmount(body.maxBase, body.rateNum, body.rateDen) > AMOUNT_MAX ||
+      convertedAmount(body.minBase, body.rateNum, body.rateDen) === 0n ||
       body.expiresAt <= this.ctx.time ||
       body.expiresAt > this.ctx.time + QUOTE_LIFETIME_MS_MAX ||
       this.state.getAccount(body.baseAccount) === undefined ||
@@ -1454,7 +1455,7 @@ class Executor {
     if (body.rateNum !== quote.rateNum || body.rateDen !== quote.rateDen) return 'rate_mismatch';
     if (body.baseAmount < quote.minBase || body.baseAmount > quote.maxBase) return 'amount_outside_quote';
     if (quote.used + body.baseAmount > quote.capacity) return 'quote_exhausted';
-    const quoteAmount = (body.baseAmount * quote.rateNum) / quote.rateDen;
+    const quoteAmount = convertedAmount(body.baseAmount, quote.rateNum, quote.rateDen);
     if (quoteAmount <= 0n || quoteAmount > AMOUNT_MAX) return 'amount_invalid';
     if (body.source === quote.baseAccount || body.target === quote.quoteAccount) return 'same_account';
     const source = this.usable(body.source);

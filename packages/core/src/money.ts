@@ -26,3 +26,16 @@ export function formatAmount(value: bigint, decimals: number): string {
   const fraction = digits.slice(digits.length - decimals);
   return `${negative ? '-' : ''}${whole}${decimals > 0 ? `.${fraction}` : ''}`;
 }
+
+/**
+ * What a conversion at a quote gives (docs/settlement.md, FX): ⌊baseAmount × rateNum / rateDen⌋ minor units of the
+ * quote asset, rounded down; the fraction stays with the provider.
+ */
+export function convertedAmount(baseAmount: bigint, rateNum: bigint, rateDen: bigint): bigint {
+  return (baseAmount * rateNum) / rateDen;
+}
+
+/** The smallest base amount whose conversion reaches `quoteAmount`: ⌈quoteAmount × rateDen / rateNum⌉. */
+export function baseAmountFor(quoteAmount: bigint, rateNum: bigint, rateDen: bigint): bigint {
+  return (quoteAmount * rateDen + rateNum - 1n) / rateNum;
+}

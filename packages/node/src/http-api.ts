@@ -32,6 +32,7 @@ import {
   balanceAvailable,
   balancePosted,
   bytesToHex,
+  convertedAmount,
   decodeHeader,
   decodeTransaction,
   formatAmount,
@@ -701,7 +702,7 @@ class NodeApi {
           source: body.source,
           target: body.target,
           baseAmount: body.baseAmount.toString(),
-          quoteAmount: ((body.baseAmount * body.rateNum) / body.rateDen).toString(),
+          quoteAmount: convertedAmount(body.baseAmount, body.rateNum, body.rateDen).toString(),
           memo: body.memo,
         });
         // Memory stays within twice the limit: the older half goes once it is full.

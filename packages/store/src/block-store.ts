@@ -76,11 +76,16 @@ const ROW_SQL = {
 /** Meta row: the height up to which `program_blocks` holds every block (decimal text). */
 const PROGRAM_INDEX_META = 'program_index_height';
 /** Body tags of the `program.*` transactions, each followed by the program id. */
-const PROGRAM_TAGS = new Set(
-  Object.entries(TX_TAGS)
-    .filter(([type]) => type.startsWith('program.'))
-    .map(([, tag]) => tag),
-);
+const PROGRAM_TAGS = tagsOf('program.');
+
+/** The body tags of the transaction types starting with `prefix`. */
+function tagsOf(prefix: string): ReadonlySet<number> {
+  return new Set(
+    Object.entries(TX_TAGS)
+      .filter(([type]) => type.startsWith(prefix))
+      .map(([, tag]) => tag),
+  );
+}
 
 /**
  * The program of an encoded `program.*` transaction, read at its fixed offset (tx-codec: version:u8, chainId:text
@@ -88,21 +93,22 @@ const PROGRAM_TAGS = new Set(
  * that are not a transaction of this version are no program's: the index may only hold more heights, never fewer.
  */
 export function programOfTx(bytes: Uint8Array): string | null {
+  return idAfterTag(bytes, PROGRAM_TAGS);
+}
+
+/** The 16-byte id right after the body's tag, when the tag is one of `tags` (see `programOfTx`), else null. */
+function idAfterTag(bytes: Uint8Array, tags: ReadonlySet<number>): string | null {
   if (bytes.length < 2 || bytes[0] !== TX_VERSION) return null;
   const tagAt = 2 + (bytes[1] ?? 0) + 16 + 8;
   const tag = bytes[tagAt];
-  if (tag === undefined || !PROGRAM_TAGS.has(tag) || bytes.length < tagAt + 17) return null;
+  if (tag === undefined || !tags.has(tag) || bytes.length < tagAt + 17) return null;
   return bytesToHex(bytes.subarray(tagAt + 1, tagAt + 17));
 }
 
 /** Meta row: the height up to which `quote_blocks` holds every block (decimal text). */
 const QUOTE_INDEX_META = 'quote_index_height';
 /** Body tags of the `fx.*` transactions (60–62), each followed by the quote id. */
-const QUOTE_TAGS = new Set(
-  Object.entries(TX_TAGS)
-    .filter(([type]) => type.startsWith('fx.'))
-    .map(([, tag]) => tag),
-);
+const QUOTE_TAGS = tagsOf('fx.');
 
 /**
  * The quote of an encoded `fx.quote`, `fx.convert` or `fx.cancel` transaction, read at the same fixed offset as a
@@ -110,11 +116,7 @@ const QUOTE_TAGS = new Set(
  * version are no quote's.
  */
 export function quoteOfTx(bytes: Uint8Array): string | null {
-  if (bytes.length < 2 || bytes[0] !== TX_VERSION) return null;
-  const tagAt = 2 + (bytes[1] ?? 0) + 16 + 8;
-  const tag = bytes[tagAt];
-  if (tag === undefined || !QUOTE_TAGS.has(tag) || bytes.length < tagAt + 17) return null;
-  return bytesToHex(bytes.subarray(tagAt + 1, tagAt + 17));
+  return idAfterTag(bytes, QUOTE_TAGS);
 }
 
 /** The stored numbers of the result codes that consume a transaction id, for SQL `IN (…)`. */
@@ -385,17 +387,17 @@ export class BlockStore {
       return [height, i, id, bytes, txCodeToNumber(result.code), result.opIndex];
     });
     const sweeps = block.programSweeps ?? [];
-    // The programs the block touches, for `program_blocks`: its sweeps' and its program transactions'.
+    // The programs the block touches, for `program_blocks` (its sweeps' and its program transactions'), and the
+    // quotes its FX transactions name, for `quote_blocks`: one pass over the transactions.
     const programs = new Set(sweeps.map((sweep) => sweep.program));
+    const quotes = new Set<string>();
     for (const bytes of block.txs) {
       const program = programOfTx(bytes);
       if (program !== null) programs.add(program);
-    }
-    // The quotes the block's FX transactions name, for `quote_blocks`.
-    const quotes = new Set<string>();
-    for (const bytes of block.txs) {
-      const quote = quoteOfTx(bytes);
-      if (quote !== null) quotes.add(quote);
+      else {
+        const quote = quoteOfTx(bytes);
+        if (quote !== null) quotes.add(quote);
+      }
     }
     let sweepBytes: Uint8Array | null = null;
     if (sweeps.length > 0) {

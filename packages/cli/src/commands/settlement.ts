@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import {
   bytesToHex,
+  convertedAmount,
   formatAmount,
   isCurrencyCode,
   isId128,
@@ -390,7 +391,7 @@ export function registerSettlement(program: Command): void {
         const rateNum = BigInt(quote.rateNum);
         const rateDen = BigInt(quote.rateDen);
         // What the payer is shown before signing: the rounding rule of the ledger, ⌊base × num / den⌋.
-        const gets = (baseAmount * rateNum) / rateDen;
+        const gets = convertedAmount(baseAmount, rateNum, rateDen);
         console.error(
           `convert ${formatAmount(baseAmount, base.decimals)} ${base.id} → ${formatAmount(gets, quoted.decimals)} ${quoted.id} ` +
             `(rate ${rateNum}/${rateDen}, quote valid until ${new Date(Number(quote.expiresAt)).toISOString()})`,

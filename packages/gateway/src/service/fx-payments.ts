@@ -11,20 +11,10 @@
  *
  * Pure functions over the ledger's state: the gateway's checks before signing are the ledger's own, in its order.
  */
-import { balanceAvailable, type LedgerState, type QuoteEntry } from '@paychain/core';
+import { balanceAvailable, baseAmountFor, convertedAmount, type LedgerState, type QuoteEntry } from '@paychain/core';
 
 /** A quote offered at a scan must stay usable this long: the payer reads it, signs, and the block comes. */
 export const FX_QUOTE_MARGIN_MS = 30_000;
-
-/** The base amount that buys at least `amount` of the quote asset at `num/den`: ⌈amount × den / num⌉. */
-export function baseFor(amount: bigint, rateNum: bigint, rateDen: bigint): bigint {
-  return (amount * rateDen + rateNum - 1n) / rateNum;
-}
-
-/** What the ledger gives for `base` at `num/den`: ⌊base × num / den⌋. */
-export function quoteFor(base: bigint, rateNum: bigint, rateDen: bigint): bigint {
-  return (base * rateNum) / rateDen;
-}
 
 /** Why a quote cannot take a payment now, with the ledger's codes; null when it can. */
 export type FxRefusal =
@@ -43,8 +33,8 @@ export interface FxPrice {
 }
 
 export function priceOf(quote: QuoteEntry, amount: bigint): FxPrice {
-  const pay = baseFor(amount, quote.rateNum, quote.rateDen);
-  return { pay, receives: quoteFor(pay, quote.rateNum, quote.rateDen) };
+  const pay = baseAmountFor(amount, quote.rateNum, quote.rateDen);
+  return { pay, receives: convertedAmount(pay, quote.rateNum, quote.rateDen) };
 }
 
 /**

@@ -143,7 +143,7 @@ export function queryString(query: Query | undefined): string {
   return text === '' ? '' : `?${text}`;
 }
 
-function isRecord(x: unknown): x is Record<string, unknown> {
+export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 

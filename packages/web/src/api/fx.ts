@@ -6,7 +6,8 @@
  * the payee gets ⌊pay × num / den⌋ (at least the amount). Parsers check the answer's shape, so a surprise from the
  * server is an error, not a wrong price.
  */
-import { ApiError } from './client';
+import { baseAmountFor, convertedAmount, formatAmount, parseAmount } from '@paychain/core/browser';
+import { ApiError, isRecord } from './client';
 import type { Money } from './types';
 
 /** A rate as the ledger keeps it: quote-asset minor units per base-asset minor unit. */
@@ -49,10 +50,6 @@ export interface PaymentFx {
 
 const DECIMAL = /^[0-9]{1,40}(\.[0-9]{1,18})?$/;
 const RATE_TERM = /^[1-9][0-9]{0,19}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function bad(where: string, expected: string): never {
   throw new ApiError('bad_response', `${where}: expected ${expected}`, 200);
@@ -125,25 +122,13 @@ export function decimalsOfMoney(money: Money): number {
   return money.amount.split('.')[1]?.length ?? 0;
 }
 
-/** Minor units of a decimal string with `decimals` (the string has at most that many). */
-export function toMinor(amount: string, decimals: number): bigint {
-  const [whole = '0', fraction = ''] = amount.split('.');
-  return BigInt(whole) * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
-}
-
-export function fromMinor(minor: bigint, decimals: number): string {
-  if (decimals === 0) return minor.toString();
-  const text = minor.toString().padStart(decimals + 1, '0');
-  return `${text.slice(0, -decimals)}.${text.slice(-decimals)}`;
-}
-
 /**
  * What the payer pays and the payee gets for `amount` (quote-asset minor units) at `rate`, as the gateway and the
  * ledger compute it: pay = ⌈amount × den / num⌉, receives = ⌊pay × num / den⌋ ≥ amount.
  */
 export function fxPrice(amount: bigint, rate: Rate): { readonly pay: bigint; readonly receives: bigint } {
-  const pay = (amount * rate.den + rate.num - 1n) / rate.num;
-  return { pay, receives: (pay * rate.num) / rate.den };
+  const pay = baseAmountFor(amount, rate.num, rate.den);
+  return { pay, receives: convertedAmount(pay, rate.num, rate.den) };
 }
 
 /**
@@ -155,21 +140,24 @@ export function priceTyped(
   amount: string,
   quoteDecimals: number,
 ): { readonly pay: Money; readonly receives: Money; readonly reason: string | null } | null {
-  const match = /^([0-9]{1,15})(?:\.([0-9]+))?$/.exec(amount.trim());
-  if (match === null || (match[2] ?? '').length > quoteDecimals) return null;
-  const minor = toMinor(amount.trim(), quoteDecimals);
-  if (minor === 0n) return null;
   const baseDecimals = decimalsOfMoney(option.quote.minBase);
-  const { pay, receives } = fxPrice(minor, option.quote.rate);
+  const [typed, minBase, maxBase, available] = [
+    parseAmount(amount.trim(), quoteDecimals),
+    parseAmount(option.quote.minBase.amount, baseDecimals),
+    parseAmount(option.quote.maxBase.amount, baseDecimals),
+    parseAmount(option.available.amount, baseDecimals),
+  ];
+  if (!typed.ok || typed.value === 0n || !minBase.ok || !maxBase.ok || !available.ok) return null;
+  const { pay, receives } = fxPrice(typed.value, option.quote.rate);
   const reason =
-    pay < toMinor(option.quote.minBase.amount, baseDecimals) || pay > toMinor(option.quote.maxBase.amount, baseDecimals)
+    pay < minBase.value || pay > maxBase.value
       ? 'amount_outside_quote'
-      : pay > toMinor(option.available.amount, baseDecimals)
+      : pay > available.value
         ? 'insufficient_funds'
         : null;
   return {
-    pay: { amount: fromMinor(pay, baseDecimals), currency: option.currency },
-    receives: { amount: fromMinor(receives, quoteDecimals), currency: option.quote.quoteAsset },
+    pay: { amount: formatAmount(pay, baseDecimals), currency: option.currency },
+    receives: { amount: formatAmount(receives, quoteDecimals), currency: option.quote.quoteAsset },
     reason,
   };
 }
